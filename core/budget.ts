@@ -1,0 +1,80 @@
+import { BudgetExhausted } from './errors.js';
+import type { CallRole, Usage } from './types.js';
+
+export interface BudgetLimits {
+  /** Max target-model calls (one request = one call, whatever n). */
+  targetCalls?: number;
+  /** Max optimizer-model calls (optimizer, rewriter and judge roles). */
+  optimizerCalls?: number;
+  /** Max total tokens (prompt + completion) over all roles. */
+  tokens?: number;
+}
+
+export interface BudgetSpent {
+  targetCalls: number;
+  optimizerCalls: number;
+  tokens: number;
+}
+
+const isTarget = (role: CallRole | undefined) => (role ?? 'target') === 'target';
+
+/**
+ * Spending limits shared by every call a run makes. The meter middleware
+ * calls `reserve` before a call (throwing BudgetExhausted when the call would
+ * go past a call limit or the token limit is already reached) and `record`
+ * after it. Optimizers read `remaining()` to plan; they never count themselves.
+ */
+export class Budget {
+  readonly spent: BudgetSpent = { targetCalls: 0, optimizerCalls: 0, tokens: 0 };
+  constructor(readonly limits: BudgetLimits = {}) {}
+
+  static unlimited(): Budget {
+    return new Budget({});
+  }
+
+  /** Would one more call of this role fit? */
+  canCall(role?: CallRole): boolean {
+    const { targetCalls, optimizerCalls, tokens } = this.limits;
+    if (tokens !== undefined && this.spent.tokens >= tokens) return false;
+    if (isTarget(role)) return targetCalls === undefined || this.spent.targetCalls + 1 <= targetCalls;
+    return optimizerCalls === undefined || this.spent.optimizerCalls + 1 <= optimizerCalls;
+  }
+
+  /** Reserve one call or throw BudgetExhausted. */
+  reserve(role?: CallRole): void {
+    const { targetCalls, optimizerCalls, tokens } = this.limits;
+    if (tokens !== undefined && this.spent.tokens >= tokens) throw new BudgetExhausted('tokens', this.spent.tokens, tokens);
+    if (isTarget(role)) {
+      if (targetCalls !== undefined && this.spent.targetCalls + 1 > targetCalls)
+        throw new BudgetExhausted('target calls', this.spent.targetCalls, targetCalls);
+      this.spent.targetCalls++;
+    } else {
+      if (optimizerCalls !== undefined && this.spent.optimizerCalls + 1 > optimizerCalls)
+        throw new BudgetExhausted('optimizer calls', this.spent.optimizerCalls, optimizerCalls);
+      this.spent.optimizerCalls++;
+    }
+  }
+
+  /** Give back a reserved call that never reached the provider (e.g. it failed for good). */
+  release(role?: CallRole): void {
+    if (isTarget(role)) this.spent.targetCalls = Math.max(0, this.spent.targetCalls - 1);
+    else this.spent.optimizerCalls = Math.max(0, this.spent.optimizerCalls - 1);
+  }
+
+  record(usage: Usage): void {
+    this.spent.tokens += usage.promptTokens + usage.completionTokens;
+  }
+
+  remaining(): { targetCalls: number; optimizerCalls: number; tokens: number } {
+    const { targetCalls, optimizerCalls, tokens } = this.limits;
+    return {
+      targetCalls: targetCalls === undefined ? Infinity : targetCalls - this.spent.targetCalls,
+      optimizerCalls: optimizerCalls === undefined ? Infinity : optimizerCalls - this.spent.optimizerCalls,
+      tokens: tokens === undefined ? Infinity : tokens - this.spent.tokens,
+    };
+  }
+
+  get exhausted(): boolean {
+    return !this.canCall('target') || !this.canCall('optimizer');
+  }
+}

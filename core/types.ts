@@ -1,0 +1,209 @@
+/**
+ * popbench core vocabulary. Everything else (llm/, tasks/, sim/, optimizers/,
+ * benchmarks/, reports/) speaks these types.
+ */
+import type { Rng } from './rng.js';
+import type { Budget } from './budget.js';
+
+// ---------------------------------------------------------------- prompts
+
+/**
+ * Where the instruction goes relative to the question (OPRO §4.1 / §5.1):
+ * Q_begin = before the question, Q_end = after the question, A_begin = at the
+ * start of the answer (the model continues after it).
+ */
+export type Position = 'Q_begin' | 'Q_end' | 'A_begin';
+export const POSITIONS: readonly Position[] = ['Q_begin', 'Q_end', 'A_begin'];
+
+export interface Demo {
+  input: string;
+  output: string;
+}
+
+export interface Prompt {
+  instruction: string;
+  demos?: Demo[];
+  /** Default Q_begin. */
+  position?: Position;
+}
+
+// ---------------------------------------------------------------- chat / LLM
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+export interface Message {
+  role: ChatRole;
+  content: string;
+}
+
+/** Who a call is made for; used only for usage accounting and budgets, never in cache keys. */
+export type CallRole = 'target' | 'optimizer' | 'rewriter' | 'judge';
+
+export interface LLMRequest {
+  messages: Message[];
+  /** Default 0. */
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+  stop?: string[];
+  /** Number of choices; default 1. */
+  n?: number;
+  seed?: number;
+  /**
+   * Index of this sample among repeated samplings of the same request
+   * (temperature > 0). Part of the cache key, so repeated samples are not
+   * collapsed into one. Default 0.
+   */
+  sampleIndex?: number;
+  role?: CallRole;
+}
+
+export interface LLMChoice {
+  text: string;
+  finishReason?: string;
+  /**
+   * Provider-specific extras carried with the text. The sim puts its ground
+   * truth here (`annotations.sim`: true error cause etc.); real providers leave it empty.
+   */
+  annotations?: Record<string, unknown>;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface LLMResponse {
+  model: string;
+  choices: LLMChoice[];
+  usage: Usage;
+  /** True when served from the call cache. */
+  cached?: boolean;
+}
+
+/** One model behind one provider. Middleware wraps an LLM into another LLM. */
+export interface LLM {
+  readonly provider: string;
+  readonly model: string;
+  complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse>;
+}
+
+export type LLMMiddleware = (next: LLM) => LLM;
+
+// ---------------------------------------------------------------- tasks
+
+/** Answer formats found in GSM8K, BBH and MMLU (see tasks/README in docs). */
+export type AnswerFormat =
+  | 'letter' // (A) ... (R)
+  | 'true_false' // True / False
+  | 'yes_no' // Yes / No (sports_understanding uses lowercase gold)
+  | 'valid_invalid'
+  | 'integer' // may be negative, may have thousands commas in gold
+  | 'dyck' // space-separated closing brackets
+  | 'words' // space-separated words
+  | 'text'; // free text compared after normalisation
+
+export interface Example {
+  /** Stable id within its task, e.g. "test-17". */
+  id: string;
+  /** The question as shown to the model. */
+  input: string;
+  /** Gold answer text exactly as the dataset gives it (GSM8K: the final answer after ####). */
+  target: string;
+  /** Option texts for multiple choice, in letter order, when known. */
+  options?: string[];
+  /** Worked solution when the dataset has one (GSM8K). */
+  rationale?: string;
+  meta?: Record<string, unknown>;
+}
+
+export type SplitName = 'train' | 'dev' | 'test';
+
+export interface TaskSplits {
+  train: Example[];
+  dev: Example[];
+  test: Example[];
+}
+
+export interface Task {
+  /** e.g. "gsm8k", "bbh/navigate", "mmlu/anatomy", "like/gsm". */
+  id: string;
+  /** "gsm8k" | "bbh" | "mmlu" | "like". */
+  family: string;
+  description: string;
+  answerFormat: AnswerFormat;
+  /** The answer-format instruction that matches this task, e.g. 'End with "So the answer is (X)."'. */
+  formatInstruction: string;
+  /** Concepts solving examples may need (used by sim; data lives in one place). */
+  concepts: readonly string[];
+  splits: TaskSplits;
+  /** Render a prompt + example into chat messages for the target model. */
+  render(prompt: Prompt, example: Example): Message[];
+  /** Pull the final answer out of a model output; null when none can be found. */
+  extract(output: string, example?: Example): string | null;
+  /** Is an extracted answer correct for this example? */
+  score(pred: string | null, example: Example): boolean;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+export interface EvalOutcome {
+  exampleId: string;
+  sampleIndex: number;
+  input: string;
+  output: string;
+  pred: string | null;
+  gold: string;
+  correct: boolean;
+  /** Ground-truth error cause when the target is sim and the answer is wrong. */
+  trueCause?: string;
+}
+
+export interface EvalResult {
+  accuracy: number;
+  n: number;
+  correct: number;
+  outcomes: EvalOutcome[];
+}
+
+export interface EvalOptions {
+  sampleIndex?: number;
+  temperature?: number;
+  maxTokens?: number;
+  /** Per-query rewriting (BPO-style optimizers): the input shown to the model. */
+  rewrite?: (input: string) => Promise<string>;
+}
+
+/** Scores a prompt on examples; memoized per (prompt, example, sample index). */
+export interface Evaluator {
+  evaluate(prompt: Prompt, examples: readonly Example[], opts?: EvalOptions): Promise<EvalResult>;
+}
+
+// ---------------------------------------------------------------- events / store
+
+/** Anything the runner or an optimizer records; the run store is the single source of truth. */
+export interface RunEvent {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface EventSink {
+  emit(event: RunEvent): void;
+}
+
+// ---------------------------------------------------------------- optimizers
+
+export interface OptimizerContext {
+  task: Task;
+  train: readonly Example[];
+  dev: readonly Example[];
+  target: LLM;
+  optimizer: LLM;
+  evaluator: Evaluator;
+  budget: Budget;
+  rng: Rng;
+  log: EventSink;
+  /** The starting prompt (default: empty instruction). */
+  initial?: Prompt;
+}
+
+export type { Rng, Budget };
