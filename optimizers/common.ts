@@ -1,0 +1,184 @@
+/**
+ * Shared machinery for optimizers: the trajectory recorder, optimizer-LLM
+ * calls, wrapper parsing and clean stopping on budget exhaustion. Optimizers
+ * never count calls or tokens themselves: the budget meter in the LLM stack
+ * does, and throws BudgetExhausted before any call past the limit.
+ */
+import { BudgetExhausted } from '../core/errors.js';
+import { promptKey } from '../core/evaluator.js';
+import type { EvalResult, Example, OptimizerContext, Prompt } from '../core/types.js';
+import type { Candidate, OptimizeResult, ReflectionRecord, Trajectory } from './types.js';
+
+export interface AskOptions {
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+  /** Number of independent samples of the same meta-prompt (each its own call and sample index). */
+  samples?: number;
+}
+
+/** One optimize() call's record: candidates, reflections, steps, and the incumbent. */
+export class Recorder {
+  readonly trajectory: Trajectory = { candidates: [], reflections: [], steps: [] };
+  private readonly byKey = new Map<string, Candidate>();
+  private sampleCounter = 0;
+
+  constructor(
+    readonly ctx: OptimizerContext,
+    readonly optimizer: string,
+  ) {}
+
+  private spent() {
+    return { ...this.ctx.budget.spent };
+  }
+
+  /** Record a proposed prompt. A prompt seen before returns the existing candidate (dedupe). */
+  propose(
+    prompt: Prompt,
+    info: { parents?: string[]; origin: string; step: number; metaPrompt?: string; rawReply?: string },
+  ): { candidate: Candidate; isNew: boolean } {
+    const key = promptKey(prompt);
+    const seen = this.byKey.get(key);
+    if (seen) return { candidate: seen, isNew: false };
+    const candidate: Candidate = {
+      id: `c${this.trajectory.candidates.length}`,
+      prompt,
+      parents: info.parents ?? [],
+      step: info.step,
+      origin: info.origin,
+      ...(info.metaPrompt !== undefined ? { metaPrompt: info.metaPrompt } : {}),
+      ...(info.rawReply !== undefined ? { rawReply: info.rawReply } : {}),
+      spentAtProposal: this.spent(),
+    };
+    this.byKey.set(key, candidate);
+    this.trajectory.candidates.push(candidate);
+    this.ctx.log.emit({ type: 'candidate', optimizer: this.optimizer, ...candidate });
+    return { candidate, isNew: true };
+  }
+
+  /** Score a candidate on examples with the evaluator; records the score (mean accuracy) and spend. */
+  async score(candidate: Candidate, examples: readonly Example[]): Promise<EvalResult> {
+    const result = await this.ctx.evaluator.evaluate(candidate.prompt, examples);
+    candidate.score = result.accuracy;
+    candidate.spentAtScore = this.spent();
+    this.ctx.log.emit({
+      type: 'evaluation',
+      optimizer: this.optimizer,
+      candidateId: candidate.id,
+      score: result.accuracy,
+      n: result.n,
+      spent: candidate.spentAtScore,
+    });
+    return result;
+  }
+
+  /** Send a meta-prompt to the optimizer LLM; each sample is its own call with a fresh sample index. */
+  async ask(metaPrompt: string, opts: AskOptions = {}): Promise<string[]> {
+    const samples = opts.samples ?? 1;
+    const indices = Array.from({ length: samples }, () => this.sampleCounter++);
+    const replies = await Promise.allSettled(
+      indices.map((sampleIndex) =>
+        this.ctx.optimizer.complete({
+          messages: [{ role: 'user', content: metaPrompt }],
+          temperature: opts.temperature ?? 1,
+          ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
+          maxTokens: opts.maxTokens ?? 1024,
+          sampleIndex,
+          role: 'optimizer',
+        }),
+      ),
+    );
+    const texts: string[] = [];
+    let error: unknown;
+    for (const r of replies) {
+      if (r.status === 'fulfilled') texts.push(r.value.choices[0]?.text ?? '');
+      else error ??= r.reason;
+    }
+    if (texts.length === 0 && error) throw error;
+    return texts;
+  }
+
+  reflect(record: ReflectionRecord): void {
+    this.trajectory.reflections.push(record);
+    this.ctx.log.emit({ type: 'reflection', optimizer: this.optimizer, ...record });
+  }
+
+  /** Best scored candidate so far (ties: earliest). */
+  best(): Candidate | undefined {
+    let best: Candidate | undefined;
+    for (const c of this.trajectory.candidates)
+      if (c.score !== undefined && (best === undefined || c.score > best.score!)) best = c;
+    return best;
+  }
+
+  stepDone(step: number): void {
+    const best = this.best();
+    if (!best) return;
+    const rec = { step, bestId: best.id, bestScore: best.score!, spent: this.spent() };
+    this.trajectory.steps.push(rec);
+    this.ctx.log.emit({ type: 'step', optimizer: this.optimizer, ...rec });
+  }
+
+  /** Finish: the incumbent (or the fallback prompt when nothing was scored). */
+  result(stoppedBy: 'done' | 'budget', fallback: Prompt, extra: Partial<OptimizeResult> = {}): OptimizeResult {
+    const best = this.best();
+    return {
+      best: best?.prompt ?? fallback,
+      bestScore: best?.score ?? 0,
+      trajectory: this.trajectory,
+      stoppedBy,
+      ...extra,
+    };
+  }
+}
+
+/**
+ * Run an optimizer's main loop; a BudgetExhausted thrown anywhere inside ends
+ * it cleanly ("budget"), any other error propagates.
+ */
+export async function untilBudget(loop: () => Promise<void>): Promise<'done' | 'budget'> {
+  try {
+    await loop();
+    return 'done';
+  } catch (err) {
+    if (err instanceof BudgetExhausted) return 'budget';
+    throw err;
+  }
+}
+
+/** Text between <tag> and </tag> (last complete pair), trimmed; null when absent. */
+export function between(text: string, open: string, close: string): string | null {
+  const end = text.lastIndexOf(close);
+  if (end < 0) return null;
+  const start = text.lastIndexOf(open, end);
+  if (start < 0) return null;
+  return text.slice(start + open.length, end).trim();
+}
+
+/** Every text between <tag> and </tag> pairs, in order. */
+export function allBetween(text: string, open: string, close: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (;;) {
+    const s = text.indexOf(open, from);
+    if (s < 0) break;
+    const e = text.indexOf(close, s + open.length);
+    if (e < 0) break;
+    out.push(text.slice(s + open.length, e).trim());
+    from = e + close.length;
+  }
+  return out;
+}
+
+/**
+ * Python's round() for non-negative values: round half to even. OPRO shows
+ * scores as round(100·acc) in its meta-prompt (OPRO §5.1), so 12.5 → 12, 13.5 → 14; like Python it
+ * acts on the exact double, so 0.145·100 = 14.499… → 14.
+ */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const diff = x - f;
+  if (diff > 0.5) return f + 1;
+  if (diff < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
