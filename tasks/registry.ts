@@ -1,0 +1,158 @@
+/**
+ * Task registry: ids → loaded tasks.
+ *   "gsm8k" · "bbh/<task>" (27) · "mmlu" (all subjects pooled) · "mmlu/<subject>" (57) · "like/<name>"
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../core/errors.js';
+import type { Example } from '../core/types.js';
+import { BBH_FORMATS, BBH_TASKS, loadBbh } from './bbh.js';
+import { conceptsFor } from './concepts.js';
+import { GSM8K_DESCRIPTION, loadGsm8k } from './gsm8k.js';
+import { isDir, isFile } from './io.js';
+import { LIKE_TASKS, loadLikeTask } from './like/index.js';
+import { MMLU_SUBJECTS, loadMmluSubject, mmluFile } from './mmlu.js';
+import { splitByFraction, splitGsm8k, splitMmlu } from './splits.js';
+import { makeTask, type LoadedTask } from './task.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DATA_ENV = 'POPBENCH_DATA';
+
+/**
+ * The dataset directory: the --data-dir flag, else $POPBENCH_DATA, else
+ * `../shared/datasets` next to the repository root or to the working directory.
+ */
+export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  if (flag !== undefined && flag !== '') {
+    const dir = path.resolve(cwd, flag);
+    if (!isDir(dir)) throw new UserError(`--data-dir: directory not found: ${dir}`);
+    return dir;
+  }
+  const fromEnv = env[DATA_ENV];
+  if (fromEnv) {
+    const dir = path.resolve(cwd, fromEnv);
+    if (!isDir(dir)) throw new UserError(`${DATA_ENV}: directory not found: ${dir}`);
+    return dir;
+  }
+  for (const base of [REPO_ROOT, cwd]) {
+    const dir = path.resolve(base, '../shared/datasets');
+    if (isDir(dir)) return dir;
+  }
+  throw new UserError('data directory not found: pass --data-dir or set POPBENCH_DATA (or run `popbench data download`)');
+}
+
+function allIds(): string[] {
+  return [
+    'gsm8k',
+    ...BBH_TASKS.map((t) => `bbh/${t}`),
+    'mmlu',
+    ...MMLU_SUBJECTS.map((s) => `mmlu/${s}`),
+    ...LIKE_TASKS.map((t) => `like/${t}`),
+  ];
+}
+
+/** Whether a real task's files are all present in dataDir. */
+function available(id: string, dataDir: string): boolean {
+  if (id.startsWith('like/')) return true;
+  if (id === 'gsm8k') return ['train.jsonl', 'test.jsonl'].every((f) => isFile(path.join(dataDir, 'gsm8k', f)));
+  if (id.startsWith('bbh/')) {
+    const t = id.slice(4);
+    return isFile(path.join(dataDir, 'bbh', 'tasks', `${t}.json`)) && isFile(path.join(dataDir, 'bbh', 'cot-prompts', `${t}.txt`));
+  }
+  const subjects = id === 'mmlu' ? MMLU_SUBJECTS : [id.slice(5)];
+  return subjects.every((s) => (['dev', 'val', 'test'] as const).every((sp) => isFile(mmluFile(dataDir, s, sp))));
+}
+
+/** Every known task id; with a dataDir, only the real tasks whose files are present there (generated tasks always). */
+export function listTasks(dataDir?: string): string[] {
+  const ids = allIds();
+  return dataDir === undefined ? ids : ids.filter((id) => available(id, dataDir));
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+/** Up to `k` known ids closest to `id` (substring matches first, then by edit distance). */
+export function nearTaskIds(id: string, k = 3): string[] {
+  const q = id.toLowerCase();
+  const tail = q.includes('/') ? q.slice(q.indexOf('/') + 1) : q;
+  return allIds()
+    .map((cand) => {
+      const c = cand.toLowerCase();
+      const sub = tail.length >= 3 && c.includes(tail) ? 0 : 1;
+      return { cand, sub, d: editDistance(q, c) };
+    })
+    .sort((a, b) => a.sub - b.sub || a.d - b.d || a.cand.localeCompare(b.cand))
+    .slice(0, k)
+    .map((x) => x.cand);
+}
+
+function unknownTask(id: string): UserError {
+  return new UserError(`unknown task "${id}"; did you mean: ${nearTaskIds(id).join(', ')}? (\`popbench data list\` shows all)`);
+}
+
+export interface LoadTaskOptions {
+  /** Dataset directory; default `resolveDataDir()`. Not needed for like/ tasks. */
+  dataDir?: string;
+  /** Split seed (default 0). */
+  seed?: number;
+}
+
+/** Load a task by id with its seeded splits. */
+export function loadTask(id: string, opts: LoadTaskOptions = {}): LoadedTask {
+  const seed = opts.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new UserError(`task seed must be an integer, got ${seed}`);
+  if (id.startsWith('like/')) {
+    const name = id.slice(5);
+    if (!LIKE_TASKS.includes(name)) throw unknownTask(id);
+    return loadLikeTask(name, { seed });
+  }
+  const known = id === 'gsm8k' || id === 'mmlu' || (id.startsWith('bbh/') && BBH_TASKS.includes(id.slice(4))) ||
+    (id.startsWith('mmlu/') && MMLU_SUBJECTS.includes(id.slice(5)));
+  if (!known) throw unknownTask(id);
+  const dataDir = opts.dataDir ?? resolveDataDir();
+
+  if (id === 'gsm8k') {
+    const { train, test } = loadGsm8k(dataDir);
+    return makeTask({
+      id, family: 'gsm8k', description: GSM8K_DESCRIPTION, answerFormat: 'integer',
+      concepts: conceptsFor(id), splits: splitGsm8k(train, test, seed),
+    });
+  }
+  if (id.startsWith('bbh/')) {
+    const name = id.slice(4);
+    const { examples, cot } = loadBbh(dataDir, name);
+    return makeTask({
+      id, family: 'bbh', description: cot.description, answerFormat: BBH_FORMATS[name]!,
+      concepts: conceptsFor(id), splits: splitByFraction(examples, seed, id), fewShotCot: cot.demos,
+    });
+  }
+  if (id === 'mmlu') {
+    const pooled = { dev: [] as Example[], val: [] as Example[], test: [] as Example[] };
+    for (const s of MMLU_SUBJECTS) {
+      const parts = loadMmluSubject(dataDir, s, `${s}/`);
+      for (const sp of ['dev', 'val', 'test'] as const)
+        for (const e of parts[sp]) pooled[sp].push({ ...e, meta: { ...e.meta, subject: s } });
+    }
+    return makeTask({
+      id, family: 'mmlu', description: 'Multiple-choice questions from 57 subjects (MMLU), all subjects pooled.',
+      answerFormat: 'letter', concepts: conceptsFor(id), splits: splitMmlu(pooled),
+    });
+  }
+  const subject = id.slice(5);
+  return makeTask({
+    id, family: 'mmlu', description: `Multiple-choice questions about ${subject.replace(/_/g, ' ')} (MMLU).`,
+    answerFormat: 'letter', concepts: conceptsFor(id), splits: splitMmlu(loadMmluSubject(dataDir, subject)),
+  });
+}
