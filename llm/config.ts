@@ -1,0 +1,130 @@
+/**
+ * Model configuration: an optional YAML file (`popbench.config.yaml` in the
+ * working directory, or `--config FILE`) validated with zod. Every problem is
+ * a one-line UserError naming the file, line and field.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { UserError } from '../core/errors.js';
+import { DEFAULT_CACHE_PATH } from './cache.js';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RETRY_AFTER_MS } from './retry.js';
+import { DEFAULT_TIMEOUT_MS } from './timeout.js';
+import { DEFAULT_CONCURRENCY } from './limit.js';
+
+export const DEFAULT_CONFIG_FILE = 'popbench.config.yaml';
+
+const PriceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+});
+
+const ModelEntrySchema = z.strictObject({
+  /** Name used on the command line and in suites. */
+  name: z.string().min(1),
+  provider: z.enum(['openai', 'hf', 'sim']),
+  /** Model id sent to the provider (default: name). */
+  model: z.string().min(1).optional(),
+  baseURL: z.url().optional(),
+  /** Env var holding the key (default OPENAI_API_KEY / HF_TOKEN). */
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+  /** The server needs no key (local vLLM, Ollama, llama.cpp, serve-sim). */
+  keyless: z.boolean().optional(),
+  endpointUrl: z.url().optional(),
+  price: PriceSchema.optional(),
+  concurrency: z.int().positive().optional(),
+  timeoutMs: z.int().positive().optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  cache: z
+    .strictObject({
+      path: z.string().min(1).default(DEFAULT_CACHE_PATH),
+      mode: z.enum(['read-write', 'read-only', 'off']).default('read-write'),
+      /** Also cache sim-model calls (they are deterministic and cheap; default false). */
+      sim: z.boolean().default(false),
+    })
+    .prefault({}),
+  maxAttempts: z.int().min(1).default(DEFAULT_MAX_ATTEMPTS),
+  maxRetryAfterMs: z.int().nonnegative().default(DEFAULT_MAX_RETRY_AFTER_MS),
+  timeoutMs: z.int().positive().default(DEFAULT_TIMEOUT_MS),
+  concurrency: z.int().positive().default(DEFAULT_CONCURRENCY),
+  /** USD per 1M tokens, keyed by model name (e.g. "openai:gpt-4o-mini"). */
+  prices: z.record(z.string(), PriceSchema).default({}),
+  models: z.array(ModelEntrySchema).default([]),
+});
+
+export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+export type PopbenchConfig = z.infer<typeof ConfigSchema>;
+
+
+/** The configuration used when there is no file. */
+export function defaultConfig(): PopbenchConfig {
+  return ConfigSchema.parse({});
+}
+
+/** Validate an already-parsed object; `source` names it in errors. */
+export function parseConfig(value: unknown, source = 'config', locate?: (path: PropertyKey[]) => number | undefined): PopbenchConfig {
+  const r = ConfigSchema.safeParse(value ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+    const line = locate?.(issue.path);
+    throw new UserError(`${source}${line ? `:${line}` : ''}: invalid config field ${field}: ${issue.message}`);
+  }
+  const seen = new Set<string>();
+  for (const [i, m] of r.data.models.entries()) {
+    if (seen.has(m.name)) throw new UserError(`${source}${line(locate, ['models', i, 'name'])}: invalid config field models.${i}.name: duplicate model name "${m.name}"`);
+    seen.add(m.name);
+    if (m.provider === 'hf' && m.baseURL)
+      throw new UserError(`${source}${line(locate, ['models', i, 'baseURL'])}: invalid config field models.${i}.baseURL: hf models take endpointUrl, not baseURL`);
+    if (m.provider === 'openai' && m.endpointUrl)
+      throw new UserError(`${source}${line(locate, ['models', i, 'endpointUrl'])}: invalid config field models.${i}.endpointUrl: openai models take baseURL, not endpointUrl`);
+  }
+  return r.data;
+}
+
+function line(locate: ((path: PropertyKey[]) => number | undefined) | undefined, path: PropertyKey[]): string {
+  const l = locate?.(path);
+  return l ? `:${l}` : '';
+}
+
+/** Parse YAML text into a validated config. */
+export function parseConfigYaml(text: string, source = DEFAULT_CONFIG_FILE): PopbenchConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const l = lineCounter.linePos(yamlError.pos[0]).line;
+    throw new UserError(`${source}:${l}: invalid YAML: ${yamlError.message.split('\n')[0]}`);
+  }
+  const locate = (path: PropertyKey[]): number | undefined => {
+    // The deepest node on the path that exists.
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  return parseConfig(doc.toJS(), source, locate);
+}
+
+/**
+ * Load `file` if given (it must exist), else `popbench.config.yaml` in `cwd`
+ * if present, else the defaults.
+ */
+export function loadConfig(file?: string, cwd: string = process.cwd()): PopbenchConfig {
+  const path = file ? resolve(cwd, file) : resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (!existsSync(path)) {
+    if (file) throw new UserError(`config file not found: ${file}`);
+    return defaultConfig();
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read config file ${file ?? DEFAULT_CONFIG_FILE}: ${(err as Error).message}`);
+  }
+  return parseConfigYaml(text, file ?? DEFAULT_CONFIG_FILE);
+}

@@ -1,0 +1,10 @@
+/** Sim provider: the simulated world's models (sim/index.ts) behind the LLM interface. */
+import type { LLM } from '../../core/types.js';
+import { createSimLLM, isSimModel, type SimWorld } from '../../sim/index.js';
+import { UserError } from '../../core/errors.js';
+
+export function simProvider(model: string, world: SimWorld): LLM {
+  if (!isSimModel(model)) throw new UserError(`unknown sim model: ${model}`);
+  const inner = createSimLLM(model, world);
+  return { provider: 'sim', model, complete: (req, signal) => inner.complete(req, signal) };
+}

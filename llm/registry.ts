@@ -1,0 +1,132 @@
+/**
+ * Model names → fully stacked LLMs. Names are looked up in this order:
+ *   1. entries of the config file (`models:`),
+ *   2. built-in sim models (sim-1b, sim-8b, sim-70b, sim-opt-small, sim-opt-large),
+ *   3. `openai:<model>` — OpenAI-compatible server at OPENAI_BASE_URL (default the
+ *      OpenAI API) with OPENAI_API_KEY (not needed when the base URL is loopback),
+ *   4. `hf:<model>` — Hugging Face Inference Providers with HF_TOKEN.
+ */
+import type { LLM } from '../core/types.js';
+import type { Budget } from '../core/budget.js';
+import type { Rng } from '../core/rng.js';
+import { UserError } from '../core/errors.js';
+import { SIM_MODELS, isSimModel, type SimWorld } from '../sim/index.js';
+import { defaultConfig, type ModelEntry, type PopbenchConfig } from './config.js';
+import { CallCache } from './cache.js';
+import { defaultLimiters, limiterKey, type LimiterPool } from './limit.js';
+import type { Price, UsageMeter } from './meter.js';
+import type { Sleep } from './retry.js';
+import { buildStack } from './stack.js';
+import { openaiProvider } from './providers/openai.js';
+import { hfProvider } from './providers/hf.js';
+import { simProvider } from './providers/sim.js';
+
+export type Env = Record<string, string | undefined>;
+
+export interface ResolveOptions {
+  config?: PopbenchConfig;
+  /** Needed for sim models. */
+  world?: SimWorld;
+  budget?: Budget;
+  usage?: UsageMeter;
+  /** The run's call cache (see openCache); none = no caching. */
+  cache?: CallCache;
+  /** Default process.env. */
+  env?: Env;
+  /** Default: the process-wide pool, so all LLMs on one endpoint share a limit. */
+  limiters?: LimiterPool;
+  /** Test hooks for the retry layer. */
+  sleep?: Sleep;
+  rng?: Rng;
+}
+
+/** A resolved model description, before any provider is built. */
+export interface ModelSpec extends ModelEntry {
+  model: string;
+}
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+function isLoopback(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    return LOOPBACK.test(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** All names `resolveModel` knows without a prefix, for messages and `--help`. */
+export function knownModelNames(config: PopbenchConfig = defaultConfig()): string[] {
+  return [...config.models.map((m) => m.name), ...SIM_MODELS];
+}
+
+/** Find the description of a model name, or throw a UserError listing the known names. */
+export function lookupModel(name: string, config: PopbenchConfig = defaultConfig(), env: Env = process.env): ModelSpec {
+  const entry = config.models.find((m) => m.name === name);
+  if (entry) return { ...entry, model: entry.model ?? entry.name };
+  if (isSimModel(name)) return { name, provider: 'sim', model: name };
+  const prefixed = /^(openai|hf):(.+)$/.exec(name);
+  if (prefixed) {
+    const model = prefixed[2]!;
+    if (prefixed[1] === 'openai') {
+      const baseURL = env.OPENAI_BASE_URL || undefined;
+      return { name, provider: 'openai', model, baseURL, keyless: isLoopback(baseURL) };
+    }
+    return { name, provider: 'hf', model };
+  }
+  throw new UserError(`unknown model "${name}"; known: ${knownModelNames(config).join(', ')}, or openai:<model>, hf:<model>`);
+}
+
+function priceOf(spec: ModelSpec, config: PopbenchConfig): Price | undefined {
+  if (spec.provider === 'sim') return undefined;
+  return spec.price ?? config.prices[spec.name] ?? config.prices[spec.model];
+}
+
+function apiKey(spec: ModelSpec, env: Env): string | undefined {
+  const varName = spec.apiKeyEnv ?? (spec.provider === 'hf' ? 'HF_TOKEN' : 'OPENAI_API_KEY');
+  const key = env[varName] || undefined;
+  const keyless = spec.keyless ?? (spec.provider === 'hf' && isLoopback(spec.endpointUrl));
+  if (!key && !keyless) throw new UserError(`missing API key: set ${varName} (model ${spec.name})`);
+  return key;
+}
+
+/** Build the bare provider for a spec (no middleware). */
+export function createProvider(spec: ModelSpec, opts: { world?: SimWorld; env?: Env } = {}): LLM {
+  const env = opts.env ?? process.env;
+  switch (spec.provider) {
+    case 'sim':
+      if (!opts.world) throw new Error(`sim model ${spec.name} needs a SimWorld`);
+      return simProvider(spec.model, opts.world);
+    case 'openai':
+      return openaiProvider({ model: spec.model, baseURL: spec.baseURL, apiKey: apiKey(spec, env) });
+    case 'hf':
+      return hfProvider({ model: spec.model, endpointUrl: spec.endpointUrl, accessToken: apiKey(spec, env) });
+  }
+}
+
+/** Resolve a model name to an LLM wrapped in the full middleware stack. */
+export function resolveModel(name: string, opts: ResolveOptions = {}): LLM {
+  const config = opts.config ?? defaultConfig();
+  const env = opts.env ?? process.env;
+  const spec = lookupModel(name, config, env);
+  const provider = createProvider(spec, { world: opts.world, env });
+  const isSim = spec.provider === 'sim';
+  const limiters = opts.limiters ?? defaultLimiters;
+  return buildStack(provider, {
+    meter: opts.usage,
+    budget: opts.budget,
+    price: priceOf(spec, config),
+    cache: isSim && !config.cache.sim ? undefined : opts.cache,
+    // The sim runs in-process: no endpoint to protect.
+    limit: isSim ? undefined : limiters.get(limiterKey(spec.provider, spec.baseURL ?? spec.endpointUrl), spec.concurrency ?? config.concurrency),
+    retry: { maxAttempts: config.maxAttempts, maxRetryAfterMs: config.maxRetryAfterMs, sleep: opts.sleep, rng: opts.rng },
+    timeoutMs: spec.timeoutMs ?? config.timeoutMs,
+  });
+}
+
+/** Open the run's call cache as the config says; `offline` forces read-only replay. */
+export function openCache(config: PopbenchConfig = defaultConfig(), opts: { offline?: boolean; path?: string } = {}): CallCache {
+  const mode = opts.offline ? 'read-only' : config.cache.mode;
+  if (mode === 'off') return CallCache.off();
+  return CallCache.open(opts.path ?? config.cache.path, mode);
+}
