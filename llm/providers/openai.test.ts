@@ -1,0 +1,205 @@
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LLMError } from '../../core/errors.js';
+import type { LLMRequest } from '../../core/types.js';
+import { openaiProvider } from './openai.js';
+import { buildStack } from '../stack.js';
+import { CallCache } from '../cache.js';
+import { UsageMeter } from '../meter.js';
+import type { Sleep } from '../retry.js';
+import { chatReply, startServer, type TestServer } from '../testdata/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+beforeEach(() => {
+  server.requests.length = 0;
+});
+
+const SECRET = 'sk-test-SECRET123';
+const ask: LLMRequest = { messages: [{ role: 'user', content: 'What is 2+2?' }] };
+
+/** Records every backoff delay and waits 1 ms for real. */
+function recorder() {
+  const delays: number[] = [];
+  const sleep: Sleep = async (ms) => {
+    delays.push(ms);
+    await new Promise((r) => setTimeout(r, 1));
+  };
+  return { delays, sleep };
+}
+
+function stacked(opts: { maxAttempts?: number; maxRetryAfterMs?: number; timeoutMs?: number; sleep?: Sleep; apiKey?: string } = {}) {
+  const provider = openaiProvider({ model: 'test-model', baseURL: `${server.url}/v1`, apiKey: opts.apiKey ?? SECRET });
+  return buildStack(provider, {
+    retry: { maxAttempts: opts.maxAttempts ?? 4, maxRetryAfterMs: opts.maxRetryAfterMs, sleep: opts.sleep ?? recorder().sleep },
+    timeoutMs: opts.timeoutMs ?? 5_000,
+  });
+}
+
+describe('openai provider over HTTP', () => {
+  it('maps the request to chat.completions and the reply back, keeping sim annotations', async () => {
+    server.script(chatReply(['first', 'second'], [{ sim: { trueCause: 'FORMAT' } }, { popbench: { x: 1 }, other: 'dropped' }]));
+    const llm = stacked();
+    const res = await llm.complete({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+      temperature: 0.5,
+      topP: 0.9,
+      maxTokens: 64,
+      stop: ['\n\n'],
+      n: 2,
+      seed: 7,
+      role: 'optimizer',
+      sampleIndex: 3,
+    });
+    expect(server.requests).toHaveLength(1);
+    const seen = server.requests[0]!;
+    expect(seen.url).toBe('/v1/chat/completions');
+    expect(seen.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(seen.body).toMatchObject({
+      model: 'test-model',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+      temperature: 0.5,
+      top_p: 0.9,
+      max_tokens: 64,
+      stop: ['\n\n'],
+      n: 2,
+      seed: 7,
+    });
+    expect(seen.body).not.toHaveProperty('role');
+    expect(seen.body).not.toHaveProperty('sampleIndex');
+    expect(res.choices.map((c) => c.text)).toEqual(['first', 'second']);
+    expect(res.choices[0]!.annotations).toEqual({ sim: { trueCause: 'FORMAT' } });
+    expect(res.choices[1]!.annotations).toEqual({ popbench: { x: 1 } });
+    expect(res.choices[0]!.finishReason).toBe('stop');
+    expect(res.usage).toEqual({ promptTokens: 11, completionTokens: 7 });
+  });
+
+  it('retries a 429 after the retry-after delay, capped by maxRetryAfterMs', async () => {
+    server.script({ status: 429, headers: { 'retry-after': '120' }, json: { error: { message: 'slow down' } } }, chatReply(['ok']));
+    const { delays, sleep } = recorder();
+    const res = await stacked({ sleep, maxRetryAfterMs: 40 }).complete(ask);
+    expect(res.choices[0]!.text).toBe('ok');
+    expect(server.requests).toHaveLength(2);
+    expect(delays).toEqual([40]);
+  });
+
+  it('honours retry-after-ms and retry-after below the cap exactly', async () => {
+    server.script({ status: 429, headers: { 'retry-after-ms': '7' }, json: {} }, { status: 429, headers: { 'retry-after': '0.02' }, json: {} }, chatReply(['ok']));
+    const { delays, sleep } = recorder();
+    await stacked({ sleep }).complete(ask);
+    expect(delays).toEqual([7, 20]);
+  });
+
+  it('retries a 500 then succeeds', async () => {
+    server.script({ status: 500, json: { error: { message: 'oops' } } }, chatReply(['fine']));
+    const { delays, sleep } = recorder();
+    const res = await stacked({ sleep }).complete(ask);
+    expect(res.choices[0]!.text).toBe('fine');
+    expect(server.requests).toHaveLength(2);
+    expect(delays).toHaveLength(1);
+  });
+
+  it('times out a hanging attempt and succeeds on the next one', async () => {
+    server.script('hang', chatReply(['late but fine']));
+    const { delays, sleep } = recorder();
+    const res = await stacked({ sleep, timeoutMs: 150 }).complete(ask);
+    expect(res.choices[0]!.text).toBe('late but fine');
+    expect(server.requests).toHaveLength(2);
+    expect(delays).toHaveLength(1);
+  });
+
+  it('gives a clear final error for malformed JSON without retrying', async () => {
+    server.script({ raw: '{"choices": [ oops' });
+    const err = await stacked().complete(ask).catch((e) => e);
+    expect(err).toBeInstanceOf(LLMError);
+    expect(err.message).toMatch(/malformed JSON/);
+    expect(err.message).toContain('test-model');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('rejects a reply without choices', async () => {
+    server.script({ json: { id: 'x', model: 'm', usage: {} } });
+    const err = await stacked().complete(ask).catch((e) => e);
+    expect(err).toBeInstanceOf(LLMError);
+    expect(err.message).toMatch(/missing choices/);
+  });
+
+  it('surfaces a persistent failure as an LLMError naming provider, model, status and attempts', async () => {
+    server.script({ status: 503, json: { error: { message: 'overloaded' } } });
+    const err = await stacked({ maxAttempts: 3 }).complete(ask).catch((e) => e);
+    expect(err).toBeInstanceOf(LLMError);
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/openai/);
+    expect(err.message).toMatch(/test-model/);
+    expect(err.message).toMatch(/503/);
+    expect(err.message).toMatch(/3 attempts/);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('does not retry a final 4xx', async () => {
+    server.script({ status: 400, json: { error: { message: 'bad request' } } });
+    const err = await stacked().complete(ask).catch((e) => e);
+    expect(err).toBeInstanceOf(LLMError);
+    expect(err.status).toBe(400);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('never lets the API key reach error messages, the cache file or usage output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'popbench-key-'));
+    try {
+      const cache = CallCache.open(join(dir, 'cache.sqlite'));
+      const meter = new UsageMeter();
+      const llm = buildStack(openaiProvider({ model: 'test-model', baseURL: `${server.url}/v1`, apiKey: SECRET }), {
+        cache,
+        meter,
+        price: { input: 1, output: 2 },
+        retry: { maxAttempts: 2, sleep: recorder().sleep },
+      });
+      // A server that echoes the credentials back in its error text.
+      server.script({ status: 401, json: { error: { message: `invalid key ${SECRET} (Authorization: Bearer ${SECRET})` } } });
+      const err = await llm.complete(ask).catch((e) => e);
+      expect(err).toBeInstanceOf(LLMError);
+      expect(err.status).toBe(401);
+      expect(err.message).toMatch(/invalid key/);
+      expect(err.message).not.toContain(SECRET);
+      expect(String(err.stack)).not.toContain(SECRET);
+
+      server.script(chatReply(['stored answer']));
+      await llm.complete(ask);
+      await llm.complete({ ...ask, sampleIndex: 1 });
+      expect(server.requests.every((r) => r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
+      expect(cache.size()).toBe(2);
+      const bytes = readdirSync(dir)
+        .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+        .join('');
+      expect(bytes).toContain('stored answer'); // the entries are really in these files
+      expect(bytes).not.toContain(SECRET);
+      cache.close();
+      const usage = meter.format() + JSON.stringify(meter.snapshot());
+      expect(usage).toMatch(/2 calls \(0 from cache, 1 failed\)/);
+      expect(usage).not.toContain(SECRET);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('works keyless against a local server', async () => {
+    server.script(chatReply(['hi']));
+    const llm = openaiProvider({ model: 'local', baseURL: `${server.url}/v1` });
+    const res = await llm.complete(ask);
+    expect(res.choices[0]!.text).toBe('hi');
+  });
+});
