@@ -154,44 +154,66 @@ function isLetterTarget(target: string): boolean {
   return normalizeLetter(target) !== null;
 }
 
+/** Highest option letter allowed for an example: its option count when known, else R. */
+function maxLetter(example?: Example): string {
+  const n = optionsOf(example).length;
+  return n > 0 ? String.fromCharCode(64 + Math.min(n, 18)) : 'R';
+}
+
+/** Parenthesised option letters in a text, in order, limited to the example's options. */
+function parenLetters(text: string, example: Example | undefined, lowercase: boolean): string[] {
+  const max = maxLetter(example);
+  const re = lowercase ? /\(([A-Ra-r])\)/g : /\(([A-R])\)/g;
+  return [...text.matchAll(re)].map((m) => m[1]!.toUpperCase()).filter((l) => l <= max);
+}
+
 function letterFromSegment(seg: string, example?: Example, allowBare = true): string | null {
   const clean = cleanSegment(seg);
-  const paren = /\(([A-Ra-r])\)/.exec(clean);
-  if (paren) return `(${paren[1]!.toUpperCase()})`;
   const normSeg = normalizeText(clean);
+  const opts = optionsOf(example);
+  // the whole answer is a letter: "(C)", "C", "(c)"
+  const only = /^\(([A-Ra-r])\)$|^([A-R])$/.exec(clean);
+  if (only) {
+    const l = (only[1] ?? only[2])!.toUpperCase();
+    if (l <= maxLetter(example)) return `(${l})`;
+  }
   // gold given as option text (three upstream BBH examples)
   if (example && !isLetterTarget(example.target)) {
     const t = normalizeText(example.target);
-    if (t && (normSeg === t || normSeg.includes(t))) return example.target;
+    if (t && (normSeg === t || ` ${normSeg} `.includes(` ${t} `))) return example.target;
   }
-  const bare = allowBare ? /^([A-R])(?=$|[\s.,:;!)])/.exec(clean) : null;
-  const opts = optionsOf(example);
+  // the whole answer is one option's text (option texts may themselves contain "(i)", "(A)", "(g)")
   if (opts.length && normSeg) {
     const exact = opts.findIndex((o) => normalizeText(o) === normSeg);
     if (exact >= 0) return `(${String.fromCharCode(65 + exact)})`;
-    if (!bare) {
-      let best = -1;
-      let bestLen = 2;
-      opts.forEach((o, i) => {
-        const n = normalizeText(o);
-        if (n.length > bestLen && ` ${normSeg} `.includes(` ${n} `)) [best, bestLen] = [i, n.length];
-      });
-      if (best >= 0) return `(${String.fromCharCode(65 + best)})`;
-    }
   }
-  if (bare) return `(${bare[1]})`;
-  return null;
+  const paren = parenLetters(clean, example, true);
+  if (paren.length) return `(${paren[0]})`;
+  const max = maxLetter(example);
+  const bareM = allowBare ? /^([A-R])(?=$|[\s.,:;!)])/.exec(clean) : null;
+  const bare = bareM && bareM[1]! <= max ? bareM[1]! : null;
+  if (opts.length && normSeg && !bare) {
+    let best = -1;
+    let bestLen = 2;
+    opts.forEach((o, i) => {
+      const n = normalizeText(o);
+      if (n.length > bestLen && ` ${normSeg} `.includes(` ${n} `)) [best, bestLen] = [i, n.length];
+    });
+    if (best >= 0) return `(${String.fromCharCode(65 + best)})`;
+  }
+  return bare ? `(${bare})` : null;
 }
 
 function letterFallback(output: string, example?: Example): string | null {
   const last = lastNonEmptyLine(output);
   if (last) {
     // a last line that is just a letter ("B", "(B)") is the answer
-    const l = normalizeLetter(cleanSegment(last));
-    if (l !== null && /^[A-R]$|^\([A-Ra-r]\)$/.test(cleanSegment(last))) return `(${l})`;
+    const c = cleanSegment(last);
+    const l = normalizeLetter(c);
+    if (l !== null && l <= maxLetter(example) && /^[A-R]$|^\([A-Ra-r]\)$/.test(c)) return `(${l})`;
   }
-  const parens = [...output.matchAll(/\(([A-R])\)/g)];
-  if (parens.length) return `(${parens[parens.length - 1]![1]})`;
+  const parens = parenLetters(output, example, false);
+  if (parens.length) return `(${parens[parens.length - 1]})`;
   // no letter at all: the last line may give the option text
   return last ? letterFromSegment(last, example, false) : null;
 }
