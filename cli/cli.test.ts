@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+const bin = path.join(root, 'bin', 'popbench.mjs');
+
+function popbench(args: string[], env: Record<string, string | undefined> = {}) {
+  const clean = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete clean[k];
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: clean, cwd: mkdtempSync(path.join(tmpdir(), 'pb-cwd-')) });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
+}
+
+/** A bad-input run: exit 2, exactly one line on stderr, no stack trace. */
+function expectOneLineError(r: ReturnType<typeof popbench>, pattern: RegExp) {
+  expect(r.code).toBe(2);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^popbench: error: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('popbench CLI bad input', () => {
+  it('unknown task', () => {
+    expectOneLineError(popbench(['eval', '--task', 'bbh/navigat', '--limit', '3']), /unknown task "bbh\/navigat".*bbh\/navigate/);
+  });
+
+  it('missing data directory', () => {
+    expectOneLineError(popbench(['eval', '--task', 'gsm8k', '--data-dir', '/nonexistent/popbench-data']), /--data-dir: directory not found/);
+  });
+
+  it('malformed JSONL line names file and line', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pb-data-'));
+    mkdirSync(path.join(dir, 'gsm8k'));
+    const good = JSON.stringify({ question: 'What is 1+1?', answer: 'One plus one.\n#### 2' });
+    writeFileSync(path.join(dir, 'gsm8k', 'train.jsonl'), `${good}\n${good.slice(0, 20)}\n`);
+    writeFileSync(path.join(dir, 'gsm8k', 'test.jsonl'), `${good}\n`);
+    expectOneLineError(popbench(['eval', '--task', 'gsm8k', '--data-dir', dir]), /train\.jsonl:2/);
+  });
+
+  it('unknown model', () => {
+    expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--model', 'gpt-nope']), /unknown model "gpt-nope"/);
+  });
+
+  it('missing API key for a real provider, without leaking anything else', () => {
+    const r = popbench(['eval', '--task', 'like/navigate', '--model', 'openai:gpt-4o-mini', '--limit', '2'], {
+      OPENAI_API_KEY: undefined,
+      OPENAI_BASE_URL: undefined,
+    });
+    expectOneLineError(r, /missing API key: set OPENAI_API_KEY/);
+  });
+
+  it('bad flag values', () => {
+    expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--limit', 'ten']), /--limit: expected an integer/);
+    expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--position', 'middle']), /--position: expected one of Q_begin/);
+    expectOneLineError(popbench(['eval', '--bogus']), /unknown option '--bogus'/);
+  });
+});
+
+describe('popbench eval', () => {
+  it('prints accuracy with a CI and usage, and writes one JSONL sample per example', () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'pb-out-')), 'samples.jsonl');
+    const r = popbench(['eval', '--task', 'like/navigate', '--model', 'sim-8b', '--prompt', "Let's think step by step.", '--split', 'test', '--limit', '20', '--out', out, '--no-cache']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = /accuracy ([\d.]+)% \((\d+)\/20\), 95% Wilson CI \[([\d.]+)%, ([\d.]+)%\]/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    const [acc, k, lo, hi] = [Number(m![1]), Number(m![2]), Number(m![3]), Number(m![4])];
+    expect(acc).toBeCloseTo((100 * k) / 20, 1);
+    expect(lo).toBeLessThanOrEqual(acc);
+    expect(hi).toBeGreaterThanOrEqual(acc);
+    expect(r.stdout).toMatch(/Usage: 20 calls/);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(20);
+    expect(rows.filter((x) => x.correct).length).toBe(k);
+    for (const row of rows) {
+      expect(Object.keys(row)).toEqual(expect.arrayContaining(['input', 'prompt', 'output', 'pred', 'gold', 'correct']));
+      if (!row.correct) expect(typeof row.trueCause).toBe('string');
+    }
+  });
+});

@@ -1,0 +1,150 @@
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { createEvaluator } from '../core/evaluator.js';
+import { UserError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import { POSITIONS, type Demo, type EvalOutcome, type Example, type Position, type Prompt, type SplitName } from '../core/types.js';
+import { wilsonInterval } from '../reports/stats/wilson.js';
+import { parseFloatFlag, parseIntFlag, Session, type SessionFlags } from './session.js';
+
+export interface EvalFlags extends SessionFlags {
+  task: string;
+  model: string;
+  prompt?: string;
+  promptFile?: string;
+  position: string;
+  demos?: string;
+  cotDemos?: boolean;
+  split: string;
+  limit?: string;
+  out?: string;
+  temperature: string;
+}
+
+const SPLITS: readonly SplitName[] = ['train', 'dev', 'test'];
+const CHUNK = 50;
+
+export function parsePosition(value: string): Position {
+  if (!POSITIONS.includes(value as Position))
+    throw new UserError(`--position: expected one of ${POSITIONS.join(', ')}, got "${value}"`);
+  return value as Position;
+}
+
+export function parseSplit(value: string): SplitName {
+  if (!SPLITS.includes(value as SplitName)) throw new UserError(`--split: expected one of ${SPLITS.join(', ')}, got "${value}"`);
+  return value as SplitName;
+}
+
+/** Demo from a training example: its worked solution when it has one, else the gold answer. */
+export function demoFrom(ex: Example): Demo {
+  const answer = `So the answer is ${ex.target}.`;
+  return { input: ex.input, output: ex.rationale ? `${ex.rationale.replace(/\n?#### .*$/s, '').trim()} ${answer}` : answer };
+}
+
+export interface EvalSummary {
+  task: string;
+  model: string;
+  split: SplitName;
+  n: number;
+  correct: number;
+  accuracy: number;
+  ci95: [number, number];
+}
+
+export async function runEval(flags: EvalFlags, print: (line: string) => void = console.log): Promise<EvalSummary> {
+  const session = new Session(flags);
+  try {
+    const split = parseSplit(flags.split);
+    const position = parsePosition(flags.position);
+    const temperature = parseFloatFlag('--temperature', flags.temperature, { min: 0, max: 2 });
+    if (flags.prompt !== undefined && flags.promptFile !== undefined) throw new UserError('--prompt and --prompt-file: give only one');
+    let instruction = flags.prompt ?? '';
+    if (flags.promptFile !== undefined) {
+      try {
+        instruction = readFileSync(flags.promptFile, 'utf8').trim();
+      } catch {
+        throw new UserError(`--prompt-file: cannot read ${flags.promptFile}`);
+      }
+    }
+    const task = session.task(flags.task);
+    const target = session.model(flags.model);
+    let examples = task.splits[split];
+    if (flags.limit !== undefined) examples = examples.slice(0, parseIntFlag('--limit', flags.limit, { min: 1 }));
+    if (examples.length === 0) throw new UserError(`task ${task.id} has no examples in split "${split}"`);
+
+    let demos: Demo[] = [];
+    if (flags.cotDemos) {
+      if (!task.fewShotCot?.length) throw new UserError(`--cot-demos: task ${task.id} ships no chain-of-thought demos`);
+      demos = task.fewShotCot;
+    }
+    if (flags.demos !== undefined) {
+      const k = parseIntFlag('--demos', flags.demos, { min: 0 });
+      demos = demos.concat(new Rng(session.seed).derive(`demos:${task.id}`).sample(task.splits.train, k).map(demoFrom));
+    }
+    const prompt: Prompt = { instruction, position, ...(demos.length ? { demos } : {}) };
+
+    if (flags.out) {
+      mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
+      writeFileSync(flags.out, '');
+    }
+    const evaluator = createEvaluator(task, target, { temperature });
+    const outcomes: EvalOutcome[] = [];
+    // Evaluate in chunks and append each finished chunk, so a failure late in a
+    // long run loses no finished sample (and the call cache keeps every call).
+    for (let i = 0; i < examples.length; i += CHUNK) {
+      const res = await evaluator.evaluate(prompt, examples.slice(i, i + CHUNK));
+      outcomes.push(...res.outcomes);
+      if (flags.out) {
+        const lines = res.outcomes.map((o) =>
+          JSON.stringify({ task: task.id, model: flags.model, split, prompt, ...o }),
+        );
+        appendFileSync(flags.out, lines.join('\n') + '\n');
+      }
+    }
+    const correct = outcomes.filter((o) => o.correct).length;
+    const n = outcomes.length;
+    const ci = wilsonInterval(correct, n);
+    const pct = (x: number) => (100 * x).toFixed(1);
+    print(`task ${task.id} · split ${split} · model ${flags.model} · position ${position} · ${demos.length} demos`);
+    print(`prompt: ${JSON.stringify(instruction)}`);
+    print(`accuracy ${pct(correct / n)}% (${correct}/${n}), 95% Wilson CI [${pct(ci.lo)}%, ${pct(ci.hi)}%]`);
+    print(session.usage.format());
+    if (flags.out) print(`samples written to ${flags.out}`);
+    return { task: task.id, model: flags.model, split, n, correct, accuracy: correct / n, ci95: [ci.lo, ci.hi] };
+  } finally {
+    session.close();
+  }
+}
+
+/** Flags shared by every command that runs models. */
+export function withSessionOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'dataset directory (default: $POPBENCH_DATA or ../shared/datasets)')
+    .option('--config <file>', 'config file (default: popbench.config.yaml when present)')
+    .option('--cache <file>', 'call cache file (default from config: .popbench/cache.sqlite)')
+    .option('--no-cache', 'do not read or write the call cache')
+    .option('--offline', 'replay from the call cache only; a miss is an error')
+    .option('--seed <n>', 'seed for splits, demos and sampling', '0');
+}
+
+export function register(program: Command): void {
+  withSessionOptions(
+    program
+      .command('eval')
+      .description('evaluate one prompt on a task with a target model')
+      .requiredOption('--task <id>', 'task id, e.g. bbh/navigate, gsm8k, mmlu/anatomy, like/gsm')
+      .option('--model <name>', 'target model (sim-1b, sim-8b, sim-70b, openai:<model>, hf:<model>, or a config name)', 'sim-8b')
+      .option('--prompt <text>', 'instruction text (default: empty)')
+      .option('--prompt-file <file>', 'read the instruction from a file')
+      .option('--position <pos>', 'instruction position: Q_begin, Q_end or A_begin', 'Q_begin')
+      .option('--demos <k>', 'add k few-shot demos drawn from the train split')
+      .option('--cot-demos', "add the dataset's chain-of-thought demos (BBH)")
+      .option('--split <name>', 'train, dev or test', 'test')
+      .option('--limit <n>', 'evaluate only the first n examples of the split')
+      .option('--temperature <t>', 'target sampling temperature', '0')
+      .option('--out <file.jsonl>', 'write per-example samples as JSON lines'),
+  ).action(async (opts: EvalFlags) => {
+    await runEval(opts);
+  });
+}

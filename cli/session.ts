@@ -1,0 +1,88 @@
+/**
+ * What every model-running command sets up once: config, the sim world, the
+ * run's usage meter and call cache, and the task. Commands resolve models
+ * through `session.model(name, role budget)` so all of them share one stack.
+ */
+import { Budget } from '../core/budget.js';
+import { UserError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import type { LLM } from '../core/types.js';
+import { loadConfig, openCache, resolveModel, UsageMeter, type PopbenchConfig } from '../llm/index.js';
+import type { CallCache } from '../llm/cache.js';
+import { SimWorld } from '../sim/index.js';
+import { loadTask } from '../tasks/registry.js';
+import type { LoadedTask } from '../tasks/task.js';
+
+export interface SessionFlags {
+  config?: string;
+  dataDir?: string;
+  cache?: string | boolean;
+  offline?: boolean;
+  seed?: string | number;
+}
+
+export class Session {
+  readonly config: PopbenchConfig;
+  readonly world = new SimWorld();
+  readonly usage = new UsageMeter();
+  readonly cache: CallCache;
+  readonly seed: number;
+  private readonly tasks = new Map<string, LoadedTask>();
+
+  constructor(readonly flags: SessionFlags) {
+    this.config = loadConfig(flags.config);
+    this.seed = parseIntFlag('--seed', flags.seed ?? 0, { min: 0 });
+    const cacheOff = flags.cache === false;
+    this.cache = openCache(cacheOff ? { ...this.config, cache: { ...this.config.cache, mode: 'off' } } : this.config, {
+      offline: flags.offline,
+      ...(typeof flags.cache === 'string' ? { path: flags.cache } : {}),
+    });
+  }
+
+  /** Load a task (once) and make it known to the sim world. */
+  task(id: string): LoadedTask {
+    let t = this.tasks.get(id);
+    if (!t) {
+      t = loadTask(id, { dataDir: id.startsWith('like/') ? undefined : this.dataDir(), seed: this.seed });
+      this.world.register(t);
+      this.tasks.set(id, t);
+    }
+    return t;
+  }
+
+  private dataDir(): string | undefined {
+    return this.flags.dataDir;
+  }
+
+  model(name: string, budget?: Budget): LLM {
+    return resolveModel(name, {
+      config: this.config,
+      world: this.world,
+      usage: this.usage,
+      cache: this.cache,
+      ...(budget ? { budget } : {}),
+      rng: new Rng(this.seed).derive(`retry:${name}`),
+    });
+  }
+
+  close(): void {
+    this.cache.close?.();
+  }
+}
+
+/** Parse an integer flag or throw a one-line UserError naming it. */
+export function parseIntFlag(flag: string, value: string | number, range: { min?: number; max?: number } = {}): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
+    const bounds = range.min !== undefined ? ` >= ${range.min}` : '';
+    throw new UserError(`${flag}: expected an integer${bounds}, got "${value}"`);
+  }
+  return n;
+}
+
+export function parseFloatFlag(flag: string, value: string | number, range: { min?: number; max?: number } = {}): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max))
+    throw new UserError(`${flag}: expected a number in [${range.min ?? '-inf'}, ${range.max ?? 'inf'}], got "${value}"`);
+  return n;
+}
