@@ -1,9 +1,15 @@
 /**
- * Simulated world: public entry points used by the rest of popbench.
- * (Provisional minimal model; replaced by the full sim world described in docs/sim.md.)
+ * Simulated world: public entry points used by the rest of popbench
+ * (rules and parameters: docs/sim.md). Sim results are not research claims.
  */
-import { hashUnit } from '../core/hash.js';
-import type { Example, LLM, LLMRequest, LLMResponse, Task } from '../core/types.js';
+import type { LLM, LLMChoice, LLMRequest, LLMResponse } from '../core/types.js';
+import { answerOptimizer } from './optimizer.js';
+import { answerTarget, requestText } from './target.js';
+import { SimWorld } from './world.js';
+
+export { SimWorld } from './world.js';
+export { CAUSE_PHRASES, parseCauses, CAUSE_KINDS, causeKind } from './causes.js';
+export type { SimAnnotation } from './target.js';
 
 export const SIM_TARGET_MODELS = ['sim-1b', 'sim-8b', 'sim-70b'] as const;
 export const SIM_OPTIMIZER_MODELS = ['sim-opt-small', 'sim-opt-large'] as const;
@@ -13,46 +19,44 @@ export function isSimModel(name: string): boolean {
   return SIM_MODELS.includes(name);
 }
 
-/** Answer key of the simulated world: the examples the sim models can recognise in a prompt. */
-export class SimWorld {
-  private readonly examples: { task: Task; example: Example }[] = [];
-  register(task: Task): void {
-    for (const split of ['train', 'dev', 'test'] as const)
-      for (const example of task.splits[split]) this.examples.push({ task, example });
-  }
-  /** The registered example whose input occurs last in the text. */
-  find(text: string): { task: Task; example: Example } | undefined {
-    let best: { task: Task; example: Example } | undefined;
-    let bestAt = -1;
-    for (const e of this.examples) {
-      const at = text.lastIndexOf(e.example.input);
-      if (at > bestAt) [best, bestAt] = [e, at];
-    }
-    return best;
-  }
+export function isSimTarget(name: string): boolean {
+  return (SIM_TARGET_MODELS as readonly string[]).includes(name);
 }
 
-const ABILITY: Record<string, number> = { 'sim-1b': 0.3, 'sim-8b': 0.55, 'sim-70b': 0.8 };
+/** Approximate token count: one token per 4 characters, at least 1 for non-empty text. */
+export function countTokens(text: string): number {
+  return text.length === 0 ? 0 : Math.ceil(text.length / 4);
+}
+
+/** Answer a request with a sim model, synchronously (used in-process and by serve-sim). */
+export function simComplete(model: string, world: SimWorld, req: LLMRequest): LLMResponse {
+  if (!isSimModel(model)) throw new Error(`unknown sim model: ${model}`);
+  const n = Math.max(1, Math.floor(req.n ?? 1));
+  const choices: LLMChoice[] = [];
+  for (let i = 0; i < n; i++) {
+    let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text));
+    if (req.maxTokens !== undefined && countTokens(c.text) > req.maxTokens) {
+      c = { ...c, text: c.text.slice(0, Math.max(0, req.maxTokens * 4)), finishReason: 'length' };
+    }
+    if (req.stop?.length) {
+      const cut = Math.min(...req.stop.map((s) => (s ? c.text.indexOf(s) : -1)).filter((i) => i >= 0), c.text.length);
+      if (cut < c.text.length) c = { ...c, text: c.text.slice(0, cut), finishReason: 'stop' };
+    }
+    choices.push(c);
+  }
+  const promptTokens = countTokens(requestText(req));
+  const completionTokens = choices.reduce((a, c) => a + countTokens(c.text), 0);
+  return { model, choices, usage: { promptTokens, completionTokens } };
+}
 
 export function createSimLLM(model: string, world: SimWorld): LLM {
   if (!isSimModel(model)) throw new Error(`unknown sim model: ${model}`);
   return {
     provider: 'sim',
     model,
-    async complete(req: LLMRequest): Promise<LLMResponse> {
-      const text = req.messages.map((m) => m.content).join('\n');
-      const n = req.n ?? 1;
-      const choices = Array.from({ length: n }, (_, i) => {
-        const hit = world.find(text);
-        const u = hashUnit([model, text, req.sampleIndex ?? 0, i]);
-        if (!hit) return { text: 'I am not sure.' };
-        const ok = u < (ABILITY[model] ?? 0.5);
-        return ok
-          ? { text: `So the answer is ${hit.example.target}.` }
-          : { text: 'So the answer is unknown.', annotations: { sim: { trueCause: 'REASONING_SLIP' } } };
-      });
-      const completion = choices.reduce((a, c) => a + Math.ceil(c.text.length / 4), 0);
-      return { model, choices, usage: { promptTokens: Math.ceil(text.length / 4), completionTokens: completion } };
+    async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      return simComplete(model, world, req);
     },
   };
 }

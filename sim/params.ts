@@ -1,0 +1,91 @@
+/**
+ * Every number of the simulated world in one place (documented in docs/sim.md,
+ * "Parameter table"). Written from first principles, never tuned per optimizer.
+ * Probabilities of a stage succeeding are sigmoid(logit); logits are sums of
+ * the terms below.
+ */
+
+/** Per-size target parameters: ability a, instruction-following f, distraction sensitivity s. */
+export interface TargetParams {
+  a: number;
+  f: number;
+  s: number;
+}
+
+export const TARGET_PARAMS: Readonly<Record<string, TargetParams>> = {
+  'sim-1b': { a: -0.5, f: 0.3, s: 1.0 },
+  'sim-8b': { a: 0.4, f: 1.0, s: 0.6 },
+  'sim-70b': { a: 1.4, f: 1.8, s: 0.3 },
+};
+
+/** Stage logit terms (see docs/sim.md for the formulas they enter). */
+export const STAGE = {
+  follow: { base: 1.5, perF: 1.5, perWordOver: 0.02, wordsFree: 80, perStepOver: 0.3, stepsFree: 4 },
+  focus: { base: 3.5, perSDist: 5.0, distWordsFull: 40 },
+  concept: { base: 1.8, perD: 2.0, hint: 1.6, procedure: 0.8, cot: 0.4, demos: 0.3 },
+  knowledge: { base: 2.5, perA: 1.5, perD: 2.5, cue: 0.3 },
+  reasoning: { base: 1.6, perD: 1.5, cot: 1.2, procedure: 0.5, demoCot: 0.3, perExtraConcept: 0.3 },
+  format: { perF: 0.8, match: 2.0, mismatch: 2.5, demos: 0.8 },
+  /** Per-(prompt, example) logit noise (sd), and per-sample noise sd per unit of temperature. */
+  promptNoise: 0.35,
+  sampleNoisePerTemp: 0.8,
+} as const;
+
+/** How much an example's difficulty counts against recalling facts, by task family. */
+export const KNOWLEDGE_LOAD: Readonly<Record<string, number>> = { mmlu: 1.0, bbh: 0.3, gsm8k: 0.2, like: 0.3 };
+export const DEFAULT_KNOWLEDGE_LOAD = 0.3;
+
+/** Base logit of writing a parseable answer with no format help, by answer format. */
+export const FORMAT_BASE: Readonly<Record<string, number>> = {
+  letter: 1.0,
+  true_false: 1.2,
+  yes_no: 1.2,
+  valid_invalid: 0.8,
+  integer: 0.8,
+  dyck: 0.0,
+  words: 0.3,
+  text: 0.8,
+};
+
+/** Needed concepts per example when the data gives none: 1..MAX_CONCEPTS. */
+export const MAX_CONCEPTS = 3;
+
+/** Simulated optimizer parameters, per size. */
+export interface OptimizerParams {
+  /** Recognition rate r: P(recognise the true cause) = r * clarity of the evidence. */
+  recognise: number;
+  /** Probability that a candidate edit also makes one harmful change. */
+  harm: number;
+  /** Probability that a candidate also names a random concept it guessed (no evidence). */
+  guessConcept: number;
+}
+
+export const OPTIMIZER_PARAMS: Readonly<Record<string, OptimizerParams>> = {
+  'sim-opt-small': { recognise: 0.45, harm: 0.25, guessConcept: 0.3 },
+  'sim-opt-large': { recognise: 0.85, harm: 0.1, guessConcept: 0.15 },
+};
+
+/** How clear each kind of evidence ("tell") in a shown model output is, 0..1. */
+export const EVIDENCE_CLARITY: Readonly<Record<string, number>> = {
+  FORMAT: 0.9,
+  DISTRACTION: 0.8,
+  MISSING_CONCEPT: 0.75,
+  KNOWLEDGE_GAP: 0.6,
+  INSTRUCTION_IGNORED: 0.55,
+  REASONING_SLIP: 0.45,
+};
+
+/** Prior over generic causes named when the true one is not recognised (paper 000 §4: prior-biased reflection). */
+export const PRIOR_CAUSES: ReadonlyArray<{ cause: string; weight: number }> = [
+  { cause: 'REASONING_SLIP', weight: 0.4 },
+  { cause: 'INSTRUCTION_IGNORED', weight: 0.25 },
+  { cause: 'KNOWLEDGE_GAP', weight: 0.15 },
+  { cause: 'FORMAT', weight: 0.1 },
+  { cause: 'MISSING_CONCEPT', weight: 0.1 },
+];
+
+/** Sliding-window width used to index registered example inputs. */
+export const INDEX_WINDOW = 24;
+
+/** Maximum characters of a single sim request (longer requests are answered with a refusal). */
+export const MAX_TEXT_CHARS = 400_000;

@@ -1,0 +1,280 @@
+/**
+ * Sim target models (sim-1b, sim-8b, sim-70b): answer a chat request about a
+ * registered example through a short causal chain whose first failing stage
+ * is the true cause (docs/sim.md, "Target models").
+ */
+import { hashUnit, sha256 } from '../core/hash.js';
+import type { Example, LLMChoice, LLMRequest, Task } from '../core/types.js';
+import { correctValues, stylesFor, styleLine, valueInFormat, verbalValue, wrongValue } from './answers.js';
+import { TELLS } from './causes.js';
+import { extractFeatures, namesConcept, safeExtract, safeScore, type PromptFeatures } from './features.js';
+import {
+  DEFAULT_KNOWLEDGE_LOAD,
+  FORMAT_BASE,
+  KNOWLEDGE_LOAD,
+  MAX_TEXT_CHARS,
+  STAGE,
+  TARGET_PARAMS,
+  type TargetParams,
+} from './params.js';
+import type { SimWorld } from './world.js';
+
+export interface StageRecord {
+  stage: string;
+  /** Probability that the stage succeeds. */
+  p: number;
+  ok: boolean;
+}
+
+export interface SimAnnotation {
+  taskId: string | null;
+  exampleId: string | null;
+  trueCause: string | null;
+  correct: boolean | null;
+  stages: StageRecord[];
+  features: PromptFeatures | null;
+  difficulty?: number;
+  concepts?: string[];
+  /** True when the output shows the evidence of the true cause (always true for correct answers). */
+  evidenceVisible?: boolean;
+  /** Did the instruction get ignored (features dropped)? */
+  instructionIgnored?: boolean;
+  recognised: boolean;
+}
+
+export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** Deterministic standard normal from a key (Box–Muller on two hash units). */
+export function hashNormal(key: unknown[]): number {
+  let u = hashUnit([...key, 'z1']);
+  if (u === 0) u = 2 ** -53;
+  const v = hashUnit([...key, 'z2']);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+export function requestText(req: LLMRequest): string {
+  return req.messages.map((m) => m.content).join('\n');
+}
+
+export function targetParams(model: string): TargetParams {
+  const p = TARGET_PARAMS[model];
+  if (!p) throw new Error(`not a sim target model: ${model}`);
+  return p;
+}
+
+const UNRECOGNISED =
+  'I cannot answer this: the request does not contain a question I recognise from the tasks loaded in this simulated world.';
+
+/** Stage logits for one example under given features (no noise). Exported for docs/tests. */
+export function stageLogits(
+  p: TargetParams,
+  f: PromptFeatures,
+  task: Task,
+  concepts: readonly string[],
+  d: number,
+): Array<{ stage: string; logit: number }> {
+  const out: Array<{ stage: string; logit: number }> = [];
+  if (f.distractionWords > 0) {
+    const dist = Math.min(1, f.distractionWords / STAGE.focus.distWordsFull);
+    out.push({ stage: 'focus', logit: STAGE.focus.base - p.s * STAGE.focus.perSDist * dist });
+  }
+  const C = STAGE.concept;
+  const cotLike = f.cot || f.procedureSteps > 0;
+  for (const c of concepts) {
+    const hint = f.conceptHints.includes(c) ? 1 : 0;
+    const inProc = f.procedureSteps > 0 && namesConcept(f.procedureText, c) ? 1 : 0;
+    const demos = f.demosCorrect > 0 ? 1 : 0;
+    out.push({
+      stage: `concept:${c}`,
+      logit: C.base + p.a - C.perD * d + C.hint * hint + C.procedure * inProc + C.cot * (cotLike ? 1 : 0) + C.demos * demos,
+    });
+  }
+  const K = STAGE.knowledge;
+  const load = KNOWLEDGE_LOAD[task.family] ?? DEFAULT_KNOWLEDGE_LOAD;
+  out.push({ stage: 'knowledge', logit: K.base + K.perA * p.a - K.perD * d * load + K.cue * (f.knowledgeCue ? 1 : 0) });
+  const R = STAGE.reasoning;
+  out.push({
+    stage: 'reasoning',
+    logit:
+      R.base +
+      p.a -
+      R.perD * d +
+      R.cot * (f.cot ? 1 : 0) +
+      R.procedure * (f.procedureSteps > 0 ? 1 : 0) +
+      R.demoCot * (f.demoCot ? 1 : 0) -
+      R.perExtraConcept * Math.max(0, concepts.length - 1),
+  });
+  const F = STAGE.format;
+  out.push({
+    stage: 'format',
+    logit:
+      (FORMAT_BASE[task.answerFormat] ?? 0.5) +
+      F.perF * p.f +
+      (f.formatInstruction === 'match' ? F.match : 0) -
+      (f.formatInstruction === 'mismatch' ? F.mismatch : 0) +
+      (f.demosParseable > 0 ? F.demos : 0),
+  });
+  return out;
+}
+
+function hasDirectives(f: PromptFeatures): boolean {
+  return f.cot || f.procedureSteps > 0 || f.formatInstruction !== 'none' || f.conceptHints.length > 0 || f.knowledgeCue;
+}
+
+function withoutInstruction(f: PromptFeatures): PromptFeatures {
+  const { askedFormat: _a, answerStyle: _s, ...rest } = f;
+  return { ...rest, cot: false, procedureSteps: 0, procedureText: '', formatInstruction: 'none', conceptHints: [], knowledgeCue: false };
+}
+
+const causeOfStage = (stage: string): string =>
+  stage === 'focus'
+    ? 'DISTRACTION'
+    : stage.startsWith('concept:')
+      ? `MISSING_CONCEPT:${stage.slice('concept:'.length)}`
+      : stage === 'knowledge'
+        ? 'KNOWLEDGE_GAP'
+        : stage === 'reasoning'
+          ? 'REASONING_SLIP'
+          : 'FORMAT';
+
+/** Answer one request for one choice. */
+export function answerTarget(model: string, world: SimWorld, req: LLMRequest, choiceIndex: number): LLMChoice {
+  const p = targetParams(model);
+  const text = requestText(req);
+  const matches = text.length > MAX_TEXT_CHARS ? [] : world.findAll(text);
+  const q = matches[matches.length - 1];
+  if (!q) {
+    const sim: SimAnnotation = { taskId: null, exampleId: null, trueCause: null, correct: null, stages: [], features: null, recognised: false };
+    return { text: UNRECOGNISED, finishReason: 'stop', annotations: { sim } };
+  }
+  const { task, example } = q;
+  const lat = world.latent(task, example);
+  const features = extractFeatures({ text, task, matches });
+  const temperature = req.temperature ?? 0;
+  const sampleIndex = temperature > 0 ? (req.sampleIndex ?? 0) * Math.max(1, req.n ?? 1) + choiceIndex : 0;
+  const textHash = sha256([model, text]);
+  const noise = (stage: string): number =>
+    STAGE.promptNoise * hashNormal([textHash, stage]) +
+    (temperature > 0 ? STAGE.sampleNoisePerTemp * temperature * hashNormal([textHash, stage, 'sample', sampleIndex, temperature]) : 0);
+  const threshold = (stage: string): number => hashUnit([task.id, example.input, stage]);
+  const stages: StageRecord[] = [];
+  const run = (f: PromptFeatures): string | null => {
+    for (const { stage, logit } of stageLogits(p, f, task, lat.concepts, lat.difficulty)) {
+      const prob = sigmoid(logit + noise(stage));
+      const ok = threshold(stage) < prob;
+      stages.push({ stage, p: round(prob), ok });
+      if (!ok) return causeOfStage(stage);
+    }
+    return null;
+  };
+
+  let effective = features;
+  let ignored = false;
+  if (hasDirectives(features)) {
+    const F = STAGE.follow;
+    const logit =
+      F.base +
+      F.perF * p.f -
+      F.perWordOver * Math.max(0, features.instructionWords - F.wordsFree) -
+      F.perStepOver * Math.max(0, features.procedureSteps - F.stepsFree);
+    const prob = sigmoid(logit + noise('follow'));
+    const ok = threshold('follow') < prob;
+    stages.push({ stage: 'follow', p: round(prob), ok });
+    if (!ok) {
+      ignored = true;
+      effective = withoutInstruction(features);
+    }
+  }
+  const failed = run(effective);
+  const trueCause = failed === null ? null : ignored ? 'INSTRUCTION_IGNORED' : failed;
+  const out = writeOutput({ task, example, features: effective, concepts: lat.concepts, failed, ignored, r: hashUnit([textHash, 'value', sampleIndex]) });
+  const sim: SimAnnotation = {
+    taskId: task.id,
+    exampleId: example.id,
+    trueCause,
+    correct: failed === null,
+    stages,
+    features,
+    difficulty: round(lat.difficulty),
+    concepts: lat.concepts,
+    evidenceVisible: out.evidenceVisible,
+    instructionIgnored: ignored,
+    recognised: true,
+  };
+  return { text: out.text, finishReason: 'stop', annotations: { sim } };
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+interface WriteArgs {
+  task: Task;
+  example: Example;
+  features: PromptFeatures;
+  concepts: readonly string[];
+  /** First failing stage's cause (before INSTRUCTION_IGNORED attribution), null when correct. */
+  failed: string | null;
+  ignored: boolean;
+  r: number;
+}
+
+/** Compose the output text: optional trace with the tell of the failing stage, then the final answer line. */
+function writeOutput(a: WriteArgs): { text: string; evidenceVisible: boolean } {
+  const { task, example, features: f, concepts, failed } = a;
+  const showTrace = !a.ignored && (f.cot || f.procedureSteps > 0 || f.demoCot);
+  const trace: string[] = [];
+  if (showTrace) {
+    trace.push(f.procedureSteps > 0 ? 'Following the given procedure.' : "Let's think step by step.");
+    if (failed === 'DISTRACTION') trace.push(TELLS.distraction(f.distractionSnippet ?? 'the extra note'));
+    else {
+      for (const c of concepts) {
+        if (failed === `MISSING_CONCEPT:${c}`) {
+          trace.push(TELLS.concept(c));
+          break;
+        }
+        trace.push(TELLS.conceptApplied(c));
+      }
+      if (failed === 'KNOWLEDGE_GAP') trace.push(TELLS.knowledge);
+      else if (failed === 'REASONING_SLIP') trace.push(TELLS.slip);
+      else if (failed === null || failed === 'FORMAT') trace.push(TELLS.careful);
+    }
+  }
+  const prefix = a.ignored ? [TELLS.ignored] : [];
+  const compose = (final: string, withTrace: boolean) => [...prefix, ...(withTrace ? trace : []), final].join('\n');
+  const styles = stylesFor(task, f.answerStyle);
+
+  if (failed === 'FORMAT') {
+    const value = f.formatInstruction === 'mismatch' && f.askedFormat ? valueInFormat(f.askedFormat, a.r) : null;
+    const finals = [
+      value ? `${TELLS.format} ${value}, as asked.` : `${TELLS.format} ${verbalValue(task.answerFormat, wrongValue(task.answerFormat, example, a.r, 0))}.`,
+      `${TELLS.format} ${verbalValue(task.answerFormat, example.target)}.`,
+      `${TELLS.format} whatever fits best.`,
+    ];
+    for (const withTrace of [true, false])
+      for (const final of finals) {
+        const t = compose(final, withTrace);
+        if (safeExtract(task, t, example) === null) return { text: t, evidenceVisible: true };
+      }
+    return { text: compose(finals[finals.length - 1]!, false), evidenceVisible: true };
+  }
+
+  const evidenceVisible = failed === null || a.ignored || showTrace;
+  if (failed === null) {
+    for (const withTrace of [true, false])
+      for (const style of styles)
+        for (const v of correctValues(task, example)) {
+          const t = compose(styleLine(style, v), withTrace);
+          if (safeScore(task, safeExtract(task, t, example), example)) return { text: t, evidenceVisible };
+        }
+    return { text: compose(styleLine(styles[0]!, example.target), true), evidenceVisible };
+  }
+  for (let k = 0; k < 8; k++) {
+    const v = wrongValue(task.answerFormat, example, a.r, k);
+    for (const withTrace of [true, false])
+      for (const style of styles) {
+        const t = compose(styleLine(style, v), withTrace);
+        const pred = safeExtract(task, t, example);
+        if (pred !== null && !safeScore(task, pred, example)) return { text: t, evidenceVisible };
+      }
+  }
+  return { text: compose(styleLine(styles[0]!, wrongValue(task.answerFormat, example, a.r, 0)), true), evidenceVisible };
+}

@@ -1,0 +1,139 @@
+/**
+ * SimWorld: the answer key of the simulated world. It indexes every example
+ * input of every registered task so that a sim model can tell which examples a
+ * chat request shows (demos) and which one it asks (the query = the registered
+ * input occurring last in the text).
+ */
+import { hashUnit } from '../core/hash.js';
+import type { Example, Task } from '../core/types.js';
+import { INDEX_WINDOW, MAX_CONCEPTS } from './params.js';
+
+export interface Registered {
+  task: Task;
+  example: Example;
+}
+
+export interface Match extends Registered {
+  start: number;
+  end: number;
+}
+
+/** Latent, content-derived properties of one example. */
+export interface Latent {
+  difficulty: number;
+  concepts: string[];
+}
+
+export class SimWorld {
+  private readonly byWindow = new Map<string, Registered[]>();
+  private readonly short: Registered[] = [];
+  private readonly tasks = new Map<string, Task>();
+  private readonly latentCache = new Map<string, Latent>();
+
+  /** Index every example input of every split of `task` (re-registering a task id replaces nothing; duplicates are ignored). */
+  register(task: Task): void {
+    if (this.tasks.has(task.id)) return;
+    this.tasks.set(task.id, task);
+    const seen = new Set<string>();
+    for (const split of ['train', 'dev', 'test'] as const) {
+      for (const example of task.splits[split]) {
+        if (!example.input || seen.has(example.input)) continue;
+        seen.add(example.input);
+        const entry = { task, example };
+        if (example.input.length < INDEX_WINDOW) {
+          this.short.push(entry);
+          continue;
+        }
+        const key = example.input.slice(0, INDEX_WINDOW);
+        const list = this.byWindow.get(key);
+        if (list) list.push(entry);
+        else this.byWindow.set(key, [entry]);
+      }
+    }
+  }
+
+  getTask(id: string): Task | undefined {
+    return this.tasks.get(id);
+  }
+
+  taskIds(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  /**
+   * All registered inputs occurring in `text`, non-overlapping, in text order.
+   * At one position the longest input wins; a match starting inside an
+   * earlier match is dropped.
+   */
+  findAll(text: string): Match[] {
+    const raw: Match[] = [];
+    const W = INDEX_WINDOW;
+    for (let i = 0; i + W <= text.length; i++) {
+      const list = this.byWindow.get(text.slice(i, i + W));
+      if (!list) continue;
+      for (const e of list) {
+        if (text.startsWith(e.example.input, i)) raw.push({ ...e, start: i, end: i + e.example.input.length });
+      }
+    }
+    for (const e of this.short) {
+      let at = text.indexOf(e.example.input);
+      while (at >= 0) {
+        raw.push({ ...e, start: at, end: at + e.example.input.length });
+        at = text.indexOf(e.example.input, at + 1);
+      }
+    }
+    raw.sort((x, y) => x.start - y.start || y.end - y.start - (x.end - x.start));
+    const out: Match[] = [];
+    for (const m of raw) {
+      const last = out[out.length - 1];
+      if (last && m.start < last.end) {
+        // a longer match containing the previous one replaces it
+        if (m.end - m.start > last.end - last.start && m.start === last.start) out[out.length - 1] = m;
+        continue;
+      }
+      out.push(m);
+    }
+    return out;
+  }
+
+  /** The registered example asked about: the input occurring last in the text. */
+  find(text: string): Registered | undefined {
+    const all = this.findAll(text);
+    const q = all[all.length - 1];
+    return q ? { task: q.task, example: q.example } : undefined;
+  }
+
+  /** Difficulty and needed concepts: from example.meta when given, else from a hash of (task id, input). */
+  latent(task: Task, example: Example): Latent {
+    const key = `${task.id}\u0000${example.id}\u0000${example.input}`;
+    const hit = this.latentCache.get(key);
+    if (hit) return hit;
+    const lat = latentOf(task, example);
+    this.latentCache.set(key, lat);
+    return lat;
+  }
+}
+
+export function latentOf(task: Task, example: Example): Latent {
+  const meta = example.meta ?? {};
+  const md = meta['difficulty'];
+  const difficulty =
+    typeof md === 'number' && Number.isFinite(md) ? Math.min(1, Math.max(0, md)) : hashUnit([task.id, example.input, 'difficulty']);
+  const mc = meta['concepts'];
+  let concepts: string[];
+  if (Array.isArray(mc) && mc.every((c) => typeof c === 'string')) concepts = mc as string[];
+  else {
+    const pool = [...task.concepts];
+    if (pool.length === 0) concepts = [];
+    else {
+      const k = 1 + Math.floor(hashUnit([task.id, example.input, 'nconcepts']) * Math.min(MAX_CONCEPTS, pool.length));
+      concepts = pool
+        .map((c) => ({ c, r: hashUnit([task.id, example.input, 'concept', c]) }))
+        .sort((x, y) => x.r - y.r)
+        .slice(0, k)
+        .map((x) => x.c)
+        .sort((x, y) => pool.indexOf(x) - pool.indexOf(y));
+    }
+  }
+  return { difficulty, concepts };
+}
