@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as registerEval } from './eval.js';
+import { register as registerOptimize } from './optimize.js';
 
 /** Each CLI command module exports a `register(program)`; list them here. */
-export const commands: Array<(program: Command) => void> = [registerEval];
+export const commands: Array<(program: Command) => void> = [registerEval, registerOptimize];

@@ -1,0 +1,189 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { ZodError } from 'zod';
+import { Budget, type BudgetLimits } from '../core/budget.js';
+import { createEvaluator } from '../core/evaluator.js';
+import { UserError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import type { EventSink, OptimizerContext, RunEvent } from '../core/types.js';
+import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
+import type { OptimizeResult } from '../optimizers/types.js';
+import { wilsonInterval } from '../reports/stats/wilson.js';
+import { withSessionOptions } from './eval.js';
+import { parseIntFlag, Session, type SessionFlags } from './session.js';
+
+export interface OptimizeFlags extends SessionFlags {
+  optimizer: string;
+  task: string;
+  target: string;
+  optimizerModel: string;
+  budget?: string;
+  optimizerBudget?: string;
+  tokens?: string;
+  mode: string;
+  set: string[];
+  trainSize?: string;
+  devSize?: string;
+  testLimit?: string;
+  out?: string;
+  progress: boolean;
+}
+
+/** Parse `key=value` option overrides; values are JSON when they parse as JSON, else strings. */
+export function parseSets(sets: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UserError(`--set: expected key=value, got "${s}"`);
+    const key = s.slice(0, eq).trim();
+    const raw = s.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      if (raw === 'Infinity') value = Infinity;
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Merge overrides over an optimizer's defaults and validate; errors name the option. */
+export function resolveOptions(name: string, mode: 'paper' | 'equal', sets: Record<string, unknown>): Record<string, unknown> {
+  const reg = OPTIMIZERS[name];
+  if (!reg) throw new UserError(`unknown optimizer "${name}"; known: ${optimizerNames().join(', ')}`);
+  const merged = { ...reg.optimizer.defaults, ...(mode === 'equal' ? reg.equalBudget : {}), ...sets };
+  try {
+    return reg.optimizer.schema.parse(merged) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof ZodError) {
+      const issue = err.issues[0]!;
+      const keys = (issue as { keys?: string[] }).keys;
+      const option = keys?.length ? keys.join(', ') : issue.path.join('.') || '(options)';
+      throw new UserError(`--set ${option}: ${issue.message} (optimizer ${name})`);
+    }
+    throw err;
+  }
+}
+
+export function register(program: Command): void {
+  withSessionOptions(
+    program
+      .command('optimize')
+      .description('run one prompt optimizer on a task and report the best prompt on dev and test')
+      .requiredOption('--optimizer <name>', 'optimizer name (see `popbench optimizers`)')
+      .requiredOption('--task <id>', 'task id')
+      .option('--target <model>', 'target model', 'sim-8b')
+      .option('--optimizer-model <model>', 'optimizer (meta-prompt) model', 'sim-opt-large')
+      .option('--budget <n>', 'target-model calls the optimizer may spend')
+      .option('--optimizer-budget <n>', 'optimizer-model calls it may spend (default: same as --budget)')
+      .option('--tokens <n>', 'total token limit over both models')
+      .option('--mode <mode>', "'equal' (the budget stops it) or 'paper' (the paper's schedule)", 'equal')
+      .option('--set <key=value>', 'override an optimizer option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option('--train-size <n>', 'use only the first n train examples')
+      .option('--dev-size <n>', 'use only the first n dev examples')
+      .option('--test-limit <n>', 'evaluate the best prompt on only the first n test examples')
+      .option('--out <file.json>', 'write the result and full trajectory as JSON')
+      .option('--no-progress', 'no progress bar'),
+  ).action(async (opts: OptimizeFlags) => {
+    await runOptimize(opts);
+  });
+
+  program
+    .command('optimizers')
+    .description('list optimizers with their paper and default options')
+    .action(() => {
+      for (const name of optimizerNames()) {
+        const { optimizer } = OPTIMIZERS[name]!;
+        console.log(`${name} — ${optimizer.paper}\n  defaults: ${JSON.stringify(optimizer.defaults)}`);
+      }
+    });
+}
+
+export async function runOptimize(flags: OptimizeFlags, print: (line: string) => void = console.log): Promise<OptimizeResult> {
+  if (flags.mode !== 'equal' && flags.mode !== 'paper') throw new UserError(`--mode: expected equal or paper, got "${flags.mode}"`);
+  const options = resolveOptions(flags.optimizer, flags.mode, parseSets(flags.set ?? []));
+  const limits: BudgetLimits = {};
+  if (flags.budget !== undefined) limits.targetCalls = parseIntFlag('--budget', flags.budget, { min: 1 });
+  if (flags.optimizerBudget !== undefined) limits.optimizerCalls = parseIntFlag('--optimizer-budget', flags.optimizerBudget, { min: 0 });
+  else if (limits.targetCalls !== undefined) limits.optimizerCalls = limits.targetCalls;
+  if (flags.tokens !== undefined) limits.tokens = parseIntFlag('--tokens', flags.tokens, { min: 1 });
+  if (flags.mode === 'equal' && limits.targetCalls === undefined && limits.tokens === undefined)
+    throw new UserError('--mode equal needs --budget or --tokens (or use --mode paper)');
+
+  const session = new Session(flags);
+  try {
+    const task = session.task(flags.task);
+    const budget = new Budget(limits);
+    const target = session.model(flags.target, budget);
+    const optimizerLLM = session.model(flags.optimizerModel, budget);
+    const train = flags.trainSize ? task.splits.train.slice(0, parseIntFlag('--train-size', flags.trainSize, { min: 1 })) : task.splits.train;
+    const dev = flags.devSize ? task.splits.dev.slice(0, parseIntFlag('--dev-size', flags.devSize, { min: 1 })) : task.splits.dev;
+
+    const bar =
+      flags.progress !== false && process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { format: `${flags.optimizer} |{bar}| {value}/{total} target calls · best {best}`, stream: process.stderr, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+    const events: RunEvent[] = [];
+    let best = 0;
+    const log: EventSink = {
+      emit(e) {
+        events.push(e);
+        if (e.type === 'evaluation' && typeof e.score === 'number') best = Math.max(best, e.score);
+        bar?.update(budget.spent.targetCalls, { best: (100 * best).toFixed(1) + '%' });
+      },
+    };
+    bar?.start(limits.targetCalls ?? 0, 0, { best: '-' });
+    const ctx: OptimizerContext = {
+      task,
+      train,
+      dev,
+      target,
+      optimizer: optimizerLLM,
+      evaluator: createEvaluator(task, target),
+      budget,
+      rng: new Rng(session.seed).derive(`optimize:${flags.optimizer}:${task.id}`),
+      log,
+    };
+    const reg = OPTIMIZERS[flags.optimizer]!;
+    let result: OptimizeResult;
+    try {
+      result = await reg.optimizer.optimize(ctx, options);
+    } finally {
+      bar?.update(budget.spent.targetCalls);
+      bar?.stop();
+    }
+
+    // Final scoring is outside the optimizer's budget: a fresh, unbudgeted stack.
+    const scorer = createEvaluator(task, session.model(flags.target));
+    const evalOpts = result.rewriter ? { rewrite: result.rewriter } : {};
+    const devRes = await scorer.evaluate(result.best, dev, evalOpts);
+    const testSet = flags.testLimit ? task.splits.test.slice(0, parseIntFlag('--test-limit', flags.testLimit, { min: 1 })) : task.splits.test;
+    const testRes = await scorer.evaluate(result.best, testSet, evalOpts);
+    const pct = (x: number) => (100 * x).toFixed(1) + '%';
+    const ci = wilsonInterval(testRes.correct, testRes.n);
+    print(`optimizer ${flags.optimizer} · task ${task.id} · target ${flags.target} · optimizer model ${flags.optimizerModel} · mode ${flags.mode}`);
+    print(`stopped by: ${result.stoppedBy}; spent ${budget.spent.targetCalls} target calls, ${budget.spent.optimizerCalls} optimizer calls, ${budget.spent.tokens} tokens; ${result.trajectory.candidates.length} candidates`);
+    print(`best prompt${result.rewriter ? ' (plus per-query rewriting)' : ''}: ${JSON.stringify(result.best.instruction)}${result.best.demos?.length ? ` + ${result.best.demos.length} demos` : ''} [${result.best.position ?? 'Q_begin'}]`);
+    print(`dev accuracy ${pct(devRes.accuracy)} (${devRes.correct}/${devRes.n})`);
+    print(`test accuracy ${pct(testRes.accuracy)} (${testRes.correct}/${testRes.n}), 95% Wilson CI [${pct(ci.lo)}, ${pct(ci.hi)}]`);
+    print(session.usage.format());
+    if (flags.out) {
+      mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
+      const { rewriter: _r, ...plain } = result;
+      writeFileSync(
+        flags.out,
+        JSON.stringify({ optimizer: flags.optimizer, options, task: task.id, target: flags.target, optimizerModel: flags.optimizerModel, limits, spent: budget.spent, dev: devRes.accuracy, test: testRes.accuracy, result: plain, events }, (_k, v) => (v === Infinity ? 'Infinity' : v), 2),
+      );
+      print(`result written to ${flags.out}`);
+    }
+    return result;
+  } finally {
+    session.close();
+  }
+}
