@@ -47,10 +47,10 @@ export function parseMmluCsv(text: string, file: string, idPrefix: string): Exam
     if (record.length !== 6) throw new UserError(`${where}: expected 6 columns (question,A,B,C,D,answer), got ${record.length}`);
     const answer = record[5]!.trim();
     if (!(LETTERS as readonly string[]).includes(answer)) throw new UserError(`${where}: answer must be A, B, C or D, got "${answer}"`);
-    const options = record.slice(1, 5).map((o) => o.trim());
+    const options = record.slice(1, 5).map((o) => o.replace(/\r\n/g, '\n').trim());
     return {
       id: `${idPrefix}${i}`,
-      input: mmluInput(record[0]!, options),
+      input: mmluInput(record[0]!.replace(/\r\n/g, '\n'), options),
       target: `(${answer})`,
       options,
       meta: { line: info.lines },

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { Example } from '../core/types.js';
+import { conceptsFor } from './concepts.js';
+import { fractionSizes, GSM8K_DEV_SIZE, splitByFraction, splitGsm8k } from './splits.js';
+import { FORMAT_INSTRUCTIONS, makeTask, renderPrompt } from './task.js';
+
+const mk = (n: number, prefix = 'ex'): Example[] => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, input: `q${i}`, target: String(i) }));
+
+describe('renderPrompt (OPRO instruction positions)', () => {
+  const demos = [{ input: '1+1?', output: '2' }];
+  it('Q_begin: instruction, demos, then the query', () => {
+    expect(renderPrompt({ instruction: 'Solve it.', demos }, 'What is 2+3?')).toBe('Solve it.\n\nQ: 1+1?\nA: 2\n\nQ: What is 2+3?\nA:');
+  });
+  it('Q_end: instruction after the question', () => {
+    expect(renderPrompt({ instruction: 'Solve it.', demos, position: 'Q_end' }, 'What is 2+3?')).toBe('Q: 1+1?\nA: 2\n\nQ: What is 2+3?\nSolve it.\nA:');
+  });
+  it('A_begin: instruction starts the answer', () => {
+    expect(renderPrompt({ instruction: "Let's think step by step.", position: 'A_begin' }, 'What is 2+3?')).toBe("Q: What is 2+3?\nA: Let's think step by step.");
+  });
+  it('an empty instruction leaves no blank parts', () => {
+    for (const position of ['Q_begin', 'Q_end', 'A_begin'] as const)
+      expect(renderPrompt({ instruction: '  ', position }, 'x')).toBe('Q: x\nA:');
+  });
+});
+
+describe('makeTask', () => {
+  const task = makeTask({
+    id: 'test/demo', family: 'test', description: 'd', answerFormat: 'integer', concepts: ['c'],
+    splits: { train: mk(2), dev: [], test: mk(1) },
+  });
+  it('renders one user message and uses the format extractor/scorer', () => {
+    const msgs = task.render({ instruction: 'Add.' }, { id: 'a', input: '2+2?', target: '4' });
+    expect(msgs).toEqual([{ role: 'user', content: 'Add.\n\nQ: 2+2?\nA:' }]);
+    expect(task.formatInstruction).toBe(FORMAT_INSTRUCTIONS.integer);
+    const ex = { id: 'a', input: '2+2?', target: '4' };
+    expect(task.score(task.extract('so 2+2 = 4. #### 4', ex), ex)).toBe(true);
+    expect(task.score(task.extract('#### 5', ex), ex)).toBe(false);
+  });
+});
+
+describe('splits', () => {
+  it('BBH-style fractional split: 20% / 10% / 70%, disjoint, complete, deterministic per seed', () => {
+    const all = mk(250);
+    const a = splitByFraction(all, 0, 'bbh/x');
+    expect([a.train.length, a.dev.length, a.test.length]).toEqual([50, 25, 175]);
+    const ids = [...a.train, ...a.dev, ...a.test].map((e) => e.id);
+    expect(new Set(ids).size).toBe(250);
+    expect(splitByFraction(all, 0, 'bbh/x')).toEqual(a);
+    const b = splitByFraction(all, 1, 'bbh/x');
+    expect(b.train.map((e) => e.id)).not.toEqual(a.train.map((e) => e.id));
+    const c = splitByFraction(all, 0, 'bbh/y');
+    expect(c.train.map((e) => e.id)).not.toEqual(a.train.map((e) => e.id));
+    expect(fractionSizes(187)).toEqual({ train: 37, dev: 19, test: 131 });
+    expect(fractionSizes(146)).toEqual({ train: 29, dev: 15, test: 102 });
+  });
+
+  it('GSM8K split: seeded dev of 200 from train, test untouched', () => {
+    const train = mk(1000, 'train');
+    const test = mk(30, 'test');
+    const s = splitGsm8k(train, test, 0);
+    expect(s.dev).toHaveLength(GSM8K_DEV_SIZE);
+    expect(s.train).toHaveLength(800);
+    expect(s.test.map((e) => e.id)).toEqual(test.map((e) => e.id));
+    const devIds = new Set(s.dev.map((e) => e.id));
+    expect(s.train.some((e) => devIds.has(e.id))).toBe(false);
+    expect(splitGsm8k(train, test, 0).dev.map((e) => e.id)).toEqual(s.dev.map((e) => e.id));
+    expect(splitGsm8k(train, test, 7).dev.map((e) => e.id)).not.toEqual(s.dev.map((e) => e.id));
+  });
+});
+
+describe('conceptsFor', () => {
+  it('maps real and generated task ids to concept lists', () => {
+    expect(conceptsFor('bbh/object_counting')).toContain('count multiples of one item');
+    expect(conceptsFor('like/object_counting')).toEqual(conceptsFor('bbh/object_counting'));
+    expect(conceptsFor('like/gsm')).toEqual(conceptsFor('gsm8k'));
+    expect(conceptsFor('like/dyck')).toEqual(conceptsFor('bbh/dyck_languages'));
+    expect(conceptsFor('like/date')).toEqual(conceptsFor('bbh/date_understanding'));
+    expect(conceptsFor('like/mmlu')).toEqual(conceptsFor('mmlu'));
+    expect(conceptsFor('mmlu/anatomy')[0]).toBe('recall anatomy facts');
+    expect(conceptsFor('bbh/no_such_task')).toEqual([]);
+  });
+});
