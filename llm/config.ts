@@ -69,9 +69,13 @@ export function parseConfig(value: unknown, source = 'config', locate?: (path: P
   const r = ConfigSchema.safeParse(value ?? {});
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-    const line = locate?.(issue.path);
-    throw new UserError(`${source}${line ? `:${line}` : ''}: invalid config field ${field}: ${issue.message}`);
+    // Point an unknown key at the key itself, not its parent.
+    const path: PropertyKey[] =
+      issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : [...issue.path];
+    const field = path.length ? path.map(String).join('.') : '(top level)';
+    const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+    const line = locate?.(path);
+    throw new UserError(`${source}${line ? `:${line}` : ''}: invalid config field ${field}: ${message}`);
   }
   const seen = new Set<string>();
   for (const [i, m] of r.data.models.entries()) {
