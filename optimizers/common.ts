@@ -6,7 +6,7 @@
  */
 import { BudgetExhausted } from '../core/errors.js';
 import { promptKey } from '../core/evaluator.js';
-import type { EvalResult, Example, OptimizerContext, Prompt } from '../core/types.js';
+import type { CallRole, EvalOptions, EvalResult, Example, OptimizerContext, Prompt } from '../core/types.js';
 import type { Candidate, OptimizeResult, ReflectionRecord, Trajectory } from './types.js';
 
 export interface AskOptions {
@@ -15,6 +15,8 @@ export interface AskOptions {
   maxTokens?: number;
   /** Number of independent samples of the same meta-prompt (each its own call and sample index). */
   samples?: number;
+  /** Who the call is for (budget accounting); default 'optimizer' ('rewriter' for per-query rewriters). */
+  role?: CallRole;
 }
 
 /** One optimize() call's record: candidates, reflections, steps, and the incumbent. */
@@ -57,8 +59,8 @@ export class Recorder {
   }
 
   /** Score a candidate on examples with the evaluator; records the score (mean accuracy) and spend. */
-  async score(candidate: Candidate, examples: readonly Example[]): Promise<EvalResult> {
-    const result = await this.ctx.evaluator.evaluate(candidate.prompt, examples);
+  async score(candidate: Candidate, examples: readonly Example[], opts?: EvalOptions): Promise<EvalResult> {
+    const result = await this.ctx.evaluator.evaluate(candidate.prompt, examples, opts);
     candidate.score = result.accuracy;
     candidate.spentAtScore = this.spent();
     this.ctx.log.emit({
@@ -84,7 +86,7 @@ export class Recorder {
           ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
           maxTokens: opts.maxTokens ?? 1024,
           sampleIndex,
-          role: 'optimizer',
+          role: opts.role ?? 'optimizer',
         }),
       ),
     );
@@ -111,8 +113,9 @@ export class Recorder {
     return best;
   }
 
-  stepDone(step: number): void {
-    const best = this.best();
+  /** Close a step; `incumbent` overrides the default (best scored so far) for searches that keep their own incumbent. */
+  stepDone(step: number, incumbent?: Candidate): void {
+    const best = incumbent?.score !== undefined ? incumbent : this.best();
     if (!best) return;
     const rec = { step, bestId: best.id, bestScore: best.score!, spent: this.spent() };
     this.trajectory.steps.push(rec);
