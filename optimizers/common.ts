@@ -4,6 +4,7 @@
  * never count calls or tokens themselves: the budget meter in the LLM stack
  * does, and throws BudgetExhausted before any call past the limit.
  */
+import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
 import { promptKey } from '../core/evaluator.js';
 import type { CallRole, EvalOptions, EvalResult, Example, OptimizerContext, Prompt } from '../core/types.js';
@@ -184,4 +185,17 @@ export function roundHalfEven(x: number): number {
   if (diff > 0.5) return f + 1;
   if (diff < 0.5) return f;
   return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * Zod schema for a step/round count option: a non-negative integer or
+ * Infinity (JSON/YAML configs may write "Infinity" or "inf"), so that in
+ * equal-budget mode the budget, not the schedule, ends the run.
+ */
+export function countSchema() {
+  return z.union([
+    z.number().int().nonnegative(),
+    z.literal(Infinity),
+    z.enum(['Infinity', 'inf']).transform(() => Infinity),
+  ]);
 }
