@@ -88,6 +88,22 @@ describe('retry middleware', () => {
   });
 });
 
+describe('caller abort', () => {
+  it('is never retried', async () => {
+    const controller = new AbortController();
+    const { delays, sleep } = recording();
+    const p = countingLLM(() => {
+      controller.abort();
+      throw new LLMError('connection reset', undefined, true);
+    });
+    const err = await retryMiddleware({ sleep })(p).complete(ask, controller.signal).catch((e) => e);
+    expect(err).toBeInstanceOf(LLMError);
+    expect(err.message).toMatch(/request aborted/);
+    expect(p.calls).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+});
+
 describe('timeout middleware', () => {
   it('turns a hanging attempt into a retryable error even if the provider ignores the signal', async () => {
     let calls = 0;

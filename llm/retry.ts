@@ -82,7 +82,11 @@ export function retryMiddleware(opts: RetryOptions = {}): LLMMiddleware {
             const what = err.retryable ? `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}` : `failed (not retryable) after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
             throw llmError(`${label} ${what}, ${status}: ${err.message}`, err.status, false);
           }
-          await sleep(retryDelay(attempt, err, o, rng), signal);
+          try {
+            await sleep(retryDelay(attempt, err, o, rng), signal);
+          } catch {
+            throw llmError(`${label}: request aborted while waiting to retry`);
+          }
         }
       },
     };
