@@ -58,12 +58,12 @@ const DIRECTIVE = /\b(answer|respond|reply|output|end|finish|format|write|give|r
 
 /** Format keyword sets (documented). Order matters: more specific first. */
 export const FORMAT_KEYWORDS: ReadonlyArray<{ format: AnswerFormat; re: RegExp }> = [
-  { format: 'valid_invalid', re: /\bvalid\b[^.\n]*\binvalid\b|\binvalid\b[^.\n]*\bvalid\b/i },
-  { format: 'true_false', re: /\btrue\b[^.\n]*\bfalse\b|\bfalse\b[^.\n]*\btrue\b/i },
-  { format: 'yes_no', re: /\byes\b[^.\n]*\bno\b|\bno\b[^.\n]*\byes\b/i },
+  { format: 'valid_invalid', re: /\bvalid\b[^\n]*\binvalid\b|\binvalid\b[^\n]*\bvalid\b/i },
+  { format: 'true_false', re: /\btrue\b[^\n]*\bfalse\b|\bfalse\b[^\n]*\btrue\b/i },
+  { format: 'yes_no', re: /\byes\b[^\n]*\bno\b|\bno\b[^\n]*\byes\b/i },
   { format: 'letter', re: /\b(option|choice) letter\b|\bletter\b|\([A-R]\)|\(X\)/i },
   { format: 'dyck', re: /\bclosing (brackets?|parenthes[ie]s)\b/i },
-  { format: 'words', re: /\b(sorted|alphabetical(ly)?)\b[^.\n]*\bwords?\b|\bwords?\b[^.\n]*\b(sorted|alphabetical(ly)?)\b/i },
+  { format: 'words', re: /\b(sorted|alphabetical(ly)?)\b[^\n]*\bwords?\b|\bwords?\b[^\n]*\b(sorted|alphabetical(ly)?)\b/i },
   { format: 'integer', re: /\b(integer|whole number|number|numeric(al)?|digits)\b/i },
   { format: 'text', re: /\bshort (answer|phrase)\b/i },
 ];
@@ -116,7 +116,7 @@ export function detectAnswerStyle(text: string): AnswerStyle | undefined {
 /** Split into sentences / lines. */
 export function sentences(text: string): string[] {
   return text
-    .split(/(?<=[.!?])\s+|\n+/)
+    .split(/(?<=[.!?]["']?)\s+(?=[A-Z0-9"'(])|\n+/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }

@@ -105,7 +105,7 @@ export class SimWorld {
 
   /** Difficulty and needed concepts: from example.meta when given, else from a hash of (task id, input). */
   latent(task: Task, example: Example): Latent {
-    const key = `${task.id}\u0000${example.id}\u0000${example.input}`;
+    const key = `${task.id}\u0000${example.id}\u0000${example.input}\u0000${JSON.stringify([example.meta?.['difficulty'], example.meta?.['concepts']])}`;
     const hit = this.latentCache.get(key);
     if (hit) return hit;
     const lat = latentOf(task, example);

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../core/types.js';
+import { TELLS } from './causes.js';
+import { createSimLLM, SimWorld, simComplete } from './index.js';
+import type { SimAnnotation } from './target.js';
+import { kitTasks } from './testkit.js';
+import { FORMAT_PHRASES } from './phrases.js';
+
+const tasks = kitTasks(120);
+const world = new SimWorld();
+for (const t of tasks) world.register(t);
+
+function run(model: string, task: Task, instruction: string, opts: { temperature?: number; sampleIndex?: number } = {}) {
+  return task.splits.test.map((ex) => {
+    const r = simComplete(model, world, { messages: task.render({ instruction }, ex), ...opts });
+    const c = r.choices[0]!;
+    const pred = task.extract(c.text, ex);
+    return { ex, text: c.text, pred, correct: task.score(pred, ex), sim: c.annotations!['sim'] as SimAnnotation };
+  });
+}
+const acc = (rows: { correct: boolean }[]) => rows.filter((r) => r.correct).length / rows.length;
+const goodPrompt = (t: Task) => `Let's think step by step. Remember to apply ${t.concepts.join(', ')}. ${t.formatInstruction}`;
+
+describe('sim world index', () => {
+  it('finds the query as the registered input occurring last, earlier ones being demos', () => {
+    const [a, b] = [tasks[0]!.splits.train[0]!, tasks[0]!.splits.test[5]!];
+    const hit = world.find(`Q: ${a.input}\nA: 1\n\nQ: ${b.input}\nA:`);
+    expect(hit?.example.id).toBe(b.id);
+    expect(world.findAll(`Q: ${a.input}\nA: 1\n\nQ: ${b.input}\nA:`).map((m) => m.example.id)).toEqual([a.id, b.id]);
+  });
+  it('answers unrecognised text honestly', async () => {
+    const r = await createSimLLM('sim-8b', world).complete({ messages: [{ role: 'user', content: 'What is the capital of France?' }] });
+    expect(r.choices[0]!.text).toMatch(/cannot answer/);
+    expect((r.choices[0]!.annotations!['sim'] as SimAnnotation).recognised).toBe(false);
+  });
+});
+
+describe('sim target models', () => {
+  it('is deterministic at temperature 0 and varies with sampleIndex at temperature > 0', () => {
+    const t = tasks[0]!;
+    const req = { messages: t.render({ instruction: "Let's think step by step." }, t.splits.test[3]!) };
+    expect(JSON.stringify(simComplete('sim-8b', world, req))).toBe(JSON.stringify(simComplete('sim-8b', world, req)));
+    expect(JSON.stringify(simComplete('sim-8b', world, { ...req, sampleIndex: 4 }))).toBe(JSON.stringify(simComplete('sim-8b', world, req)));
+    const a = run('sim-8b', t, '', { temperature: 1, sampleIndex: 0 }).map((r) => r.correct);
+    const b = run('sim-8b', t, '', { temperature: 1, sampleIndex: 1 }).map((r) => r.correct);
+    expect(a).not.toEqual(b);
+  });
+
+  it('the sim annotation agrees with the task scorer on every answer', () => {
+    for (const t of tasks)
+      for (const ins of ['', goodPrompt(t), 'Answer with True or False.'])
+        for (const r of run('sim-8b', t, ins)) expect(r.sim.correct).toBe(r.correct);
+  });
+
+  it('larger models score higher on the same prompt', () => {
+    for (const t of tasks) {
+      const [s, m, l] = ['sim-1b', 'sim-8b', 'sim-70b'].map((mo) => acc(run(mo, t, '')));
+      expect(s).toBeLessThan(m!);
+      expect(m).toBeLessThan(l!);
+    }
+  });
+
+  it('format + CoT + concept hints beat the empty prompt; distraction and a wrong format hurt', () => {
+    for (const t of tasks) {
+      const empty = acc(run('sim-8b', t, ''));
+      expect(empty).toBeLessThan(0.6); // headroom
+      expect(acc(run('sim-8b', t, goodPrompt(t)))).toBeGreaterThan(empty + 0.15);
+      const wrong = t.answerFormat === 'integer' ? FORMAT_PHRASES.true_false : FORMAT_PHRASES.integer;
+      expect(acc(run('sim-8b', t, wrong))).toBeLessThan(empty - 0.1);
+      const filler =
+        'The weather in the mountains is pleasant during the summer months. Many people enjoy gardening on quiet weekends with their friends. Historic libraries often keep rare manuscripts behind glass cabinets.';
+      const distracted = run('sim-8b', t, `${goodPrompt(t)} ${filler}`);
+      expect(acc(distracted)).toBeLessThan(acc(run('sim-8b', t, goodPrompt(t))));
+      expect(distracted.some((r) => r.sim.trueCause === 'DISTRACTION')).toBe(true);
+    }
+  });
+
+  it('every wrong answer has a true cause whose evidence is in the output text', () => {
+    let seen = 0;
+    for (const t of tasks)
+      for (const r of run('sim-8b', t, `Let's think step by step. ${t.formatInstruction}`)) {
+        if (r.correct) {
+          expect(r.sim.trueCause).toBeNull();
+          continue;
+        }
+        seen++;
+        const cause = r.sim.trueCause!;
+        expect(cause).toMatch(/^(INSTRUCTION_IGNORED|DISTRACTION|MISSING_CONCEPT:.+|KNOWLEDGE_GAP|REASONING_SLIP|FORMAT)$/);
+        if (cause.startsWith('MISSING_CONCEPT:')) expect(r.text).toContain(TELLS.concept(cause.slice(16)));
+        else if (cause === 'KNOWLEDGE_GAP') expect(r.text).toContain(TELLS.knowledge);
+        else if (cause === 'REASONING_SLIP') expect(r.text).toContain(TELLS.slip);
+        else if (cause === 'FORMAT') expect(r.text).toContain(TELLS.format);
+        else if (cause === 'INSTRUCTION_IGNORED') expect(r.text).toContain(TELLS.ignored);
+        // a wrong value never equals the gold
+        expect(r.pred === null || !t.score(r.pred, r.ex)).toBe(true);
+      }
+    expect(seen).toBeGreaterThan(50);
+  });
+
+  it('FORMAT failures are unparseable by the task extractor', () => {
+    let n = 0;
+    for (const t of tasks)
+      for (const ins of ['', 'Answer with True or False.', FORMAT_PHRASES.letter])
+        for (const r of run('sim-1b', t, ins))
+          if (r.sim.trueCause === 'FORMAT') {
+            n++;
+            expect(r.pred).toBeNull();
+          }
+    expect(n).toBeGreaterThan(20);
+  });
+
+  it('uses example.meta difficulty and concepts when given', () => {
+    const t = tasks[0]!;
+    const ex = { ...t.splits.test[0]!, meta: { difficulty: 0.9, concepts: ['rates'] } };
+    expect(world.latent(t, ex)).toEqual({ difficulty: 0.9, concepts: ['rates'] });
+  });
+
+  it('is fast: 200 evaluations well under a second and indexing thousands of examples is cheap', () => {
+    const big = kitTasks(4000);
+    const w = new SimWorld();
+    const t0 = performance.now();
+    for (const t of big) w.register(t);
+    const t1 = performance.now();
+    expect(t1 - t0).toBeGreaterThanOrEqual(0);
+    const t = big[0]!;
+    for (const ex of t.splits.test.slice(0, 200)) simComplete('sim-8b', w, { messages: t.render({ instruction: goodPrompt(t) }, ex) });
+    expect(w.find(t.render({ instruction: '' }, t.splits.test[3999]!)[0]!.content)?.example.id).toBe('test-3999');
+  });
+});
