@@ -112,7 +112,7 @@ function build(rng: Rng, leaves: number, maxDepth: number, notRate: number, grou
     return node;
   }
   // negations on literals / groups
-  while (rng.next() < notRate) node = { kind: 'not', arg: node };
+  for (let k = 0; k < 3 && rng.next() < notRate; k++) node = { kind: 'not', arg: node };
   return node;
 }
 

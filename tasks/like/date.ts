@@ -78,7 +78,10 @@ function pickOffset(rng: Rng, difficulty: number, today: Ymd): Offset {
       choices.push(() => (rng.next() < 0.5 ? { phrase: 'a month ago', months: -1, relative: true } : { phrase: 'one year ago', months: -12, relative: true }));
     }
   }
-  return rng.pick(choices)();
+  // easy offsets (today, tomorrow, yesterday, 24 hours) fade out as difficulty grows
+  const easy = 1.2 - difficulty;
+  const weights = choices.map((_, i) => (i <= 2 || i === 5 ? easy : i === 3 ? 1 : i === 4 ? 0.5 + difficulty : 2 * difficulty));
+  return choices[rng.weighted(weights)]!();
 }
 
 interface Reference {
@@ -115,7 +118,8 @@ function reference(rng: Rng, difficulty: number, today: Ymd): Reference | null {
           : null,
     );
   }
-  return rng.pick(opts)();
+  // the plain "Today is MM/DD/YYYY." fades out as difficulty grows
+  return opts[rng.weighted(opts.map((_, i) => (i === 0 ? 1.5 - difficulty : i < 5 ? 1 : 2 * difficulty)))]!();
 }
 
 function distractors(rng: Rng, answer: Ymd, today: Ymd, off: Offset): Ymd[] {

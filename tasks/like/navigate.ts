@@ -51,6 +51,17 @@ function turnTo(h: number, abs: number): Instr[] {
   return [{ kind: 'turn', turn: d === 1 ? 'right' : d === 3 ? 'left' : 'around' }];
 }
 
+/** `n` steps split into chunks of at most `max` (so compensating moves look like the others). */
+function chunks(rng: Rng, n: number, max: number): number[] {
+  const out: number[] = [];
+  while (n > 0) {
+    const k = n <= max ? n : rng.int(1, max);
+    out.push(k);
+    n -= k;
+  }
+  return out;
+}
+
 function genForward(rng: Rng, count: number, maxSteps: number, wantYes: boolean): Instr[] {
   const dirs: Dir[] = rng.next() < 0.5 ? ['forward', 'backward', 'left', 'right'] : rng.pick([['forward', 'backward'], ['left', 'right']] as Dir[][]);
   if (!wantYes) {
@@ -61,8 +72,8 @@ function genForward(rng: Rng, count: number, maxSteps: number, wantYes: boolean)
   const prefix = Math.max(1, count - 2);
   for (let k = 0; k < prefix; k++) out.push({ kind: 'step', n: rng.int(1, maxSteps), dir: rng.pick(dirs) });
   const { x, y } = walk(out);
-  if (y !== 0) out.push({ kind: 'step', n: Math.abs(y), dir: y > 0 ? 'backward' : 'forward' });
-  if (x !== 0) out.push({ kind: 'step', n: Math.abs(x), dir: x > 0 ? 'left' : 'right' });
+  for (const n of chunks(rng, Math.abs(y), maxSteps)) out.push({ kind: 'step', n, dir: y > 0 ? 'backward' : 'forward' });
+  for (const n of chunks(rng, Math.abs(x), maxSteps)) out.push({ kind: 'step', n, dir: x > 0 ? 'left' : 'right' });
   return rng.shuffle(out);
 }
 
@@ -78,12 +89,12 @@ function genTurns(rng: Rng, count: number, maxSteps: number, wantYes: boolean): 
   // go back along y, then along x (absolute directions: 0 north, 1 east, 2 south, 3 west)
   if (y !== 0) {
     const abs = y > 0 ? 2 : 0;
-    out.push(...turnTo(h, abs), { kind: 'step', n: Math.abs(y) });
+    out.push(...turnTo(h, abs), ...chunks(rng, Math.abs(y), maxSteps).map((n) => ({ kind: 'step' as const, n })));
     h = abs;
   }
   if (x !== 0) {
     const abs = x > 0 ? 3 : 1;
-    out.push(...turnTo(h, abs), { kind: 'step', n: Math.abs(x) });
+    out.push(...turnTo(h, abs), ...chunks(rng, Math.abs(x), maxSteps).map((n) => ({ kind: 'step' as const, n })));
   }
   if (rng.next() < 0.3) out.push({ kind: 'turn', turn: rng.pick(['left', 'right', 'around'] as const) });
   return out;
