@@ -273,6 +273,7 @@ export const opro: Optimizer<OproOptions> = {
         );
         if (dropped.length > 0) ctx.log.emit({ type: 'opro-filtered', optimizer: 'opro', step, dropped });
         for (const text of keep) {
+          ensureRoomToScore();
           const raw = parsed.find((p) => p.text === text)!.raw;
           const { candidate, isNew } = rec.propose(makePrompt(text), {
             origin: 'opro',
@@ -281,7 +282,6 @@ export const opro: Optimizer<OproOptions> = {
             rawReply: raw,
           });
           if (!isNew) continue;
-          ensureRoomToScore();
           await rec.score(candidate, scoreSet);
           history.push({ instruction: text, score: candidate.score! });
         }

@@ -1,0 +1,325 @@
+/**
+ * APE — Zhou et al. 2023, "Large Language Models Are Human-Level Prompt
+ * Engineers" (ICLR 2023).
+ *
+ * 1. Proposal (§3.1, forward-generation template): the optimizer LLM sees a
+ *    few train input-output pairs and completes "The instruction was …";
+ *    several demo subsets, several samples each.
+ * 2. Scoring (§3.2): execution accuracy on small random subsets of the
+ *    evaluation set, spent where it matters by a UCB bandit over the
+ *    candidates (reference implementation: automatic_prompt_engineer/
+ *    evaluation/bandits.py), or every candidate on the full set.
+ * 3. Iterative Monte Carlo search (§3.3, Algorithm 1): keep the best
+ *    candidates and ask for semantic-preserving variations of them, then
+ *    select again; finally the kept candidates are scored on the full set
+ *    and the best one is returned (Algorithm 1's return step).
+ * Defaults follow the reference code's `simple_ape` / `simple_config`
+ * (automatic_prompt_engineer/ape.py, config.py, configs/bandits.yaml).
+ */
+import { z } from 'zod';
+import { POSITIONS, type Demo, type Example, type Position, type Prompt } from '../core/types.js';
+import type { Rng } from '../core/rng.js';
+import { countSchema, Recorder, untilBudget } from './common.js';
+import type { Candidate, Optimizer } from './types.js';
+
+export interface ApeOptions {
+  /** Distinct demo subsets shown to the optimizer (one forward-generation meta-prompt each). */
+  numSubsamples: number;
+  /** Proposals sampled per demo subset (each sample is one optimizer call). */
+  proposalsPerSubsample: number;
+  /** Input-output pairs per forward-generation meta-prompt. */
+  numDemos: number;
+  /** Optimizer sampling for proposals and variations. */
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  /** 'ucb': bandit over small subsets; 'none': score every candidate on the full evaluation set. */
+  bandit: 'ucb' | 'none';
+  /** UCB rounds per selection phase. */
+  banditRounds: number;
+  /** Fraction of the candidates evaluated per UCB round (at least one). */
+  promptsPerRoundFraction: number;
+  /** Evaluation examples per UCB round (one random subset shared by that round's arms). */
+  samplesPerRound: number;
+  /** UCB exploration constant c. */
+  ucbC: number;
+  /** Iterative Monte Carlo search on/off. */
+  resample: boolean;
+  /** Monte Carlo rounds; Infinity lets the budget end the run. */
+  resampleRounds: number;
+  /** Candidates kept per Monte Carlo round (U_k of Algorithm 1) and scored on the full set at the end. */
+  keepTop: number;
+  /** Variations asked for per kept candidate in a Monte Carlo round. */
+  variationsPerCandidate: number;
+  /** Where the instruction goes in the target prompt. */
+  position: Position;
+}
+
+export const APE_DEFAULTS: ApeOptions = {
+  numSubsamples: 5, // simple_config: num_prompts // 10 subsets for num_prompts = 50 (simple_ape default)
+  proposalsPerSubsample: 10, // simple_config: 10 prompts per subset → 50 proposals
+  numDemos: 5, // §3.1 template "five inputs"; configs num_demos: 5
+  temperature: 0.9, // configs/bandits.yaml generation: temperature 0.9
+  topP: 0.9, // configs/bandits.yaml generation: top_p 0.9
+  maxTokens: 50, // configs/bandits.yaml generation: max_tokens 50
+  bandit: 'ucb', // §3.2 "adaptive filtering"; reference evaluation method "bandits" with ucb
+  banditRounds: 20, // simple_ape: eval_rounds = 20
+  promptsPerRoundFraction: 0.334, // simple_config: num_prompts_per_round = 0.334 (a third of the candidates)
+  samplesPerRound: 5, // simple_config: base_eval_config.num_samples = 5
+  ucbC: 1.0, // configs/bandits.yaml: bandit_config c = 1.0
+  resample: true, // §3.3 iterative Monte Carlo search
+  resampleRounds: 3, // not fixed by the paper (§3.3 reports most of the gain in the first rounds); our default
+  keepTop: 5, // "top k%" of Algorithm 1 not fixed by the paper; 10% of the 50 proposals
+  variationsPerCandidate: 10, // keeps each round's candidate pool at the size of the first one (5 × 10 = 50)
+  position: 'Q_begin', // reference eval template: "Instruction: [PROMPT]\nInput: [INPUT]\nOutput:" (before the question)
+};
+
+// ---------------------------------------------------------------- templates
+
+const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
+
+/** "five" for 5 (the template's wording); digits past ten. */
+export function numberWord(n: number): string {
+  return NUMBER_WORDS[n] ?? String(n);
+}
+
+/** §3.1 forward-generation template (Figure 1 / Appendix), filled with demos. */
+export function buildForwardMetaPrompt(demos: readonly Demo[]): string {
+  const pairs = demos.map((d) => `Input: ${d.input}\nOutput: ${d.output}`).join('\n\n');
+  return (
+    `I gave a friend an instruction and ${numberWord(demos.length)} inputs. The friend read the instruction ` +
+    'and wrote an output for every one of the inputs. Here are the input-output pairs:\n\n' +
+    `${pairs}\n\nThe instruction was <COMPLETE>`
+  );
+}
+
+/** §3.3 resampling template for iterative Monte Carlo search. */
+export function buildResampleMetaPrompt(instruction: string): string {
+  return `Generate a variation of the following instruction while keeping the semantic meaning.\n\nInput: ${instruction}\n\nOutput:`;
+}
+
+/**
+ * The instruction in a plain reply: its first non-empty line, without an
+ * echoed "The instruction was" / "Output:" lead-in, surrounding quotes, or the
+ * "to " that continues "The instruction was" (then capitalised).
+ */
+export function parseApeReply(reply: string): string {
+  let text = reply.replace(/<\/?COMPLETE>/g, '').trim();
+  text = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  text = text.replace(/^(the instruction was|output:)\s*/i, '');
+  text = text.replace(/^["“'`]+|["”'`]+$/g, '').trim();
+  if (/^to\s+\S/i.test(text)) {
+    text = text.replace(/^to\s+/i, '');
+    text = text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------- UCB
+
+export interface ArmStats {
+  /** Evaluations so far (distinct examples). */
+  pulls: number;
+  /** Correct among them. */
+  correct: number;
+}
+
+export function armMean(a: ArmStats): number {
+  return a.pulls > 0 ? a.correct / a.pulls : 0;
+}
+
+/**
+ * Upper confidence bounds mean + c·sqrt(ln N / n) with N the total pulls
+ * (reference bandits.py, UCBBanditAlgo); unplayed arms get +Infinity.
+ */
+export function ucbScores(arms: readonly ArmStats[], c: number): number[] {
+  const total = arms.reduce((s, a) => s + a.pulls, 0);
+  return arms.map((a) => (a.pulls === 0 ? Infinity : armMean(a) + c * Math.sqrt(Math.log(Math.max(total, 1)) / a.pulls)));
+}
+
+/**
+ * n arms to evaluate next: unplayed arms first (in random order, as the
+ * reference samples at random while nothing is played), then the highest
+ * upper bounds (ties: lower index).
+ */
+export function ucbChoose(arms: readonly ArmStats[], n: number, c: number, rng: Rng): number[] {
+  const k = Math.max(0, Math.min(n, arms.length));
+  const scores = ucbScores(arms, c);
+  const unplayed = rng.shuffle(arms.map((_, i) => i).filter((i) => arms[i]!.pulls === 0));
+  const played = arms
+    .map((_, i) => i)
+    .filter((i) => arms[i]!.pulls > 0)
+    .sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return [...unplayed, ...played].slice(0, k);
+}
+
+// ---------------------------------------------------------------- optimizer
+
+const positionSchema = z.enum(POSITIONS as unknown as [Position, ...Position[]]);
+
+export const apeSchema = z.strictObject({
+  numSubsamples: z.number().int().positive(),
+  proposalsPerSubsample: z.number().int().positive(),
+  numDemos: z.number().int().positive(),
+  temperature: z.number().nonnegative(),
+  topP: z.number().gt(0).lte(1),
+  maxTokens: z.number().int().positive(),
+  bandit: z.enum(['ucb', 'none']),
+  banditRounds: countSchema(),
+  promptsPerRoundFraction: z.number().gt(0).lte(1),
+  samplesPerRound: z.number().int().positive(),
+  ucbC: z.number().nonnegative(),
+  resample: z.boolean(),
+  resampleRounds: countSchema(),
+  keepTop: z.number().int().positive(),
+  variationsPerCandidate: z.number().int().positive(),
+  position: positionSchema,
+});
+
+interface Arm {
+  candidate: Candidate;
+  stats: ArmStats;
+  /** Example ids already evaluated for this arm (memoized by the evaluator). */
+  seen: Set<string>;
+  full: boolean;
+}
+
+export const ape: Optimizer<ApeOptions> = {
+  name: 'ape',
+  paper: 'Zhou et al. 2023, Large Language Models Are Human-Level Prompt Engineers (APE)',
+  defaults: APE_DEFAULTS,
+  schema: apeSchema,
+  async optimize(ctx, o) {
+    const rec = new Recorder(ctx, 'ape');
+    const evalSet: readonly Example[] = ctx.dev;
+    const initialDemos = ctx.initial?.demos;
+    const makePrompt = (instruction: string): Prompt => ({
+      instruction,
+      position: o.position,
+      ...(initialDemos && initialDemos.length > 0 ? { demos: initialDemos } : {}),
+    });
+    const fallback: Prompt = ctx.initial ?? { instruction: '', position: o.position };
+    const arms = new Map<string, Arm>();
+    let pool: Arm[] = [];
+    let step = 0;
+    let plannedStop = false;
+
+    const addCandidate = (text: string, info: { origin: string; parents?: string[]; metaPrompt: string; rawReply: string }) => {
+      if (!text) return;
+      const { candidate } = rec.propose(makePrompt(text), { ...info, step });
+      let arm = arms.get(candidate.id);
+      if (!arm) arms.set(candidate.id, (arm = { candidate, stats: { pulls: 0, correct: 0 }, seen: new Set(), full: false }));
+      if (!pool.includes(arm)) pool.push(arm);
+    };
+
+    /** Score an arm on examples; its candidate's score becomes its mean over every example seen so far. */
+    const evaluate = async (arm: Arm, examples: readonly Example[]) => {
+      const result = await rec.score(arm.candidate, examples);
+      for (const out of result.outcomes) {
+        if (arm.seen.has(out.exampleId)) continue;
+        arm.seen.add(out.exampleId);
+        arm.stats.pulls++;
+        if (out.correct) arm.stats.correct++;
+      }
+      arm.candidate.score = armMean(arm.stats);
+      if (evalSet.every((e) => arm.seen.has(e.id))) arm.full = true;
+    };
+
+    const byMean = (list: readonly Arm[]) =>
+      list
+        .filter((a) => a.stats.pulls > 0)
+        .map((a, i) => ({ a, i }))
+        .sort((x, y) => armMean(y.a.stats) - armMean(x.a.stats) || x.i - y.i)
+        .map((x) => x.a);
+
+    /** Algorithm 1's answer: best full-set score among fully evaluated arms, else the best subset mean. */
+    const incumbent = (): Candidate | undefined => {
+      const all = [...arms.values()];
+      const full = all.filter((a) => a.full);
+      return (byMean(full)[0] ?? byMean(all)[0])?.candidate;
+    };
+
+    /** Fresh target calls needed to score the current top keepTop arms on the full set. */
+    const finalCost = () => byMean(pool).slice(0, o.keepTop).reduce((s, a) => s + evalSet.length - a.seen.size, 0);
+
+    const select = async (rng: Rng) => {
+      if (o.bandit === 'none') {
+        for (const arm of pool) await evaluate(arm, evalSet);
+        rec.stepDone(step++, incumbent());
+        return;
+      }
+      for (let r = 0; r < o.banditRounds; r++) {
+        if (pool.every((a) => a.full)) break; // nothing left to learn: every arm has seen every example
+        const roundRng = rng.derive(`round-${r}`);
+        const n = Math.max(1, Math.floor(pool.length * o.promptsPerRoundFraction));
+        const chosen = ucbChoose(pool.map((a) => a.stats), n, o.ucbC, roundRng.derive('choose')).map((i) => pool[i]!);
+        const subset = roundRng.derive('subset').sample(evalSet, o.samplesPerRound);
+        const cost = chosen.reduce((s, a) => s + subset.filter((e) => !a.seen.has(e.id)).length, 0);
+        if (cost + finalCost() > ctx.budget.remaining().targetCalls) {
+          plannedStop = true; // keep what the final full-set scoring needs
+          return;
+        }
+        for (const arm of chosen) await evaluate(arm, subset);
+        rec.stepDone(step++, incumbent());
+      }
+    };
+
+    // 1. Proposals (forward generation); a budget stop here still selects among what was proposed.
+    const proposed = await untilBudget(async () => {
+      for (let s = 0; s < o.numSubsamples; s++) {
+        const demos = ctx.rng
+          .derive(`ape-subsample-${s}`)
+          .sample(ctx.train, o.numDemos)
+          .map((e) => ({ input: e.input, output: e.target }));
+        const metaPrompt = buildForwardMetaPrompt(demos);
+        const replies = await rec.ask(metaPrompt, {
+          samples: o.proposalsPerSubsample,
+          temperature: o.temperature,
+          topP: o.topP,
+          maxTokens: o.maxTokens,
+        });
+        for (const raw of replies) addCandidate(parseApeReply(raw), { origin: 'ape-forward', metaPrompt, rawReply: raw });
+      }
+    });
+
+    // 2–3. Selection, then Monte Carlo rounds of variations of the kept candidates.
+    const searched = await untilBudget(async () => {
+      if (pool.length === 0) return;
+      await select(ctx.rng.derive('ape-select-0'));
+      const rounds = o.resample ? o.resampleRounds : 0;
+      for (let round = 1; round <= rounds && !plannedStop; round++) {
+        const kept = byMean(pool).slice(0, o.keepTop);
+        pool = [...kept];
+        const before = rec.trajectory.candidates.length;
+        for (const parent of kept) {
+          const metaPrompt = buildResampleMetaPrompt(parent.candidate.prompt.instruction);
+          const replies = await rec.ask(metaPrompt, {
+            samples: o.variationsPerCandidate,
+            temperature: o.temperature,
+            topP: o.topP,
+            maxTokens: o.maxTokens,
+          });
+          for (const raw of replies)
+            addCandidate(parseApeReply(raw), {
+              origin: 'ape-resample',
+              parents: [parent.candidate.id],
+              metaPrompt,
+              rawReply: raw,
+            });
+        }
+        if (rec.trajectory.candidates.length === before) break; // only repeats: the search has converged
+        await select(ctx.rng.derive(`ape-select-${round}`));
+      }
+    });
+
+    // Final: the kept candidates on the full evaluation set (Algorithm 1's return step).
+    const finished = await untilBudget(async () => {
+      for (const arm of byMean(pool).slice(0, o.keepTop)) if (!arm.full) await evaluate(arm, evalSet);
+      if (pool.length > 0) rec.stepDone(step++, incumbent());
+    });
+
+    const stoppedBy = [proposed, searched, finished].includes('budget') || plannedStop ? 'budget' : 'done';
+    const best = incumbent();
+    return rec.result(stoppedBy, fallback, best ? { best: best.prompt, bestScore: best.score ?? 0 } : {});
+  },
+};

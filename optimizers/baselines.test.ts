@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { apeCot, APE_COT_INSTRUCTION, demoFromExample, empty, fewShot, zeroShotCot, ZERO_SHOT_COT_INSTRUCTION } from './baselines.js';
+import { makeFakeContext } from './fake-context.test-util.js';
+
+describe('fixed-instruction baselines', () => {
+  it('score their prompt once on dev and make no optimizer call', async () => {
+    for (const [opt, instruction, position] of [
+      [empty, '', 'Q_begin'],
+      [zeroShotCot, ZERO_SHOT_COT_INSTRUCTION, 'A_begin'],
+      [apeCot, APE_COT_INSTRUCTION, 'A_begin'],
+    ] as const) {
+      const f = makeFakeContext();
+      const res = await opt.optimize(f.ctx, opt.schema.parse(opt.defaults));
+      expect(res.best).toEqual({ instruction, position });
+      expect(res.stoppedBy).toBe('done');
+      expect(f.optimizerCalls()).toBe(0);
+      expect(f.targetCalls()).toBe(f.ctx.dev.length);
+      expect(res.trajectory.candidates).toHaveLength(1);
+      expect(res.trajectory.steps).toHaveLength(1);
+      const c = res.trajectory.candidates[0]!;
+      expect(c.score).toBeGreaterThanOrEqual(0);
+      expect(res.bestScore).toBe(c.score);
+    }
+  });
+
+  it('stop with "budget" and return their prompt when the budget is too small', async () => {
+    const f = makeFakeContext({ budget: { targetCalls: 5 } });
+    const res = await zeroShotCot.optimize(f.ctx, zeroShotCot.defaults);
+    expect(res.stoppedBy).toBe('budget');
+    expect(f.targetCalls()).toBeLessThanOrEqual(5);
+    expect(res.best.instruction).toBe(ZERO_SHOT_COT_INSTRUCTION);
+  });
+
+  it('reject unknown option keys', () => {
+    expect(() => empty.schema.parse({ position: 'Q_begin', extra: 1 })).toThrow();
+    expect(() => fewShot.schema.parse({ ...fewShot.defaults, kk: 2 })).toThrow();
+  });
+});
+
+describe('few-shot baseline', () => {
+  it('uses k distinct train demos drawn with ctx.rng, deterministically per seed', async () => {
+    const run = async (seed: number) => {
+      const f = makeFakeContext({ seed });
+      return (await fewShot.optimize(f.ctx, fewShot.defaults)).best;
+    };
+    const a = await run(1);
+    const b = await run(1);
+    expect(a).toEqual(b);
+    expect(a.demos).toHaveLength(3);
+    const trainInputs = makeFakeContext().ctx.train.map((e) => e.input);
+    for (const d of a.demos!) expect(trainInputs).toContain(d.input);
+    expect(new Set(a.demos!.map((d) => d.input)).size).toBe(3);
+    const others = await Promise.all([2, 3, 4].map(run));
+    expect(others.some((o) => JSON.stringify(o.demos) !== JSON.stringify(a.demos))).toBe(true);
+  });
+
+  it('demo output is the gold answer, or rationale + "So the answer is X." when there is a rationale', () => {
+    expect(demoFromExample({ id: 'a', input: 'q', target: '(B)' })).toEqual({ input: 'q', output: '(B)' });
+    expect(demoFromExample({ id: 'a', input: 'q', target: '42', rationale: '40 + 2 = 42.' })).toEqual({
+      input: 'q',
+      output: '40 + 2 = 42. So the answer is 42.',
+    });
+  });
+});
