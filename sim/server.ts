@@ -1,0 +1,292 @@
+/**
+ * `popbench serve-sim`: the sim models behind an OpenAI-compatible HTTP
+ * server on loopback, with deterministic fault injection (docs/sim.md,
+ * "serve-sim"). Each choice carries the ground truth as an extra `sim` field.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { hashUnit, sha256 } from '../core/hash.js';
+import { UserError } from '../core/errors.js';
+import type { LLMRequest, Message } from '../core/types.js';
+import { isSimModel, SIM_MODELS, simComplete } from './index.js';
+import type { SimWorld } from './world.js';
+
+export interface FaultOptions {
+  /** Mean added latency per request, ms (default 0). */
+  latencyMeanMs?: number;
+  /** Latency jitter, ± ms uniform around the mean (default 0). */
+  latencyJitterMs?: number;
+  /** Probabilities (0..1) of each fault per attempt; their sum must be ≤ 1. */
+  rate429?: number;
+  rate500?: number;
+  rateTimeout?: number;
+  rateTruncated?: number;
+  rateGarbage?: number;
+  /** Retry-after sent with a 429, ms (default 1000). */
+  retryAfterMs?: number;
+  /** After this many faulted attempts of the same body, it always succeeds (default 3). */
+  maxFaultsPerBody?: number;
+}
+
+export interface SimServerOptions {
+  world: SimWorld;
+  /** 0 = any free port (default). */
+  port?: number;
+  /** Loopback only: 127.0.0.1 (default), localhost or ::1. */
+  host?: string;
+  faults?: FaultOptions;
+  /** Largest accepted request body (default 2 MiB). */
+  maxBodyBytes?: number;
+  /** Longest a "timeout" fault holds a request before dropping it (default 10 000 ms). */
+  maxHangMs?: number;
+}
+
+export interface SimServer {
+  /** Base URL including /v1, e.g. http://127.0.0.1:8000/v1. */
+  url: string;
+  port: number;
+  /** Requests seen per fault kind (for logs and tests). */
+  stats: Record<string, number>;
+  close(): Promise<void>;
+}
+
+export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+
+export type Fault = 'none' | '429' | '500' | 'timeout' | 'truncated' | 'garbage';
+
+const rate = (name: string, v: number | undefined): number => {
+  const x = v ?? 0;
+  if (!(x >= 0 && x <= 1)) throw new UserError(`serve-sim: ${name} must be between 0 and 1, got ${v}`);
+  return x;
+};
+
+export function validateFaults(f: FaultOptions = {}): Required<FaultOptions> {
+  const out: Required<FaultOptions> = {
+    latencyMeanMs: f.latencyMeanMs ?? 0,
+    latencyJitterMs: f.latencyJitterMs ?? 0,
+    rate429: rate('rate-429', f.rate429),
+    rate500: rate('rate-500', f.rate500),
+    rateTimeout: rate('rate-timeout', f.rateTimeout),
+    rateTruncated: rate('rate-truncated', f.rateTruncated),
+    rateGarbage: rate('rate-garbage', f.rateGarbage),
+    retryAfterMs: f.retryAfterMs ?? 1000,
+    maxFaultsPerBody: f.maxFaultsPerBody ?? 3,
+  };
+  const sum = out.rate429 + out.rate500 + out.rateTimeout + out.rateTruncated + out.rateGarbage;
+  if (sum > 1) throw new UserError(`serve-sim: fault rates add up to ${sum}, more than 1`);
+  for (const k of ['latencyMeanMs', 'latencyJitterMs', 'retryAfterMs', 'maxFaultsPerBody'] as const)
+    if (!(Number.isFinite(out[k]) && out[k] >= 0)) throw new UserError(`serve-sim: ${k} must be a non-negative number, got ${out[k]}`);
+  return out;
+}
+
+/** The fault for the `attempt`-th (0-based) time this body hash is seen: deterministic. */
+export function decideFault(bodyHash: string, attempt: number, f: Required<FaultOptions>): Fault {
+  if (attempt >= f.maxFaultsPerBody) return 'none';
+  const u = hashUnit([bodyHash, attempt, 'fault']);
+  let acc = 0;
+  for (const [fault, r] of [
+    ['429', f.rate429],
+    ['500', f.rate500],
+    ['timeout', f.rateTimeout],
+    ['truncated', f.rateTruncated],
+    ['garbage', f.rateGarbage],
+  ] as const) {
+    acc += r;
+    if (u < acc) return fault;
+  }
+  return 'none';
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type = 'invalid_request_error',
+  ) {
+    super(message);
+  }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Check an OpenAI-style body and turn it into an LLMRequest. */
+export function parseBody(body: unknown, kind: 'chat' | 'completion'): { model: string; req: LLMRequest } {
+  if (!isObj(body)) throw new HttpError(400, 'request body must be a JSON object');
+  const model = body.model;
+  if (typeof model !== 'string') throw new HttpError(400, '"model" must be a string');
+  if (!isSimModel(model)) throw new HttpError(404, `model "${model}" not found; available: ${SIM_MODELS.join(', ')}`, 'model_not_found');
+  let messages: Message[];
+  if (kind === 'chat') {
+    if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, '"messages" must be a non-empty array');
+    messages = body.messages.map((m, i) => {
+      if (!isObj(m) || typeof m.content !== 'string' || !['system', 'user', 'assistant'].includes(String(m.role)))
+        throw new HttpError(400, `messages[${i}] must have role system|user|assistant and string content`);
+      return { role: m.role as Message['role'], content: m.content };
+    });
+  } else {
+    const p = Array.isArray(body.prompt) && body.prompt.length === 1 ? body.prompt[0] : body.prompt;
+    if (typeof p !== 'string') throw new HttpError(400, '"prompt" must be a string');
+    messages = [{ role: 'user', content: p }];
+  }
+  const num = (k: string, lo: number, hi: number, int = false): number | undefined => {
+    const v = body[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !(v >= lo && v <= hi) || (int && !Number.isInteger(v))) throw new HttpError(400, `"${k}" must be a ${int ? 'integer' : 'number'} in [${lo}, ${hi}]`);
+    return v;
+  };
+  const req: LLMRequest = { messages, temperature: num('temperature', 0, 2) ?? (kind === 'chat' ? 1 : 1) };
+  const n = num('n', 1, 16, true);
+  if (n !== undefined) req.n = n;
+  const mt = num('max_tokens', 1, 1_000_000, true);
+  if (mt !== undefined) req.maxTokens = mt;
+  const seed = num('seed', -(2 ** 53), 2 ** 53, true);
+  if (seed !== undefined) req.seed = seed;
+  const si = num('sample_index', 0, 2 ** 31, true);
+  if (si !== undefined) req.sampleIndex = si;
+  else if (seed !== undefined) req.sampleIndex = Math.abs(seed);
+  const stop = body.stop;
+  if (typeof stop === 'string') req.stop = [stop];
+  else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) req.stop = stop as string[];
+  else if (stop !== undefined && stop !== null) throw new HttpError(400, '"stop" must be a string or an array of strings');
+  return { model, req };
+}
+
+export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!LOOPBACK_HOSTS.includes(host)) throw new UserError(`serve-sim: --host must be a loopback address (${LOOPBACK_HOSTS.join(', ')}), got "${host}"`);
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`serve-sim: --port must be an integer in 0..65535, got ${port}`);
+  const faults = validateFaults(opts.faults);
+  const maxBody = opts.maxBodyBytes ?? 2 * 1024 * 1024;
+  const maxHang = opts.maxHangMs ?? 10_000;
+  const seen = new Map<string, number>();
+  const stats: Record<string, number> = { requests: 0, none: 0, '429': 0, '500': 0, timeout: 0, truncated: 0, garbage: 0 };
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closing = false;
+
+  const later = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0) return resolve();
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
+
+  const send = (res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
+    if (res.destroyed || res.writableEnded) return;
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  };
+  const sendError = (res: http.ServerResponse, status: number, message: string, type: string, headers: Record<string, string> = {}) =>
+    send(res, status, JSON.stringify({ error: { message, type, code: status } }), headers);
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, raw: string) => {
+    const url = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+    if (req.method === 'GET' && url === '/v1/models') {
+      return send(res, 200, JSON.stringify({ object: 'list', data: SIM_MODELS.map((id) => ({ id, object: 'model', created: 0, owned_by: 'popbench-sim' })) }));
+    }
+    const kind = url === '/v1/chat/completions' ? 'chat' : url === '/v1/completions' ? 'completion' : null;
+    if (!kind) return sendError(res, 404, `no route ${req.method} ${url}`, 'not_found');
+    if (req.method !== 'POST') return sendError(res, 405, `${url} accepts POST only`, 'invalid_request_error');
+
+    stats.requests!++;
+    const bodyHash = sha256([url, raw]);
+    const attempt = seen.get(bodyHash) ?? 0;
+    seen.set(bodyHash, attempt + 1);
+    const fault = decideFault(bodyHash, attempt, faults);
+    stats[fault] = (stats[fault] ?? 0) + 1;
+    const lat = faults.latencyMeanMs + faults.latencyJitterMs * (2 * hashUnit([bodyHash, attempt, 'latency']) - 1);
+    await later(Math.max(0, lat));
+    if (closing) return;
+
+    if (fault === 'timeout') {
+      await later(maxHang);
+      res.destroy();
+      return;
+    }
+    if (fault === '429')
+      return sendError(res, 429, 'rate limit (injected by serve-sim)', 'rate_limit_exceeded', {
+        'retry-after': String(Math.ceil(faults.retryAfterMs / 1000)),
+        'retry-after-ms': String(faults.retryAfterMs),
+      });
+    if (fault === '500') return sendError(res, 500, 'internal error (injected by serve-sim)', 'server_error');
+
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return sendError(res, 400, 'request body is not valid JSON', 'invalid_request_error');
+    }
+    let out: string;
+    try {
+      const { model, req: llmReq } = parseBody(parsed, kind);
+      const r = simComplete(model, opts.world, llmReq);
+      const id = `simcmpl-${bodyHash.slice(0, 24)}`;
+      const usage = { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, total_tokens: r.usage.promptTokens + r.usage.completionTokens };
+      const choices = r.choices.map((c, index) => {
+        const extra = (c.annotations ?? {}) as Record<string, unknown>;
+        const sim = extra['sim'] ?? extra['simOptimizer'] ?? null;
+        return kind === 'chat'
+          ? { index, message: { role: 'assistant', content: c.text }, finish_reason: c.finishReason ?? 'stop', sim }
+          : { index, text: c.text, logprobs: null, finish_reason: c.finishReason ?? 'stop', sim };
+      });
+      out = JSON.stringify({ id, object: kind === 'chat' ? 'chat.completion' : 'text_completion', created: 0, model, choices, usage });
+    } catch (err) {
+      if (err instanceof HttpError) return sendError(res, err.status, err.message, err.type);
+      return sendError(res, 500, `sim failed: ${(err as Error).message}`, 'server_error');
+    }
+    if (fault === 'truncated') return send(res, 200, out.slice(0, Math.max(1, Math.floor(out.length / 2))));
+    if (fault === 'garbage') return send(res, 200, `<html>${sha256(out).slice(0, 16)} not json`);
+    send(res, 200, out);
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      if (tooBig) return;
+      size += c.length;
+      if (size > maxBody) {
+        tooBig = true;
+        sendError(res, 413, `request body larger than ${maxBody} bytes`, 'invalid_request_error', { connection: 'close' });
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (tooBig) return;
+      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => sendError(res, 500, String(err), 'server_error'));
+    });
+    req.on('error', () => res.destroy());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new UserError(`serve-sim: port ${port} on ${host} is already in use`) : err),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const hostInUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${hostInUrl}:${addr.port}/v1`,
+    port: addr.port,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
