@@ -10,7 +10,7 @@ import type { LLM } from '../core/types.js';
 import { loadConfig, openCache, resolveModel, UsageMeter, type PopbenchConfig } from '../llm/index.js';
 import type { CallCache } from '../llm/cache.js';
 import { SimWorld } from '../sim/index.js';
-import { loadTask } from '../tasks/registry.js';
+import { loadTask, resolveDataDir } from '../tasks/registry.js';
 import type { LoadedTask } from '../tasks/task.js';
 
 export interface SessionFlags {
@@ -50,8 +50,8 @@ export class Session {
     return t;
   }
 
-  private dataDir(): string | undefined {
-    return this.flags.dataDir;
+  private dataDir(): string {
+    return resolveDataDir(this.flags.dataDir);
   }
 
   model(name: string, budget?: Budget): LLM {
