@@ -323,7 +323,7 @@ export function answerOptimizer(model: string, req: LLMRequest, choiceIndex: num
   const text = requestText(req);
   const T = req.temperature ?? 0;
   let out = '';
-  for (let attempt = 0; attempt < 8; attempt++) {
+  for (let attempt = 0; attempt < 24; attempt++) {
     const rng = new Rng(hash32([model, text, T, T > 0 ? (req.sampleIndex ?? 0) : 0, choiceIndex, attempt]) | 0);
     out = respond(text, p, rng);
     if (!previous.includes(out)) break;
