@@ -206,8 +206,11 @@ export function currentPrompts(text: string, kind: RequestKind): string[] {
     return pairs.length ? [pairs[0]!.t.replace(/^<INS>|<\/INS>$/g, '')] : [''];
   }
   if (kind === 'evo_ga' || kind === 'evo_de') {
+    // after a worked demonstration (EvoPrompt's templates have one), the task is the last block
+    const head = text.toLowerCase().lastIndexOf('please follow the instruction');
+    const task = head > 0 ? text.slice(head) : text;
     const ps: string[] = [];
-    for (const m of text.matchAll(/(?:prompt \d|basic prompt)\s*:\s*([^\n]*)/gi)) ps.push(m[1]!.trim());
+    for (const m of task.matchAll(/(?:prompt \d|basic prompt)\s*:\s*([^\n]*)/gi)) ps.push(m[1]!.trim());
     return ps.length ? ps : [''];
   }
   if (kind === 'paraphrase') {

@@ -254,6 +254,11 @@ function writeOutput(a: WriteArgs): { text: string; evidenceVisible: boolean } {
         const t = compose(final, withTrace);
         if (safeExtract(task, t, example) === null) return { text: t, evidenceVisible: true };
       }
+    // Free-text extractors parse anything: then the output must at least score as wrong.
+    for (const final of finals) {
+      const t = compose(final, true);
+      if (!safeScore(task, safeExtract(task, t, example), example)) return { text: t, evidenceVisible: true };
+    }
     return { text: compose(finals[finals.length - 1]!, false), evidenceVisible: true };
   }
 
