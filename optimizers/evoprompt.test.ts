@@ -123,8 +123,11 @@ describe('evoprompt on the sim', () => {
       const initial = a.res.trajectory.candidates[0]!;
       expect(initial.origin).toBe('initial');
       expect(a.res.bestScore).toBeGreaterThan(initial.score!);
-      for (const c of a.res.trajectory.candidates.filter((c) => c.origin === `evoprompt-${variant}`))
+      for (const c of a.res.trajectory.candidates.filter((c) => c.origin === `evoprompt-${variant}`)) {
         expect(c.metaPrompt).toContain('bracketed with <prompt> and </prompt>');
+        // children evolve the parents, not the worked demonstration's prompts
+        expect(c.prompt.instruction).not.toMatch(/list of items|tally|running count/i);
+      }
 
       const limited = await run({ targetCalls: 100, optimizerCalls: 8 });
       expect(limited.res.stoppedBy).toBe('budget');
