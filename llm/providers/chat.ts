@@ -30,7 +30,11 @@ export function toChatBody(model: string, req: LLMRequest): ChatBody {
   if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
   if (req.stop !== undefined && req.stop.length > 0) body.stop = req.stop;
   if (req.n !== undefined && req.n !== 1) body.n = req.n;
+  // Repeated samples of one request (sampleIndex > 0) go out with seed = sampleIndex
+  // when no seed is set: servers that honour `seed` (vLLM, OpenAI, serve-sim) then
+  // give each sample its own reproducible draw instead of the same one.
   if (req.seed !== undefined) body.seed = req.seed;
+  else if ((req.sampleIndex ?? 0) > 0) body.seed = req.sampleIndex;
   return body;
 }
 
@@ -38,10 +42,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /**
  * Check and convert a chat completion reply. `where` names the provider and
- * model for error messages. Anything malformed is a final LLMError.
+ * model for error messages. A body that is not JSON at all is retryable (cut off
+ * or garbled in transit); a JSON body of the wrong shape is a final LLMError.
  */
 export function fromChatBody(raw: unknown, model: string, where: string): LLMResponse {
-  if (typeof raw === 'string') throw llmError(`${where}: malformed reply (not JSON): ${raw.slice(0, 120)}`);
+  if (typeof raw === 'string') throw llmError(`${where}: malformed reply (not JSON): ${raw.slice(0, 120)}`, undefined, true);
   if (!isObject(raw)) throw llmError(`${where}: malformed reply: expected a JSON object`);
   const rawChoices = raw.choices;
   if (!Array.isArray(rawChoices) || rawChoices.length === 0)

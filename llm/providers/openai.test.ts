@@ -121,13 +121,18 @@ describe('openai provider over HTTP', () => {
     expect(delays).toHaveLength(1);
   });
 
-  it('gives a clear final error for malformed JSON without retrying', async () => {
-    server.script({ raw: '{"choices": [ oops' });
-    const err = await stacked().complete(ask).catch((e) => e);
+  it('retries a malformed JSON reply and gives a clear final error when it persists', async () => {
+    server.script({ raw: '{"choices": [ oops' }, chatReply(['recovered']));
+    const ok = await stacked().complete(ask);
+    expect(ok.choices[0]!.text).toBe('recovered');
+    expect(server.requests).toHaveLength(2);
+    const before = server.requests.length;
+    server.script({ raw: '{"choices": [ oops' }, { raw: 'garbage' }, { raw: '{"cho' });
+    const err = await stacked({ maxAttempts: 3 }).complete(ask).catch((e) => e);
     expect(err).toBeInstanceOf(LLMError);
-    expect(err.message).toMatch(/malformed JSON/);
+    expect(err.message).toMatch(/malformed (JSON|reply)/);
     expect(err.message).toContain('test-model');
-    expect(server.requests).toHaveLength(1);
+    expect(server.requests.length - before).toBe(3);
   });
 
   it('rejects a reply without choices', async () => {

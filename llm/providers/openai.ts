@@ -63,7 +63,8 @@ export function classifyOpenAIError(err: unknown, where: string): LLMError {
     const retryAfterMs = parseRetryAfter(err.headers);
     return llmError(`${where}: HTTP ${status ?? '?'}: ${errorText(err)}`, status, retryable, retryAfterMs);
   }
-  if (err instanceof SyntaxError) return llmError(`${where}: malformed JSON in reply: ${errorText(err)}`, undefined, false);
+  // A reply cut off or garbled in transit is worth another attempt; the retry layer bounds how many.
+  if (err instanceof SyntaxError) return llmError(`${where}: malformed JSON in reply: ${errorText(err)}`, undefined, true);
   if ((err as { name?: string } | null)?.name === 'AbortError') return llmError(`${where}: request aborted`, undefined, false);
   return llmError(`${where}: ${errorText(err)}`, undefined, false);
 }
