@@ -14,6 +14,7 @@ import {
   type ProtegiOptions,
 } from './protegi.js';
 import { makeTestContext } from './testkit.js';
+import { parseCauses, sameCause } from '../sim/causes.js';
 
 /** Small schedule so tests stay fast. */
 const SMALL: ProtegiOptions = {
@@ -180,6 +181,22 @@ describe('protegi on the sim', () => {
       expect(r.metaPrompt).toContain('My current prompt is:');
       expect(r.metaPrompt).toContain('Wrap each reason with <START> and <END>');
     }
+  });
+
+  it('showing the target outputs lets the sim optimizer name the true causes more often', async () => {
+    const hits = async (showOutputs: boolean) => {
+      let n = 0;
+      for (const seed of [0, 1]) {
+        const kit = await makeTestContext({ task: 'like/navigate', target: 'sim-8b', seed, trainSize: 60, devSize: 20 });
+        const opts = { ...SIM, showOutputs, steps: 2, gradients: 4, evalBudget: 80, editCheck: 'off' as const, paraphrase: false };
+        const res = await protegi.optimize(kit.ctx, opts);
+        n += res.trajectory.reflections.filter((r) =>
+          parseCauses(r.text).some((c) => r.shown.some((s) => s.trueCause !== undefined && sameCause(c, s.trueCause))),
+        ).length;
+      }
+      return n;
+    };
+    expect(await hits(true)).toBeGreaterThan(await hits(false));
   });
 
   it('respects a binding budget, counted at the provider', async () => {
