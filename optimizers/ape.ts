@@ -252,7 +252,10 @@ export const ape: Optimizer<ApeOptions> = {
         if (pool.every((a) => a.full)) break; // nothing left to learn: every arm has seen every example
         const roundRng = rng.derive(`round-${r}`);
         const n = Math.max(1, Math.floor(pool.length * o.promptsPerRoundFraction));
-        const chosen = ucbChoose(pool.map((a) => a.stats), n, o.ucbC, roundRng.derive('choose')).map((i) => pool[i]!);
+        // Scoring is deterministic and memoized, so an arm that has seen every example has nothing
+        // left to reveal: the bandit chooses among the others.
+        const open = pool.filter((a) => !a.full);
+        const chosen = ucbChoose(open.map((a) => a.stats), n, o.ucbC, roundRng.derive('choose')).map((i) => open[i]!);
         const subset = roundRng.derive('subset').sample(evalSet, o.samplesPerRound);
         const cost = chosen.reduce((s, a) => s + subset.filter((e) => !a.seen.has(e.id)).length, 0);
         if (cost + finalCost() > ctx.budget.remaining().targetCalls) {

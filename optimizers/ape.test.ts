@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../core/rng.js';
+import {
+  ape,
+  APE_DEFAULTS,
+  armMean,
+  buildForwardMetaPrompt,
+  buildResampleMetaPrompt,
+  numberWord,
+  parseApeReply,
+  ucbChoose,
+  ucbScores,
+  type ApeOptions,
+} from './ape.js';
+import { fakeQuality, makeFakeContext } from './fake-context.test-util.js';
+
+describe('APE templates', () => {
+  it('forward generation shows the demos and ends with "The instruction was <COMPLETE>"', () => {
+    const demos = Array.from({ length: 5 }, (_, i) => ({ input: `in ${i}`, output: `out ${i}` }));
+    const meta = buildForwardMetaPrompt(demos);
+    expect(meta.startsWith('I gave a friend an instruction and five inputs. The friend read the instruction and wrote an output for every one of the inputs. Here are the input-output pairs:')).toBe(true);
+    for (const d of demos) expect(meta).toContain(`Input: ${d.input}\nOutput: ${d.output}`);
+    expect(meta.endsWith('The instruction was <COMPLETE>')).toBe(true);
+    expect(buildForwardMetaPrompt(demos.slice(0, 3))).toContain('and three inputs.');
+    expect(numberWord(12)).toBe('12');
+  });
+
+  it('resampling asks for a semantic-preserving variation', () => {
+    expect(buildResampleMetaPrompt('Add the numbers.')).toBe(
+      'Generate a variation of the following instruction while keeping the semantic meaning.\n\nInput: Add the numbers.\n\nOutput:',
+    );
+  });
+
+  it('parses plain replies', () => {
+    expect(parseApeReply('  to add the two numbers.\nMore text')).toBe('Add the two numbers.');
+    expect(parseApeReply('The instruction was "Sort the words."')).toBe('Sort the words.');
+    expect(parseApeReply('Output: Count the objects.')).toBe('Count the objects.');
+    expect(parseApeReply('\n\n')).toBe('');
+    expect(parseApeReply('Today, answer carefully.')).toBe('Today, answer carefully.');
+  });
+});
+
+describe('UCB', () => {
+  it('explores unplayed arms first', () => {
+    const arms = [
+      { pulls: 10, correct: 10 },
+      { pulls: 0, correct: 0 },
+      { pulls: 10, correct: 0 },
+      { pulls: 0, correct: 0 },
+    ];
+    const chosen = ucbChoose(arms, 2, 1, new Rng(3));
+    expect([...chosen].sort()).toEqual([1, 3]);
+    expect(ucbScores(arms, 1)[1]).toBe(Infinity);
+    // all unplayed: a random choice of distinct arms
+    const fresh = Array.from({ length: 6 }, () => ({ pulls: 0, correct: 0 }));
+    const picks = [1, 2, 3, 4].map((s) => ucbChoose(fresh, 2, 1, new Rng(s)).join(','));
+    expect(new Set(picks).size).toBeGreaterThan(1);
+  });
+
+  it('picks the arm with the highest upper bound mean + c·sqrt(ln N / n)', () => {
+    // arm 0: mean 0.6 over 50; arm 1: mean 0.5 over 5 (wide bound); arm 2: mean 0.7 over 50
+    const arms = [
+      { pulls: 50, correct: 30 },
+      { pulls: 5, correct: 2.5 },
+      { pulls: 50, correct: 35 },
+    ];
+    const N = 105;
+    const expected = arms.map((a) => armMean(a) + Math.sqrt(Math.log(N) / a.pulls));
+    expect(ucbScores(arms, 1)).toEqual(expected);
+    expect(ucbChoose(arms, 1, 1, new Rng(0))).toEqual([1]); // exploration bonus wins with c = 1
+    expect(ucbChoose(arms, 1, 0, new Rng(0))).toEqual([2]); // greedy with c = 0
+    expect(ucbChoose(arms, 3, 1, new Rng(0))).toEqual([1, 2, 0]);
+  });
+});
+
+const small: ApeOptions = {
+  ...APE_DEFAULTS,
+  numSubsamples: 2,
+  proposalsPerSubsample: 4,
+  banditRounds: 4,
+  resampleRounds: 1,
+  keepTop: 2,
+  variationsPerCandidate: 3,
+};
+
+describe('APE loop (fake LLMs)', () => {
+  it('proposes with the forward template, selects with UCB on subsets, resamples, and scores the kept ones in full', async () => {
+    const f = makeFakeContext();
+    const res = await ape.optimize(f.ctx, small);
+    expect(res.stoppedBy).toBe('done');
+    expect(f.optimizerCalls()).toBe(2 * 4 + 2 * 3);
+    const forward = res.trajectory.candidates.filter((c) => c.origin === 'ape-forward');
+    const resampled = res.trajectory.candidates.filter((c) => c.origin === 'ape-resample');
+    expect(forward.length).toBeGreaterThan(0);
+    expect(resampled.length).toBeGreaterThan(0);
+    for (const c of forward) {
+      expect(c.metaPrompt).toMatch(/^I gave a friend an instruction and five inputs\./);
+      expect(c.metaPrompt!.match(/^Input: /gm)).toHaveLength(5);
+      expect(c.metaPrompt).toMatch(/The instruction was <COMPLETE>$/);
+    }
+    for (const c of resampled) {
+      expect(c.parents).toHaveLength(1);
+      const parent = res.trajectory.candidates.find((p) => p.id === c.parents[0])!;
+      expect(c.metaPrompt).toBe(buildResampleMetaPrompt(parent.prompt.instruction));
+    }
+    // subset evaluations use samplesPerRound examples; the final ones the full dev set
+    const evals = f.events.filter((e) => e.type === 'evaluation');
+    expect(evals.some((e) => e.n === 5)).toBe(true);
+    const full = evals.filter((e) => e.n === f.ctx.dev.length).map((e) => e.candidateId);
+    expect(full).toContain(res.trajectory.steps.at(-1)!.bestId);
+    const best = res.trajectory.candidates.find((c) => c.prompt.instruction === res.best.instruction)!;
+    expect(full).toContain(best.id);
+    expect(res.bestScore).toBe(best.score);
+    expect(fakeQuality(res.best.instruction)).toBeGreaterThan(fakeQuality(''));
+  });
+
+  it('is deterministic for a fixed seed', async () => {
+    const run = async () => {
+      const f = makeFakeContext({ seed: 11 });
+      const r = await ape.optimize(f.ctx, small);
+      return [r.best, r.trajectory.candidates.map((c) => [c.prompt.instruction, c.score, c.parents]), r.trajectory.steps.map((s) => [s.bestId, s.bestScore])];
+    };
+    expect(await run()).toEqual(await run());
+  });
+
+  it("bandit 'none' scores every candidate on the full set; resample false makes no variations", async () => {
+    const f = makeFakeContext();
+    const res = await ape.optimize(f.ctx, { ...small, bandit: 'none', resample: false });
+    expect(res.trajectory.candidates.every((c) => c.origin === 'ape-forward')).toBe(true);
+    expect(f.optimizerCalls()).toBe(8);
+    const evals = f.events.filter((e) => e.type === 'evaluation');
+    expect(evals.every((e) => e.n === f.ctx.dev.length)).toBe(true);
+    const best = Math.max(...res.trajectory.candidates.map((c) => c.score!));
+    expect(res.bestScore).toBe(best);
+  });
+
+  it('never exceeds the budget and stops with "budget" when it binds (Infinity rounds)', async () => {
+    for (const budget of [{ targetCalls: 150 }, { optimizerCalls: 20 }]) {
+      const f = makeFakeContext({ budget });
+      const res = await ape.optimize(f.ctx, { ...small, resampleRounds: Infinity, banditRounds: Infinity });
+      expect(res.stoppedBy).toBe('budget');
+      if (budget.targetCalls) {
+        expect(f.targetCalls()).toBeLessThanOrEqual(budget.targetCalls);
+        // the plan keeps enough to score the returned candidate on the full set: re-evaluating
+        // it there is all memoized (no new call) and gives the returned score
+        const before = f.targetCalls();
+        const again = await f.ctx.evaluator.evaluate(res.best, f.ctx.dev);
+        expect(f.targetCalls()).toBe(before);
+        expect(again.accuracy).toBe(res.bestScore);
+      }
+      if (budget.optimizerCalls) expect(f.optimizerCalls()).toBeLessThanOrEqual(budget.optimizerCalls);
+      expect(res.trajectory.candidates.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('schema: strict, accepts Infinity rounds', () => {
+    expect(ape.schema.parse(APE_DEFAULTS)).toEqual(APE_DEFAULTS);
+    expect(() => ape.schema.parse({ ...APE_DEFAULTS, bandits: 'ucb' })).toThrow();
+    expect(() => ape.schema.parse({ ...APE_DEFAULTS, bandit: 'thompson' })).toThrow();
+    expect(ape.schema.parse({ ...APE_DEFAULTS, resampleRounds: 'Infinity' }).resampleRounds).toBe(Infinity);
+  });
+});
