@@ -3,15 +3,39 @@
  * lift in "equal budget" mode, where the shared budget (not the paper's step
  * schedule) is what stops every optimizer.
  */
+import { ape } from './ape.js';
+import { apeCot, empty, fewShot, zeroShotCot } from './baselines.js';
+import { bpo } from './bpo.js';
+import { evoprompt } from './evoprompt.js';
+import { opro } from './opro.js';
+import { protegi } from './protegi.js';
 import type { Optimizer } from './types.js';
 
 export interface RegisteredOptimizer {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   optimizer: Optimizer<any>;
-  /** Option overrides for equal-budget mode (e.g. unbounded step count). */
+  /** Option overrides for equal-budget mode (unbounded schedules; the budget stops the run). */
   equalBudget: Record<string, unknown>;
 }
 
-export const OPTIMIZERS: Record<string, RegisteredOptimizer> = {};
+const entry = <O extends object>(optimizer: Optimizer<O>, equalBudget: Partial<O> = {}): RegisteredOptimizer => ({
+  optimizer,
+  equalBudget,
+});
+
+export const OPTIMIZERS: Record<string, RegisteredOptimizer> = Object.fromEntries(
+  [
+    entry(empty),
+    entry(zeroShotCot),
+    entry(apeCot),
+    entry(fewShot),
+    entry(opro, { steps: Infinity }),
+    entry(ape, { resampleRounds: Infinity }),
+    entry(protegi, { steps: Infinity }),
+    entry(evoprompt, { generations: Infinity }),
+    entry(bpo),
+  ].map((e) => [e.optimizer.name, e]),
+);
 
 export function optimizerNames(): string[] {
   return Object.keys(OPTIMIZERS).sort();

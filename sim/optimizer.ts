@@ -49,13 +49,16 @@ export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => 
       /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i.test(t),
   },
   { kind: 'procedure', test: (t) => /(step-by-step|explicit|numbered) (procedure|behaviou?r|steps?)|\bprocedure\b[^\n]*(target|model) should/i.test(t) },
+  // A scored instruction history is checked before reflection: the history quotes
+  // candidate instructions, whose own words ("Reason …", "avoid mistakes") are not a request.
+  { kind: 'opro', test: (t) => /text:\s*[\s\S]{1,2000}?score:\s*-?\d/i.test(t) || /(instruction|prompt)s? (with|and) (their )?(scores|accurac)/i.test(t) },
   {
     kind: 'reflect',
+    // The request asks, within one line, for reasons/causes of wrong answers.
     test: (t) =>
-      /\b(reasons?|why|causes?|feedback|reflect|analy[sz]e|diagnos)\w*/i.test(t) &&
-      /\b(wrong|incorrect|fail\w*|mistakes?|errors?)\b/i.test(t),
+      /\b(reasons?|why|causes?|feedback|reflect\w*|analy[sz]e|diagnos\w*)\b[^\n]{0,120}\b(wrong|incorrect|fail\w*|mistakes?|errors?)\b/i.test(t) ||
+      /\b(wrong|incorrect|fail\w*|mistakes?|errors?)\b[^\n]{0,120}\b(reasons?|why|causes?|analy[sz]e|diagnos\w*)\b/i.test(t),
   },
-  { kind: 'opro', test: (t) => /text:\s*[\s\S]{1,2000}?score:\s*-?\d/i.test(t) || /(instruction|prompt)s? (with|and) (their )?(scores|accurac)/i.test(t) },
   { kind: 'induce', test: (t) => /i gave a friend an instruction|input-output pairs|the instruction was to/i.test(t) },
   { kind: 'paraphrase', test: (t) => /generate a variation|keeping the semantic meaning|paraphrase|rephrase/i.test(t) },
   { kind: 'mipro', test: (t) => /dataset[_ ](summary|description)|program[_ ](code|description)|proposed[_ ]instruction|basic[_ ]instruction/i.test(t) },
