@@ -13,6 +13,7 @@ import {
   type ApeOptions,
 } from './ape.js';
 import { fakeQuality, makeFakeContext } from './fake-context.test-util.js';
+import { makeTestContext } from './testkit.js';
 
 describe('APE templates', () => {
   it('forward generation shows the demos and ends with "The instruction was <COMPLETE>"', () => {
@@ -32,10 +33,12 @@ describe('APE templates', () => {
   });
 
   it('parses plain replies', () => {
-    expect(parseApeReply('  to add the two numbers.\nMore text')).toBe('Add the two numbers.');
+    expect(parseApeReply('  to add the two numbers.\n1. Read.\n2. Add.  ')).toBe('Add the two numbers.\n1. Read.\n2. Add.');
     expect(parseApeReply('The instruction was "Sort the words."')).toBe('Sort the words.');
     expect(parseApeReply('Output: Count the objects.')).toBe('Count the objects.');
     expect(parseApeReply('\n\n')).toBe('');
+    expect(parseApeReply('Answer. End with "So the answer is no."')).toBe('Answer. End with "So the answer is no."');
+    expect(parseApeReply('“Count them.”')).toBe('Count them.');
     expect(parseApeReply('Today, answer carefully.')).toBe('Today, answer carefully.');
   });
 });
@@ -158,5 +161,50 @@ describe('APE loop (fake LLMs)', () => {
     expect(() => ape.schema.parse({ ...APE_DEFAULTS, bandits: 'ucb' })).toThrow();
     expect(() => ape.schema.parse({ ...APE_DEFAULTS, bandit: 'thompson' })).toThrow();
     expect(ape.schema.parse({ ...APE_DEFAULTS, resampleRounds: 'Infinity' }).resampleRounds).toBe(Infinity);
+  });
+});
+
+describe('APE in sim', () => {
+  const simOptions: ApeOptions = { ...APE_DEFAULTS, numSubsamples: 2, proposalsPerSubsample: 5, banditRounds: 6, resampleRounds: 1, keepTop: 3, variationsPerCandidate: 3 };
+  const make = (budget?: { targetCalls?: number; optimizerCalls?: number }, seed = 1) =>
+    makeTestContext({ task: 'like/object_counting', devSize: 30, trainSize: 30, seed, ...(budget ? { budget } : {}) });
+
+  it('improves over the starting prompt, with forward and resample meta-prompts as in the paper', async () => {
+    const k = await make();
+    const res = await ape.optimize(k.ctx, simOptions);
+    expect(res.stoppedBy).toBe('done');
+    const start = await k.ctx.evaluator.evaluate({ instruction: '' }, k.ctx.dev);
+    const best = await k.ctx.evaluator.evaluate(res.best, k.ctx.dev);
+    expect(best.accuracy).toBe(res.bestScore);
+    expect(best.accuracy).toBeGreaterThan(start.accuracy);
+    const forward = res.trajectory.candidates.filter((c) => c.origin === 'ape-forward');
+    const resampled = res.trajectory.candidates.filter((c) => c.origin === 'ape-resample');
+    expect(forward.length).toBeGreaterThan(0);
+    expect(resampled.length).toBeGreaterThan(0);
+    for (const c of forward) {
+      expect(c.metaPrompt).toMatch(/^I gave a friend an instruction and five inputs\. The friend read the instruction and wrote an output for every one of the inputs\. Here are the input-output pairs:/);
+      expect(c.metaPrompt!.match(/^Input: .*\nOutput: /gm)).toHaveLength(5);
+      expect(c.metaPrompt).toMatch(/The instruction was <COMPLETE>$/);
+    }
+    for (const c of resampled) expect(c.metaPrompt).toMatch(/^Generate a variation of the following instruction while keeping the semantic meaning\.\n\nInput: [\s\S]+\n\nOutput:$/);
+  });
+
+  it('is deterministic for a fixed seed', async () => {
+    const run = async () => {
+      const k = await make();
+      const r = await ape.optimize(k.ctx, simOptions);
+      return [r.best, r.bestScore, r.trajectory.candidates.map((c) => [c.prompt.instruction, c.score, c.origin])];
+    };
+    expect(await run()).toEqual(await run());
+  });
+
+  it('stays within the budget (provider counters) and stops with "budget" when it binds', async () => {
+    for (const budget of [{ targetCalls: 150 }, { optimizerCalls: 12 }]) {
+      const k = await make(budget);
+      const res = await ape.optimize(k.ctx, { ...simOptions, resampleRounds: Infinity });
+      expect(res.stoppedBy).toBe('budget');
+      expect(k.targetCalls()).toBeLessThanOrEqual(budget.targetCalls ?? Infinity);
+      expect(k.optimizerCalls()).toBeLessThanOrEqual(budget.optimizerCalls ?? Infinity);
+    }
   });
 });

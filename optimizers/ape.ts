@@ -99,15 +99,16 @@ export function buildResampleMetaPrompt(instruction: string): string {
 }
 
 /**
- * The instruction in a plain reply: its first non-empty line, without an
- * echoed "The instruction was" / "Output:" lead-in, surrounding quotes, or the
- * "to " that continues "The instruction was" (then capitalised).
+ * The instruction in a plain reply: the reply trimmed, without an echoed
+ * "The instruction was" / "Output:" lead-in, enclosing quotes, or the "to "
+ * that continues "The instruction was" (then capitalised). Multi-line
+ * instructions (e.g. numbered procedures) are kept whole.
  */
 export function parseApeReply(reply: string): string {
   let text = reply.replace(/<\/?COMPLETE>/g, '').trim();
-  text = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
   text = text.replace(/^(the instruction was|output:)\s*/i, '');
-  text = text.replace(/^["“'`]+|["”'`]+$/g, '').trim();
+  const quoted = /^"([\s\S]*)"$|^“([\s\S]*)”$|^'([\s\S]*)'$/.exec(text);
+  if (quoted) text = (quoted[1] ?? quoted[2] ?? quoted[3] ?? '').trim();
   if (/^to\s+\S/i.test(text)) {
     text = text.replace(/^to\s+/i, '');
     text = text.charAt(0).toUpperCase() + text.slice(1);

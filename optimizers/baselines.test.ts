@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { apeCot, APE_COT_INSTRUCTION, demoFromExample, empty, fewShot, zeroShotCot, ZERO_SHOT_COT_INSTRUCTION } from './baselines.js';
 import { makeFakeContext } from './fake-context.test-util.js';
+import { makeTestContext } from './testkit.js';
 
 describe('fixed-instruction baselines', () => {
   it('score their prompt once on dev and make no optimizer call', async () => {
@@ -60,5 +61,21 @@ describe('few-shot baseline', () => {
       input: 'q',
       output: '40 + 2 = 42. So the answer is 42.',
     });
+  });
+});
+
+describe('baselines in sim', () => {
+  it('each scores once on dev with no optimizer call; CoT triggers beat the empty instruction on like/gsm', async () => {
+    const scores: Record<string, number> = {};
+    for (const opt of [empty, zeroShotCot, apeCot, fewShot] as const) {
+      const k = await makeTestContext({ task: 'like/gsm', devSize: 40, trainSize: 30, seed: 2 });
+      const res = await (opt as typeof empty).optimize(k.ctx, opt.defaults as never);
+      expect(res.stoppedBy).toBe('done');
+      expect(k.optimizerCalls()).toBe(0);
+      expect(k.targetCalls()).toBe(40);
+      scores[opt.name] = res.bestScore;
+    }
+    expect(scores['zero-shot-cot']).toBeGreaterThan(scores['empty']!);
+    expect(scores['ape-cot']).toBeGreaterThan(scores['empty']!);
   });
 });

@@ -13,6 +13,7 @@ import {
   type ScoredInstruction,
 } from './opro.js';
 import { fakeQuality, makeFakeContext } from './fake-context.test-util.js';
+import { makeTestContext } from './testkit.js';
 
 const ex = (i: number): Example => ({ id: `e${i}`, input: `Question number ${i}?`, target: `${i}` });
 const base = { position: 'Q_begin' as const, maxPairs: 20, showScores: true, sortAscending: true, rng: new Rng(1) };
@@ -181,5 +182,50 @@ describe('OPRO loop (fake LLMs)', () => {
     const evals = f.events.filter((e) => e.type === 'evaluation');
     expect(evals.length).toBeGreaterThan(1);
     for (const e of evals) expect(e.n).toBe(5);
+  });
+});
+
+describe('OPRO in sim', () => {
+  const simOptions = { ...OPRO_DEFAULTS, steps: 4 };
+  const make = (budget?: { targetCalls?: number; optimizerCalls?: number }, seed = 1) =>
+    makeTestContext({ task: 'like/navigate', devSize: 30, trainSize: 30, seed, ...(budget ? { budget } : {}) });
+
+  it('improves over its starting prompt, with meta-prompts holding the paper parts', async () => {
+    const k = await make();
+    const res = await opro.optimize(k.ctx, simOptions);
+    const start = res.trajectory.candidates[0]!;
+    expect(start.origin).toBe('initial');
+    expect(res.bestScore).toBeGreaterThan(start.score!);
+    expect(k.optimizerCalls()).toBe(4 * 8);
+    const later = res.trajectory.candidates.filter((c) => c.step >= 2);
+    expect(later.length).toBeGreaterThan(0);
+    for (const c of later) {
+      const meta = c.metaPrompt!;
+      const pairs = shownPairs(meta);
+      expect(pairs.length).toBeGreaterThan(1);
+      expect(pairs.length).toBeLessThanOrEqual(20);
+      expect(pairs.map((p) => p.score)).toEqual(pairs.map((p) => p.score).sort((a, b) => a - b));
+      expect(meta.match(/^input:\nQ: <INS>\n/gm)).toHaveLength(3);
+      expect(meta).toMatch(/Write the text between <INS> and <\/INS>\.$/);
+    }
+  });
+
+  it('is deterministic for a fixed seed', async () => {
+    const run = async () => {
+      const k = await make();
+      const r = await opro.optimize(k.ctx, simOptions);
+      return r.trajectory.candidates.map((c) => [c.prompt.instruction, c.score, c.step]);
+    };
+    expect(await run()).toEqual(await run());
+  });
+
+  it('stays within the budget (provider counters) and stops with "budget" when it binds', async () => {
+    for (const budget of [{ targetCalls: 200 }, { optimizerCalls: 20 }]) {
+      const k = await make(budget);
+      const res = await opro.optimize(k.ctx, { ...OPRO_DEFAULTS, steps: Infinity });
+      expect(res.stoppedBy).toBe('budget');
+      expect(k.targetCalls()).toBeLessThanOrEqual(budget.targetCalls ?? Infinity);
+      expect(k.optimizerCalls()).toBeLessThanOrEqual(budget.optimizerCalls ?? Infinity);
+    }
   });
 });
