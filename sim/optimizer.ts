@@ -201,12 +201,20 @@ function firstQuoted(text: string, label: RegExp): string | undefined {
   return m ? m[1]! : undefined;
 }
 
+/** The (text, score) pairs of an OPRO-style history, best first (stable for ties). */
+export function scoredHistory(text: string): { t: string; s: number }[] {
+  const pairs = [...text.matchAll(/text:\s*\n?([\s\S]*?)\n\s*score:\s*\n?\s*(-?[\d.]+)/gi)].map((m) => ({
+    t: m[1]!.trim().replace(/^<INS>|<\/INS>$/g, ''),
+    s: Number(m[2]),
+  }));
+  return pairs.sort((a, b) => b.s - a.s);
+}
+
 /** The prompt(s) the meta-prompt asks to improve. */
 export function currentPrompts(text: string, kind: RequestKind): string[] {
   if (kind === 'opro') {
-    const pairs = [...text.matchAll(/text:\s*\n?([\s\S]*?)\n\s*score:\s*\n?\s*(-?[\d.]+)/gi)].map((m) => ({ t: m[1]!.trim(), s: Number(m[2]) }));
-    pairs.sort((a, b) => b.s - a.s);
-    return pairs.length ? [pairs[0]!.t.replace(/^<INS>|<\/INS>$/g, '')] : [''];
+    const pairs = scoredHistory(text);
+    return pairs.length ? [pairs[0]!.t] : [''];
   }
   if (kind === 'evo_ga' || kind === 'evo_de') {
     // after a worked demonstration (EvoPrompt's templates have one), the task is the last block
@@ -383,7 +391,16 @@ function respond(text: string, p: OptimizerParams, rng: Rng): string {
       return wrap(w.wrapper === 'plain' ? { wrapper: 'prompt' } : w, [editInstruction(mixed, [], { ...ctx, explore: true })]);
     }
     case 'opro': {
-      const base = currentPrompts(text, kind)[0]!;
+      // One of the three best texts (weights 0.6 / 0.25 / 0.15); with p 0.3 it also takes
+      // one sentence from another text of the history; then one exploratory edit.
+      const history = scoredHistory(text);
+      const top = history.slice(0, 3);
+      let base = top.length ? top[rng.weighted([0.6, 0.25, 0.15].slice(0, top.length))]!.t : '';
+      const others = history.map((h) => h.t).filter((t) => t !== base && t.trim());
+      if (others.length && rng.next() < 0.3) {
+        const borrowed = sentences(rng.pick(others));
+        if (borrowed.length) base = [...new Set([...sentences(base), rng.pick(borrowed)])].join(' ');
+      }
       return wrap(w, [editInstruction(base, causes, { ...ctx, explore: true })]);
     }
     case 'induce':
