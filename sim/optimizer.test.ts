@@ -91,3 +91,15 @@ describe('sim optimizer', () => {
     expect(hidden).toBeLessThan(large - 0.2);
   });
 });
+
+describe('scoredHistory', () => {
+  it('reads an empty instruction as its own pair and sorts best first', async () => {
+    const { scoredHistory } = await import('./optimizer.js');
+    const text = 'I have some texts.\n\ntext:\n\nscore:\n12\n\ntext:\nWork through it.\nscore:\n20\n\ntext: Be brief.\nscore: 15\n';
+    expect(scoredHistory(text)).toEqual([
+      { t: 'Work through it.', s: 20 },
+      { t: 'Be brief.', s: 15 },
+      { t: '', s: 12 },
+    ]);
+  });
+});

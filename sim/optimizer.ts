@@ -203,7 +203,8 @@ function firstQuoted(text: string, label: RegExp): string | undefined {
 
 /** The (text, score) pairs of an OPRO-style history, best first (stable for ties). */
 export function scoredHistory(text: string): { t: string; s: number }[] {
-  const pairs = [...text.matchAll(/text:\s*\n?([\s\S]*?)\n\s*score:\s*\n?\s*(-?[\d.]+)/gi)].map((m) => ({
+  // Line-aware: an empty text ("text:\n\nscore:") must not run on into the next pair.
+  const pairs = [...text.matchAll(/text:[ \t]*\n?([\s\S]*?)\n?[ \t]*score:[ \t]*\n?[ \t]*(-?[\d.]+)/gi)].map((m) => ({
     t: m[1]!.trim().replace(/^<INS>|<\/INS>$/g, ''),
     s: Number(m[2]),
   }));
