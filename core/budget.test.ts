@@ -26,4 +26,18 @@ describe('Budget', () => {
     expect(c.remaining().targetCalls).toBe(1);
     expect(c.remaining().tokens).toBe(Infinity);
   });
+
+  it('counts in-flight token estimates so concurrent calls cannot jointly pass the limit', () => {
+    const b = new Budget({ tokens: 1000 });
+    b.reserve('target', 400);
+    b.reserve('target', 400);
+    expect(() => b.reserve('target', 400)).toThrow(BudgetExhausted);
+    b.record({ promptTokens: 100, completionTokens: 50 }, 400); // first call was cheaper than estimated
+    b.reserve('target', 400);
+    b.release('target', 400);
+    b.record({ promptTokens: 300, completionTokens: 100 }, 400);
+    expect(b.spent.tokens).toBe(550);
+    b.reserve('target', 440);
+    expect(() => b.reserve('optimizer', 20)).toThrow(/tokens 550\/1000/);
+  });
 });

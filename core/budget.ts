@@ -40,10 +40,19 @@ export class Budget {
     return optimizerCalls === undefined || this.spent.optimizerCalls + 1 <= optimizerCalls;
   }
 
-  /** Reserve one call or throw BudgetExhausted. */
-  reserve(role?: CallRole): void {
+  /** Tokens reserved by calls still in flight (estimates, replaced by actual usage on record). */
+  private inflightTokens = 0;
+
+  /**
+   * Reserve one call or throw BudgetExhausted. `estTokens` is the caller's
+   * estimate of the call's total tokens: with a token limit, a call is refused
+   * when spent + in-flight estimates + its own estimate would pass the limit, so
+   * concurrent calls cannot overshoot it together.
+   */
+  reserve(role?: CallRole, estTokens = 0): void {
     const { targetCalls, optimizerCalls, tokens } = this.limits;
-    if (tokens !== undefined && this.spent.tokens >= tokens) throw new BudgetExhausted('tokens', this.spent.tokens, tokens);
+    if (tokens !== undefined && this.spent.tokens + this.inflightTokens + Math.max(estTokens, 1) > tokens)
+      throw new BudgetExhausted('tokens', this.spent.tokens, tokens);
     if (isTarget(role)) {
       if (targetCalls !== undefined && this.spent.targetCalls + 1 > targetCalls)
         throw new BudgetExhausted('target calls', this.spent.targetCalls, targetCalls);
@@ -53,15 +62,19 @@ export class Budget {
         throw new BudgetExhausted('optimizer calls', this.spent.optimizerCalls, optimizerCalls);
       this.spent.optimizerCalls++;
     }
+    this.inflightTokens += estTokens;
   }
 
   /** Give back a reserved call that never reached the provider (e.g. it failed for good). */
-  release(role?: CallRole): void {
+  release(role?: CallRole, estTokens = 0): void {
+    this.inflightTokens = Math.max(0, this.inflightTokens - estTokens);
     if (isTarget(role)) this.spent.targetCalls = Math.max(0, this.spent.targetCalls - 1);
     else this.spent.optimizerCalls = Math.max(0, this.spent.optimizerCalls - 1);
   }
 
-  record(usage: Usage): void {
+  /** Record a finished call's usage, replacing its reserved estimate. */
+  record(usage: Usage, estTokens = 0): void {
+    this.inflightTokens = Math.max(0, this.inflightTokens - estTokens);
     this.spent.tokens += usage.promptTokens + usage.completionTokens;
   }
 

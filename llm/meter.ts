@@ -103,22 +103,49 @@ export interface MeterOptions {
   price?: Price;
 }
 
+/** Running mean of completion tokens of one model (seeds the estimate with 64). */
+class RunningMean {
+  private n = 0;
+  private sum = 0;
+  add(x: number): void {
+    this.n++;
+    this.sum += x;
+  }
+  get value(): number {
+    return this.n ? this.sum / this.n : 64;
+  }
+}
+
+/**
+ * A call's token estimate for budget reservation: prompt ≈ characters / 4, plus
+ * the model's mean completion so far, capped at maxTokens. Only used to keep
+ * concurrent calls from jointly passing a token limit; actual usage is recorded.
+ */
+export function estimateTokens(req: LLMRequest, completionMean: { value: number }): number {
+  const chars = req.messages.reduce((a, m) => a + m.content.length, 0);
+  const completion = Math.min(req.maxTokens ?? Infinity, completionMean.value) * (req.n ?? 1);
+  return Math.ceil(chars / 4 + completion);
+}
+
 export function meterMiddleware(opts: MeterOptions): LLMMiddleware {
+  const completionMean = new RunningMean();
   return (next: LLM): LLM => ({
     provider: next.provider,
     model: next.model,
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
       const role: CallRole = req.role ?? 'target';
-      opts.budget?.reserve(role); // throws BudgetExhausted before any call is made
+      const est = opts.budget?.limits.tokens !== undefined ? estimateTokens(req, completionMean) : 0;
+      opts.budget?.reserve(role, est); // throws BudgetExhausted before any call is made
       let res: LLMResponse;
       try {
         res = await next.complete(req, signal);
       } catch (err) {
-        opts.budget?.release(role);
+        opts.budget?.release(role, est);
         opts.meter.recordFailure({ provider: next.provider, model: next.model, role });
         throw err;
       }
-      opts.budget?.record(res.usage);
+      opts.budget?.record(res.usage, est);
+      completionMean.add(res.usage.completionTokens);
       opts.meter.record({ provider: next.provider, model: next.model, role, usage: res.usage, cached: res.cached === true, price: opts.price });
       return res;
     },
