@@ -161,7 +161,8 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
 
     // Final scoring is outside the optimizer's budget: a fresh, unbudgeted stack.
     const scorer = createEvaluator(task, session.model(flags.target));
-    const evalOpts = result.rewriter ? { rewrite: result.rewriter } : {};
+    const rewrite = result.rewriterOn?.(session.model(flags.optimizerModel)) ?? result.rewriter;
+    const evalOpts = rewrite ? { rewrite } : {};
     const devRes = await scorer.evaluate(result.best, dev, evalOpts);
     const testSet = flags.testLimit ? task.splits.test.slice(0, parseIntFlag('--test-limit', flags.testLimit, { min: 1 })) : task.splits.test;
     const testRes = await scorer.evaluate(result.best, testSet, evalOpts);
@@ -175,7 +176,7 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
     print(session.usage.format());
     if (flags.out) {
       mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-      const { rewriter: _r, ...plain } = result;
+      const { rewriter: _r, rewriterOn: _o, ...plain } = result;
       writeFileSync(
         flags.out,
         JSON.stringify({ optimizer: flags.optimizer, options, task: task.id, target: flags.target, optimizerModel: flags.optimizerModel, limits, spent: budget.spent, dev: devRes.accuracy, test: testRes.accuracy, result: plain, events }, (_k, v) => (v === Infinity ? 'Infinity' : v), 2),

@@ -10,7 +10,7 @@
  * score comparable with instruction optimizers.
  */
 import { z } from 'zod';
-import type { OptimizerContext, Prompt } from '../core/types.js';
+import type { LLM, OptimizerContext, Prompt } from '../core/types.js';
 import { Recorder, untilBudget } from './common.js';
 import type { Optimizer, QueryRewriter } from './types.js';
 
@@ -78,7 +78,7 @@ export function parseRewrite(reply: string): string | null {
  * original input when the reply is empty or unparseable. Budget errors
  * propagate (and the input is not cached) so the caller can stop cleanly.
  */
-export function makeRewriter(recorder: Recorder, options: BpoOptions): QueryRewriter & { readonly size: number } {
+export function makeRewriter(recorder: Pick<Recorder, 'ask'>, options: BpoOptions): QueryRewriter & { readonly size: number } {
   const cache = new Map<string, Promise<string>>();
   const rewrite = (input: string): Promise<string> => {
     const hit = cache.get(input);
@@ -108,7 +108,27 @@ async function optimize(ctx: OptimizerContext, options: BpoOptions) {
     await recorder.score(candidate, ctx.dev, { rewrite: rewriter });
     recorder.stepDone(0);
   });
-  return recorder.result(stoppedBy, best, { best, rewriter });
+  return recorder.result(stoppedBy, best, { best, rewriter, rewriterOn: (llm: LLM) => makeRewriter(askOn(llm), options) });
+}
+
+/**
+ * `ask` on a given LLM (for rewriting outside the run's budget). Each input is its
+ * own request, so sample index 0 makes the rewrite of an input the same in every run.
+ */
+function askOn(llm: LLM): Pick<Recorder, 'ask'> {
+  return {
+    async ask(metaPrompt, opts = {}) {
+      const res = await llm.complete({
+        messages: [{ role: 'user', content: metaPrompt }],
+        temperature: opts.temperature ?? 1,
+        ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
+        maxTokens: opts.maxTokens ?? 1024,
+        sampleIndex: 0,
+        role: opts.role ?? 'rewriter',
+      });
+      return [res.choices[0]?.text ?? ''];
+    },
+  };
 }
 
 export const bpo: Optimizer<BpoOptions> = {

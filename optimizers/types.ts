@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { BudgetSpent } from '../core/budget.js';
-import type { OptimizerContext, Prompt } from '../core/types.js';
+import type { LLM, OptimizerContext, Prompt } from '../core/types.js';
 
 export interface Candidate {
   id: string;
@@ -72,6 +72,11 @@ export interface OptimizeResult {
   bestScore: number;
   /** Present for per-query optimizers: apply to every input at evaluation time. */
   rewriter?: QueryRewriter;
+  /**
+   * Per-query optimizers: the same rewriting on another rewriter LLM stack, e.g. an
+   * unbudgeted one for scoring after the search (inference cost is not search cost).
+   */
+  rewriterOn?: (llm: LLM) => QueryRewriter;
   trajectory: Trajectory;
   /** Why it stopped. */
   stoppedBy: 'done' | 'budget';

@@ -1,0 +1,186 @@
+/**
+ * `popbench demo`: the main job on the simulated world, with no keys and no
+ * network. (1) baseline prompts on every sim target size; (2) every optimizer
+ * under one equal budget; (3) how often each optimizer model's error
+ * reflections name the true cause. Prints tables with 95% intervals.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Budget } from '../core/budget.js';
+import { createEvaluator } from '../core/evaluator.js';
+import { Rng } from '../core/rng.js';
+import type { EventSink, OptimizerContext, Prompt } from '../core/types.js';
+import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
+import { anytimeCurve } from '../reports/anytime.js';
+import { scoreReflections } from '../reports/reflection.js';
+import { wilsonInterval } from '../reports/stats/wilson.js';
+import { parseCauses, SIM_TARGET_MODELS } from '../sim/index.js';
+import { resolveDataDir } from '../tasks/registry.js';
+import { parseIntFlag, Session } from './session.js';
+
+interface DemoFlags {
+  task?: string;
+  budget: string;
+  optimizerBudget: string;
+  testLimit: string;
+  seed: string;
+  out?: string;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const ciText = (k: number, n: number) => {
+  const ci = wilsonInterval(k, n);
+  return `${pct(k / n)} [${pct(ci.lo)}, ${pct(ci.hi)}]`;
+};
+
+/** Plain-text table with padded columns. */
+export function table(head: string[], rows: string[][]): string {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function defaultTask(): string {
+  try {
+    resolveDataDir();
+    return 'bbh/navigate';
+  } catch {
+    return 'like/navigate';
+  }
+}
+
+export async function runDemo(flags: DemoFlags, print: (s: string) => void = console.log): Promise<Record<string, unknown>> {
+  const session = new Session({ seed: flags.seed, cache: false });
+  const report: Record<string, unknown> = {};
+  try {
+    const taskId = flags.task ?? defaultTask();
+    const task = session.task(taskId);
+    const testLimit = parseIntFlag('--test-limit', flags.testLimit, { min: 1 });
+    const test = task.splits.test.slice(0, testLimit);
+    const targetBudget = parseIntFlag('--budget', flags.budget, { min: 1 });
+    const optimizerBudget = parseIntFlag('--optimizer-budget', flags.optimizerBudget, { min: 0 });
+    print(`popbench demo on the simulated world — task ${task.id} (${task.description.split('\n')[0]})`);
+    print('Sim numbers exercise the harness; they are not research results (docs/sim.md).\n');
+
+    // 1. Baseline prompts × target sizes.
+    const prompts: Array<[string, Prompt]> = [
+      ['empty', { instruction: '' }],
+      ['zero-shot CoT', { instruction: "Let's think step by step.", position: 'A_begin' }],
+      ['APE CoT', { instruction: "Let's work this out in a step by step way to be sure we have the right answer.", position: 'A_begin' }],
+      ['CoT + format', { instruction: `Let's think step by step. ${task.formatInstruction}` }],
+    ];
+    const rows1: string[][] = [];
+    const grid: Record<string, Record<string, number>> = {};
+    for (const [label, prompt] of prompts) {
+      const row = [label];
+      for (const model of SIM_TARGET_MODELS) {
+        const r = await createEvaluator(task, session.model(model)).evaluate(prompt, test);
+        row.push(ciText(r.correct, r.n));
+        (grid[label] ??= {})[model] = r.accuracy;
+      }
+      rows1.push(row);
+    }
+    report.baselines = grid;
+    print(`1. Baseline prompts on ${test.length} test examples (accuracy, 95% Wilson CI)`);
+    print(table(['prompt', ...SIM_TARGET_MODELS], rows1) + '\n');
+
+    // 2. Every optimizer under one equal budget.
+    const rows2: string[][] = [];
+    const runs: Record<string, unknown> = {};
+    const reflections: Record<string, ReturnType<typeof scoreReflections>> = {};
+    for (const name of optimizerNames()) {
+      const { optimizer, equalBudget } = OPTIMIZERS[name]!;
+      const budget = new Budget({ targetCalls: targetBudget, optimizerCalls: optimizerBudget });
+      const target = session.model('sim-8b', budget);
+      const log: EventSink = { emit: () => {} };
+      const ctx: OptimizerContext = {
+        task,
+        train: task.splits.train,
+        dev: task.splits.dev,
+        target,
+        optimizer: session.model('sim-opt-large', budget),
+        evaluator: createEvaluator(task, target),
+        budget,
+        rng: new Rng(session.seed).derive(`demo:${name}`),
+        log,
+      };
+      const res = await optimizer.optimize(ctx, optimizer.schema.parse({ ...optimizer.defaults, ...equalBudget }));
+      const scorer = createEvaluator(task, session.model('sim-8b'));
+      const rewrite = res.rewriterOn?.(session.model('sim-opt-large')) ?? res.rewriter;
+      const t = await scorer.evaluate(res.best, test, rewrite ? { rewrite } : {});
+      const curve = anytimeCurve(res.trajectory);
+      const half = curve.filter((p) => p.targetCalls <= targetBudget / 2).at(-1)?.best;
+      rows2.push([
+        name,
+        res.stoppedBy,
+        `${budget.spent.targetCalls}/${budget.spent.optimizerCalls}`,
+        String(res.trajectory.candidates.length),
+        half === undefined ? '-' : pct(half),
+        pct(res.bestScore),
+        ciText(t.correct, t.n),
+      ]);
+      runs[name] = { stoppedBy: res.stoppedBy, spent: budget.spent, dev: res.bestScore, test: t.accuracy, best: res.best, curve };
+      if (res.trajectory.reflections.length) reflections[name] = scoreReflections(res.trajectory.reflections, parseCauses);
+    }
+    report.optimizers = runs;
+    print(`2. Optimizers on sim-8b with sim-opt-large, equal budget: ${targetBudget} target / ${optimizerBudget} optimizer calls`);
+    print(table(['optimizer', 'stopped', 'calls t/o', 'cands', 'dev@½', 'dev best', 'test (95% CI)'], rows2) + '\n');
+
+    // 3. Reflection quality by optimizer-model size (ProTeGi's textual gradients).
+    const rows3: string[][] = [];
+    const reflectionBySize: Record<string, unknown> = {};
+    if (OPTIMIZERS['protegi']) {
+      const { optimizer, defaults } = { optimizer: OPTIMIZERS['protegi'].optimizer, defaults: OPTIMIZERS['protegi'].optimizer.defaults };
+      for (const optModel of ['sim-opt-small', 'sim-opt-large']) {
+        for (const showOutputs of [true, false]) {
+          const budget = new Budget({ targetCalls: 5 * targetBudget, optimizerCalls: 5 * optimizerBudget });
+          const target = session.model('sim-8b', budget);
+          const res = await optimizer.optimize(
+            {
+              task,
+              train: task.splits.train,
+              dev: task.splits.dev,
+              target,
+              optimizer: session.model(optModel, budget),
+              evaluator: createEvaluator(task, target),
+              budget,
+              rng: new Rng(session.seed).derive(`demo:reflect:${optModel}:${showOutputs}`),
+              log: { emit: () => {} },
+            },
+            optimizer.schema.parse({ ...defaults, showOutputs, steps: Infinity, editCheck: 'shown' }),
+          );
+          const s = scoreReflections(res.trajectory.reflections, parseCauses);
+          const hits = Math.round(s.hitRate * s.n);
+          rows3.push([optModel, showOutputs ? 'yes' : 'no', String(s.n), s.n ? ciText(hits, s.n) : '-', s.n ? pct(s.meanPrecision) : '-']);
+          reflectionBySize[`${optModel}:${showOutputs ? 'outputs' : 'no-outputs'}`] = { n: s.n, hitRate: s.hitRate, precision: s.meanPrecision };
+        }
+      }
+      report.reflection = reflectionBySize;
+      print('3. Error reflection: how often a ProTeGi gradient names a true cause of the failures it was shown');
+      print(table(['optimizer model', 'outputs shown', 'reflections', 'names a true cause (95% CI)', 'precision'], rows3) + '\n');
+    }
+    print(session.usage.format());
+    if (flags.out) {
+      writeFileSync(flags.out, JSON.stringify(report, (_k, v) => (v === Infinity ? 'Infinity' : v), 2));
+      print(`report written to ${flags.out}`);
+    }
+    return report;
+  } finally {
+    session.close();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('run the main job on the simulated world: baselines by model size, all optimizers under one budget, reflection quality')
+    .option('--task <id>', 'task (default: bbh/navigate when the datasets are found, else like/navigate)')
+    .option('--budget <n>', 'target-model calls per optimizer', '600')
+    .option('--optimizer-budget <n>', 'optimizer-model calls per optimizer', '120')
+    .option('--test-limit <n>', 'test examples to score', '200')
+    .option('--seed <n>', 'seed', '0')
+    .option('--out <file.json>', 'write the numbers as JSON')
+    .action(async (opts: DemoFlags) => {
+      await runDemo(opts);
+    });
+}

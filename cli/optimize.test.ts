@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDemo } from './demo.js';
+import { parseSets, resolveOptions, runOptimize } from './optimize.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+describe('popbench optimize', () => {
+  it('runs an optimizer under a budget and prints the best prompt, dev and test accuracy and the cost', async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'pb-opt-')), 'run.json');
+    const lines: string[] = [];
+    const res = await runOptimize(
+      {
+        optimizer: 'opro', task: 'like/navigate', target: 'sim-8b', optimizerModel: 'sim-opt-large',
+        budget: '300', mode: 'equal', set: ['candidatesPerStep=4'], devSize: '20', testLimit: '50',
+        out, progress: false, cache: false, seed: '0',
+      },
+      (l) => lines.push(l),
+    );
+    const text = lines.join('\n');
+    expect(res.stoppedBy).toBe('budget');
+    expect(text).toMatch(/stopped by: budget; spent (\d+) target calls/);
+    const spent = Number(/spent (\d+) target calls/.exec(text)![1]);
+    expect(spent).toBeLessThanOrEqual(300);
+    expect(text).toMatch(/best prompt: ".*"/);
+    expect(text).toMatch(/dev accuracy [\d.]+% \(\d+\/20\)/);
+    expect(text).toMatch(/test accuracy [\d.]+% \(\d+\/50\), 95% Wilson CI/);
+    expect(text).toMatch(/Usage: \d+ calls .*\$0\.0000/);
+    const saved = JSON.parse(readFileSync(out, 'utf8'));
+    expect(saved.options.candidatesPerStep).toBe(4);
+    expect(saved.options.steps).toBe('Infinity'); // equal mode lifts the paper's 200 steps
+    expect(saved.result.trajectory.candidates.length).toBe(res.trajectory.candidates.length);
+    expect(saved.spent.targetCalls).toBe(spent);
+  });
+
+  it('parses --set values as JSON when they are JSON', () => {
+    expect(parseSets(['steps=3', 'showScores=false', 'position=Q_end', 'steps2=Infinity'])).toEqual({
+      steps: 3, showScores: false, position: 'Q_end', steps2: Infinity,
+    });
+    expect(() => parseSets(['novalue'])).toThrow(/--set: expected key=value/);
+  });
+
+  it('names the unknown optimizer or the bad option in one line', () => {
+    expect(() => resolveOptions('oprah', 'paper', {})).toThrow(/unknown optimizer "oprah"; known: .*opro/);
+    expect(() => resolveOptions('opro', 'paper', { stepz: 3 })).toThrow(/--set stepz: .*\(optimizer opro\)/);
+    expect(() => resolveOptions('opro', 'paper', { steps: -2 })).toThrow(/--set steps: /);
+    expect(resolveOptions('opro', 'paper', {}).steps).toBe(200);
+  });
+
+  it('exits 2 with one line for a bad option on the command line', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/popbench.mjs'), 'optimize', '--optimizer', 'opro', '--task', 'like/navigate', '--budget', '50', '--set', 'numExemplars=-1'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    const err = r.stderr.replace(/^npm warn.*\n/gm, '').trim();
+    expect(err.split('\n')).toHaveLength(1);
+    expect(err).toMatch(/^popbench: error: --set numExemplars: /);
+  });
+});
+
+describe('popbench demo', () => {
+  it('runs baselines by size, every optimizer within one budget, and reflection quality', async () => {
+    const lines: string[] = [];
+    const report = (await runDemo({ task: 'like/navigate', budget: '200', optimizerBudget: '40', testLimit: '60', seed: '0' }, (l) => lines.push(l))) as {
+      baselines: Record<string, Record<string, number>>;
+      optimizers: Record<string, { spent: { targetCalls: number; optimizerCalls: number } }>;
+      reflection: Record<string, { n: number }>;
+    };
+    expect(lines.join('\n')).toMatch(/not research results/);
+    for (const row of Object.values(report.baselines)) expect(row['sim-70b']!).toBeGreaterThan(row['sim-1b']!);
+    expect(Object.keys(report.optimizers)).toEqual(expect.arrayContaining(['opro', 'ape', 'protegi', 'evoprompt', 'bpo', 'empty']));
+    for (const r of Object.values(report.optimizers)) {
+      expect(r.spent.targetCalls).toBeLessThanOrEqual(200);
+      expect(r.spent.optimizerCalls).toBeLessThanOrEqual(40);
+    }
+    expect(Object.keys(report.reflection)).toHaveLength(4);
+  });
+});
