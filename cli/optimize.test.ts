@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readRunEvents } from '../core/store.js';
 import { runDemo } from './demo.js';
 import { parseSets, resolveOptions, runOptimize } from './optimize.js';
 
@@ -10,13 +11,15 @@ const root = path.resolve(import.meta.dirname, '..');
 
 describe('popbench optimize', () => {
   it('runs an optimizer under a budget and prints the best prompt, dev and test accuracy and the cost', async () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), 'pb-opt-')), 'run.json');
+    const dir = mkdtempSync(path.join(tmpdir(), 'pb-opt-'));
+    const out = path.join(dir, 'run.json');
+    const events = path.join(dir, 'events.jsonl');
     const lines: string[] = [];
     const res = await runOptimize(
       {
         optimizer: 'opro', task: 'like/navigate', target: 'sim-8b', optimizerModel: 'sim-opt-large',
         budget: '300', mode: 'equal', set: ['candidatesPerStep=4'], devSize: '20', testLimit: '50',
-        out, progress: false, cache: false, seed: '0',
+        out, events, progress: false, cache: false, seed: '0',
       },
       (l) => lines.push(l),
     );
@@ -34,6 +37,9 @@ describe('popbench optimize', () => {
     expect(saved.options.steps).toBe('Infinity'); // equal mode lifts the paper's 200 steps
     expect(saved.result.trajectory.candidates.length).toBe(res.trajectory.candidates.length);
     expect(saved.spent.targetCalls).toBe(spent);
+    const streamed = readRunEvents(events);
+    expect(streamed.length).toBe(saved.events.length);
+    expect(streamed.filter((e) => e.type === 'candidate')).toHaveLength(res.trajectory.candidates.length);
   });
 
   it('parses --set values as JSON when they are JSON', () => {

@@ -7,7 +7,8 @@ import { Budget, type BudgetLimits } from '../core/budget.js';
 import { createEvaluator } from '../core/evaluator.js';
 import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import type { EventSink, OptimizerContext, RunEvent } from '../core/types.js';
+import { JsonlRunStore, MemoryRunStore } from '../core/store.js';
+import type { EventSink, OptimizerContext } from '../core/types.js';
 import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
@@ -28,6 +29,7 @@ export interface OptimizeFlags extends SessionFlags {
   devSize?: string;
   testLimit?: string;
   out?: string;
+  events?: string;
   progress: boolean;
 }
 
@@ -86,6 +88,7 @@ export function register(program: Command): void {
       .option('--dev-size <n>', 'use only the first n dev examples')
       .option('--test-limit <n>', 'evaluate the best prompt on only the first n test examples')
       .option('--out <file.json>', 'write the result and full trajectory as JSON')
+      .option('--events <file.jsonl>', 'stream every event (candidates, evaluations, reflections, steps) to a JSONL run store')
       .option('--no-progress', 'no progress bar'),
   ).action(async (opts: OptimizeFlags) => {
     await runOptimize(opts);
@@ -129,11 +132,11 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
             cliProgress.Presets.shades_classic,
           )
         : undefined;
-    const events: RunEvent[] = [];
+    const store = flags.events ? new JsonlRunStore(flags.events) : new MemoryRunStore();
     let best = 0;
     const log: EventSink = {
       emit(e) {
-        events.push(e);
+        store.emit(e);
         if (e.type === 'evaluation' && typeof e.score === 'number') best = Math.max(best, e.score);
         bar?.update(budget.spent.targetCalls, { best: (100 * best).toFixed(1) + '%' });
       },
@@ -179,7 +182,7 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
       const { rewriter: _r, rewriterOn: _o, ...plain } = result;
       writeFileSync(
         flags.out,
-        JSON.stringify({ optimizer: flags.optimizer, options, task: task.id, target: flags.target, optimizerModel: flags.optimizerModel, limits, spent: budget.spent, dev: devRes.accuracy, test: testRes.accuracy, result: plain, events }, (_k, v) => (v === Infinity ? 'Infinity' : v), 2),
+        JSON.stringify({ optimizer: flags.optimizer, options, task: task.id, target: flags.target, optimizerModel: flags.optimizerModel, limits, spent: budget.spent, dev: devRes.accuracy, test: testRes.accuracy, result: plain, events: store.events() }, (_k, v) => (v === Infinity ? 'Infinity' : v), 2),
       );
       print(`result written to ${flags.out}`);
     }

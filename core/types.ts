@@ -190,6 +190,8 @@ export interface EventSink {
   emit(event: RunEvent): void;
 }
 
+export type { RunStore } from './store.js';
+
 // ---------------------------------------------------------------- optimizers
 
 export interface OptimizerContext {
