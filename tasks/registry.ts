@@ -109,14 +109,37 @@ export interface LoadTaskOptions {
   seed?: number;
 }
 
+/**
+ * Generation parameters in a like/ task id: `like/gsm?difficulty=0.8&size=50`
+ * (also `train=`, `dev=`, `test=` for per-split sizes). The id, parameters
+ * included, names the task everywhere (reports, caches, the sim world).
+ */
+export function likeParams(id: string, query: string | undefined): { difficulty?: number; size?: number; sizes?: { train?: number; dev?: number; test?: number } } {
+  if (!query) return {};
+  const out: ReturnType<typeof likeParams> = {};
+  for (const [key, raw] of new URLSearchParams(query)) {
+    const v = Number(raw);
+    if (key === 'difficulty') {
+      if (!(raw !== '' && v >= 0 && v <= 1)) throw new UserError(`task ${id}: difficulty must be a number in [0, 1], got "${raw}"`);
+      out.difficulty = v;
+    } else if (key === 'size' || key === 'train' || key === 'dev' || key === 'test') {
+      if (!(Number.isInteger(v) && v >= 1)) throw new UserError(`task ${id}: ${key} must be a positive integer, got "${raw}"`);
+      if (key === 'size') out.size = v;
+      else (out.sizes ??= {})[key] = v;
+    } else throw new UserError(`task ${id}: unknown parameter "${key}" (known: difficulty, size, train, dev, test)`);
+  }
+  return out;
+}
+
 /** Load a task by id with its seeded splits. */
 export function loadTask(id: string, opts: LoadTaskOptions = {}): LoadedTask {
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed)) throw new UserError(`task seed must be an integer, got ${seed}`);
   if (id.startsWith('like/')) {
-    const name = id.slice(5);
+    const [name, query] = id.slice(5).split('?', 2) as [string, string | undefined];
     if (!LIKE_TASKS.includes(name)) throw unknownTask(id);
-    return loadLikeTask(name, { seed });
+    const task = loadLikeTask(name, { seed, ...likeParams(id, query) });
+    return query ? { ...task, id } : task;
   }
   const known = id === 'gsm8k' || id === 'mmlu' || (id.startsWith('bbh/') && BBH_TASKS.includes(id.slice(4))) ||
     (id.startsWith('mmlu/') && MMLU_SUBJECTS.includes(id.slice(5)));

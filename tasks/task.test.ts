@@ -80,3 +80,19 @@ describe('conceptsFor', () => {
     expect(conceptsFor('bbh/no_such_task')).toEqual([]);
   });
 });
+
+describe('like/ task parameters in the id', () => {
+  it('sets difficulty and sizes, keeps the full id, and rejects bad parameters in one line', async () => {
+    const { loadTask } = await import('./registry.js');
+    const t = loadTask('like/boolean_expressions?difficulty=0.9&size=12&test=20');
+    expect(t.id).toBe('like/boolean_expressions?difficulty=0.9&size=12&test=20');
+    expect([t.splits.train.length, t.splits.dev.length, t.splits.test.length]).toEqual([12, 12, 20]);
+    expect(t.splits.test.every((e) => e.meta?.difficulty === 0.9)).toBe(true);
+    const easy = loadTask('like/boolean_expressions?difficulty=0.1&size=12');
+    const len = (ts: typeof t) => ts.splits.test.reduce((a, e) => a + e.input.length, 0) / ts.splits.test.length;
+    expect(len(t)).toBeGreaterThan(len(easy));
+    expect(() => loadTask('like/gsm?difficulty=2')).toThrow(/difficulty must be a number in \[0, 1\]/);
+    expect(() => loadTask('like/gsm?size=0')).toThrow(/size must be a positive integer/);
+    expect(() => loadTask('like/gsm?hard=1')).toThrow(/unknown parameter "hard"/);
+  });
+});
