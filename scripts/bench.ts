@@ -1,0 +1,114 @@
+/**
+ * `npm run bench`: speed and memory measurements, reported as ratios measured
+ * in one run on this machine (absolute numbers vary between machines; ratios
+ * much less). Each line states its target; the script exits 1 if one is missed.
+ *
+ *   1. sim target: in-process calls per second (for scale).
+ *   2. evaluator memo: re-scoring a prompt vs scoring it the first time.
+ *   3. call cache: replay from SQLite vs the first (provider) pass, zero provider calls on replay.
+ *   4. serve-sim over HTTP vs in-process (the cost of exercising the real client).
+ *   5. sim world: heap per registered example (all like/ tasks, and MMLU when the data is present).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createEvaluator } from '../core/evaluator.js';
+import type { LLM } from '../core/types.js';
+import { buildStack, CallCache, createProvider, lookupModel, openaiProvider } from '../llm/index.js';
+import { SimWorld } from '../sim/index.js';
+import { startSimServer } from '../sim/server.js';
+import { LIKE_TASKS } from '../tasks/like/index.js';
+import { loadTask, resolveDataDir } from '../tasks/registry.js';
+
+interface Row {
+  what: string;
+  value: string;
+  target: string;
+  ok: boolean;
+}
+const rows: Row[] = [];
+const time = async (f: () => Promise<unknown>) => {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+};
+
+function counting(llm: LLM, counter: { n: number }): LLM {
+  return { provider: llm.provider, model: llm.model, complete: (r, s) => (counter.n++, llm.complete(r, s)) };
+}
+
+async function main() {
+  const task = loadTask('like/gsm?size=400');
+  const world = new SimWorld();
+  world.register(task);
+  const examples = task.splits.test;
+  const prompt = { instruction: "Let's think step by step." };
+  const sim = createProvider(lookupModel('sim-8b'), { world });
+
+  // 1. raw sim throughput
+  const ms1 = await time(() => createEvaluator(task, sim).evaluate(prompt, examples));
+  const perSec = (examples.length / ms1) * 1000;
+  rows.push({ what: 'sim-8b in-process calls/s', value: perSec.toFixed(0), target: '≥ 500', ok: perSec >= 500 });
+
+  // 2. evaluator memo
+  const ev = createEvaluator(task, sim);
+  const first = await time(() => ev.evaluate(prompt, examples));
+  const again = await time(() => ev.evaluate(prompt, examples));
+  const memoRatio = first / Math.max(again, 0.01);
+  rows.push({ what: 'evaluator memo speed-up (first / repeat)', value: `${memoRatio.toFixed(1)}×`, target: '≥ 5×', ok: memoRatio >= 5 });
+
+  // 3. cache replay vs provider pass, through a slow-ish provider (serve-sim over HTTP)
+  const server = await startSimServer({ world });
+  try {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'pb-bench-')), 'cache.sqlite');
+    const calls = { n: 0 };
+    const http = counting(openaiProvider({ model: 'sim-8b', baseURL: server.url }), calls);
+    const cacheA = CallCache.open(file);
+    const pass1 = await time(() => createEvaluator(task, buildStack(http, { cache: cacheA, timeoutMs: 0 })).evaluate(prompt, examples));
+    cacheA.close();
+    const before = calls.n;
+    const cacheB = CallCache.open(file, 'read-only');
+    const pass2 = await time(() => createEvaluator(task, buildStack(http, { cache: cacheB, timeoutMs: 0 })).evaluate(prompt, examples));
+    cacheB.close();
+    const replayRatio = pass1 / Math.max(pass2, 0.01);
+    rows.push({ what: 'cache replay speed-up (HTTP pass / replay)', value: `${replayRatio.toFixed(1)}×`, target: '≥ 2×', ok: replayRatio >= 2 });
+    rows.push({ what: 'provider calls during replay', value: String(calls.n - before), target: '= 0', ok: calls.n === before });
+
+    // 4. HTTP vs in-process
+    const httpFresh = await time(() => createEvaluator(task, buildStack(openaiProvider({ model: 'sim-8b', baseURL: server.url }), { timeoutMs: 0 })).evaluate(prompt, examples));
+    const inproc = await time(() => createEvaluator(task, sim).evaluate(prompt, examples));
+    const httpRatio = httpFresh / Math.max(inproc, 0.01);
+    rows.push({ what: 'serve-sim HTTP / in-process time', value: `${httpRatio.toFixed(1)}×`, target: '≤ 50×', ok: httpRatio <= 50 });
+  } finally {
+    await server.close();
+  }
+
+  // 5. memory per registered example
+  global.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const big = new SimWorld();
+  let n = 0;
+  for (const name of LIKE_TASKS) {
+    const t = loadTask(`like/${name}`);
+    big.register(t);
+    n += t.splits.train.length + t.splits.dev.length + t.splits.test.length;
+  }
+  try {
+    const dataDir = resolveDataDir();
+    const mmlu = loadTask('mmlu', { dataDir });
+    big.register(mmlu);
+    n += mmlu.splits.train.length + mmlu.splits.dev.length + mmlu.splits.test.length;
+  } catch {
+    console.log('(datasets not found: MMLU left out of the memory measurement)');
+  }
+  global.gc?.();
+  const perExample = (process.memoryUsage().heapUsed - heap0) / n;
+  rows.push({ what: `sim world heap per registered example (${n} examples)`, value: `${(perExample / 1024).toFixed(1)} KiB`, target: '≤ 16 KiB', ok: perExample <= 16 * 1024 });
+
+  const w = Math.max(...rows.map((r) => r.what.length));
+  for (const r of rows) console.log(`${r.ok ? 'ok  ' : 'MISS'}  ${r.what.padEnd(w)}  ${r.value.padStart(10)}  (target ${r.target})`);
+  if (rows.some((r) => !r.ok)) process.exitCode = 1;
+}
+
+await main();
