@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { averageRanks } from './averageRanks.js';
+
+describe('averageRanks', () => {
+  // Reference: R documentation ?rank, examples: x2 <- c(3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5); rank(x2)
+  // prints 4.5 1.5 6.0 1.5 8.0 11.0 3.0 10.0 8.0 4.5 8.0
+  it("matches R's rank() on the help-page example", () => {
+    expect(averageRanks([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5])).toEqual([4.5, 1.5, 6, 1.5, 8, 11, 3, 10, 8, 4.5, 8]);
+    // rank(c(3, 1, 4, 15, 92)) prints 2 1 3 4 5
+    expect(averageRanks([3, 1, 4, 15, 92])).toEqual([2, 1, 3, 4, 5]);
+  });
+
+  it('keeps the rank sum n(n+1)/2 and handles empty input', () => {
+    const r = averageRanks([2, 2, 2, 2, 7, -1]);
+    expect(r).toEqual([3.5, 3.5, 3.5, 3.5, 6, 1]);
+    expect(r.reduce((a, b) => a + b, 0)).toBe(21);
+    expect(averageRanks([])).toEqual([]);
+  });
+
+  it('rejects NaN', () => {
+    expect(() => averageRanks([1, Number.NaN])).toThrow(/NaN/);
+  });
+});
