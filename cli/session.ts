@@ -43,15 +43,14 @@ export class Session {
   task(id: string): LoadedTask {
     let t = this.tasks.get(id);
     if (!t) {
-      t = loadTask(id, { dataDir: id.startsWith('like/') ? undefined : this.dataDir(), seed: this.seed });
+      // An explicit --data-dir is checked here; otherwise loadTask validates the id first
+      // and looks for the data only for a real dataset task.
+      const dataDir = this.flags.dataDir !== undefined && !id.startsWith('like/') ? resolveDataDir(this.flags.dataDir) : undefined;
+      t = loadTask(id, { ...(dataDir ? { dataDir } : {}), seed: this.seed });
       this.world.register(t);
       this.tasks.set(id, t);
     }
     return t;
-  }
-
-  private dataDir(): string {
-    return resolveDataDir(this.flags.dataDir);
   }
 
   model(name: string, budget?: Budget): LLM {
