@@ -3,12 +3,10 @@ import { UserError } from '../core/errors.js';
 import { SimWorld } from '../sim/index.js';
 import { startSimServer } from '../sim/server.js';
 import { loadTask } from '../tasks/registry.js';
+import { parseFloatFlag } from './session.js';
 
 function num(flag: string, v: string | undefined, lo = 0, hi = Infinity): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x) || x < lo || x > hi) throw new UserError(`--${flag}: expected a number in [${lo}, ${hi}], got "${v}"`);
-  return x;
+  return v === undefined ? undefined : parseFloatFlag(`--${flag}`, v, { min: lo, max: hi });
 }
 
 export function register(program: Command): void {
