@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import type { Example } from '../core/types.js';
+import {
+  buildGpoMetaPrompt,
+  editLimitAt,
+  feedbackMetaPrompt,
+  formatFailures,
+  gpo,
+  GPO_DEFAULTS,
+  gpoSchema,
+  parseGpoReply,
+  retrieveTrajectory,
+  wordEditDistance,
+  type GpoOptions,
+} from './gpo.js';
+import { makeTestContext } from './testkit.js';
+
+const ex = (i: number): Example => ({ id: `e${i}`, input: `Question number ${i}?`, target: `${i}` });
+
+describe('gpo schedule and distances', () => {
+  it('cosine decay runs from the initial limit down to the final one, never rising', () => {
+    const o = { initial: 50, final: 10, total: 12, decay: 'cosine' as const };
+    const xs = Array.from({ length: 13 }, (_, t) => editLimitAt(t, o));
+    expect(xs[0]).toBe(50);
+    expect(xs[12]).toBe(10);
+    expect(xs[6]).toBe(30);
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeLessThanOrEqual(xs[i - 1]!);
+    expect(editLimitAt(40, o)).toBe(10); // capped after the horizon
+    expect(editLimitAt(7, { ...o, decay: 'none' })).toBe(50);
+  });
+  it('word edit distance counts inserted, deleted and replaced words', () => {
+    expect(wordEditDistance('a b c', 'a b c')).toBe(0);
+    expect(wordEditDistance('', 'Think step by step.')).toBe(4);
+    expect(wordEditDistance('a b c', 'a x c d')).toBe(2);
+    expect(wordEditDistance('a b c', '')).toBe(3);
+  });
+  it('retrieves the current prompt plus the most relevant / most recent earlier ones', () => {
+    const traj = [
+      { instruction: 'check the units carefully', score: 0.3 },
+      { instruction: 'be polite', score: 0.1 },
+      { instruction: 'say hello', score: 0.2 },
+      { instruction: 'check the units and answer carefully', score: 0.4 },
+    ];
+    expect(retrieveTrajectory(traj, 3, 'trajectory-relevance').map((e) => e.instruction)).toEqual([
+      'check the units and answer carefully',
+      'check the units carefully',
+      'say hello',
+    ]);
+    expect(retrieveTrajectory(traj, 3, 'recency').map((e) => e.instruction)).toEqual([
+      'check the units and answer carefully',
+      'say hello',
+      'be polite',
+    ]);
+    expect(retrieveTrajectory(traj, 3, 'none')).toEqual([]);
+  });
+  it('parses the first <START>…<END>', () => {
+    expect(parseGpoReply('x <START> New prompt. <END> <START>other<END>')).toBe('New prompt.');
+    expect(parseGpoReply('plain')).toBe('plain');
+  });
+});
+
+describe('gpo meta-prompts', () => {
+  it('generation prompt has trajectory with scores, current prompt, problems, exemplars, word limit, wrapper', () => {
+    const m = buildGpoMetaPrompt({
+      current: 'Solve it.',
+      retrieved: [
+        { instruction: 'Solve it.', score: 0.5 },
+        { instruction: 'Work it out.', score: 0.125 },
+      ],
+      problems: 'the model made a slip in its reasoning steps',
+      exemplars: [ex(1), ex(2)],
+      position: 'Q_end',
+      editWords: 37,
+    });
+    expect(m).toContain('The current prompt is:\n"Solve it."');
+    expect(m).toContain('Prompt: Work it out.\nScore: 12');
+    expect(m).toContain('Prompt: Solve it.\nScore: 50');
+    expect(m).toContain('Below are the problems with this prompt.\n\nthe model made a slip');
+    expect(m).toContain('Input:\nQuestion number 2?\n<Prompt>\nOutput:\n2');
+    expect(m).toContain('at the end of the question');
+    expect(m).toContain('carefully analyze the previous prompts and their scores');
+    expect(m).toContain('You are allowed to change up to 37 words in the current prompt.\nWrap the new prompt with <START> and <END>.');
+    const bare = buildGpoMetaPrompt({ current: '', retrieved: [], problems: null, exemplars: [], position: 'Q_begin', editWords: null });
+    expect(bare).not.toContain('Score:');
+    expect(bare).not.toContain('problems');
+    expect(bare).not.toContain('allowed to change');
+  });
+  it('feedback prompt shows the failures and asks for a wrapped reason', () => {
+    const shown = [{ exampleId: 'a', input: 'What is 2+2?', output: 'It is 5. So the answer is 5.', gold: '4' }];
+    const m = feedbackMetaPrompt('Add.', formatFailures(shown, ['5'], true));
+    expect(m).toContain('The current prompt is:\n"Add."');
+    expect(m).toContain('Question: What is 2+2?\nWrong prediction: It is 5. So the answer is 5.\nGround truth: 4');
+    expect(m).toContain('Give a reason why the prompt could have gotten these examples wrong.');
+    expect(formatFailures(shown, ['5'], false)).toContain('Wrong prediction: 5\n');
+  });
+  it('schema rejects unknown keys and accepts Infinity epochs', () => {
+    expect(gpoSchema.safeParse({ ...GPO_DEFAULTS, lr: 3 }).success).toBe(false);
+    expect(gpoSchema.safeParse({ ...GPO_DEFAULTS, epochs: Infinity }).success).toBe(true);
+    expect(gpoSchema.safeParse({ ...GPO_DEFAULTS, direction: 'importance' }).success).toBe(false);
+  });
+});
+
+describe('gpo on the sim', () => {
+  const SIM: GpoOptions = { ...GPO_DEFAULTS, epochs: 1, candidatesPerStep: 4 };
+  const kitFor = (seed: number, budget?: { targetCalls: number; optimizerCalls: number }) =>
+    makeTestContext({ task: 'like/navigate', seed, trainSize: 32, devSize: 30, ...(budget ? { budget } : {}) });
+
+  it('improves over its starting prompt; meta-prompts carry the paper parts; reflections carry true causes', async () => {
+    const kit = await kitFor(0);
+    const res = await gpo.optimize(kit.ctx, SIM);
+    expect(res.stoppedBy).toBe('done');
+    const start = res.trajectory.candidates[0]!;
+    expect(start.origin).toBe('initial');
+    expect(res.bestScore).toBeGreaterThan(start.score!);
+    const best = await kit.ctx.evaluator.evaluate(res.best, kit.ctx.dev);
+    expect(best.accuracy).toBeGreaterThan(start.score!);
+    expect(res.trajectory.steps.map((s) => s.step)).toEqual([0, 1, 2, 3, 4]);
+
+    const gen = res.trajectory.candidates.filter((c) => c.origin === 'gpo');
+    expect(gen.length).toBeGreaterThan(0);
+    const limits = new Map<number, number>();
+    for (const c of gen) {
+      const m = c.metaPrompt!;
+      expect(m).toContain('The current prompt is:');
+      expect(m).toMatch(/Prompt: .*\nScore: \d+/);
+      expect(m).toContain('Below are the problems with this prompt.');
+      expect(m.match(/^Input:$/gm)).toHaveLength(GPO_DEFAULTS.numExemplars);
+      limits.set(c.step, Number(/change up to (\d+) words/.exec(m)![1]));
+    }
+    const ls = [...limits.entries()].sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+    for (let i = 1; i < ls.length; i++) expect(ls[i]!).toBeLessThan(ls[i - 1]!);
+
+    const refl = res.trajectory.reflections;
+    expect(refl.length).toBeGreaterThan(0);
+    for (const r of refl) {
+      expect(r.shown.length).toBeGreaterThan(0);
+      expect(r.shown.every((s) => typeof s.trueCause === 'string' && s.trueCause.length > 0)).toBe(true);
+      expect(r.text.length).toBeGreaterThan(0);
+      for (const s of r.shown) expect(r.metaPrompt).toContain(s.input.trim());
+      for (const id of r.editIds) expect(r.fixed?.[id]).toBeDefined();
+    }
+  });
+
+  it("direction 'none' and showFailures false leave those parts out", async () => {
+    const kit = await kitFor(0);
+    const res = await gpo.optimize(kit.ctx, { ...SIM, direction: 'none', showFailures: false, editLimit: false });
+    const gen = res.trajectory.candidates.filter((c) => c.origin === 'gpo');
+    expect(gen.length).toBeGreaterThan(0);
+    for (const c of gen) {
+      expect(c.metaPrompt).not.toContain('Score:');
+      expect(c.metaPrompt).not.toContain('problems with this prompt');
+      expect(c.metaPrompt).not.toContain('allowed to change');
+    }
+    expect(res.trajectory.reflections).toHaveLength(0);
+  });
+
+  it("limitCheck 'filter' keeps only candidates within the word limit", async () => {
+    const kit = await kitFor(1);
+    const res = await gpo.optimize(kit.ctx, { ...SIM, initialEditWords: 6, finalEditWords: 3, limitCheck: 'filter' });
+    const byId = new Map(res.trajectory.candidates.map((c) => [c.id, c]));
+    const gen = res.trajectory.candidates.filter((c) => c.origin === 'gpo');
+    for (const c of gen) {
+      const limit = Number(/change up to (\d+) words/.exec(c.metaPrompt!)![1]);
+      expect(wordEditDistance(byId.get(c.parents[0]!)!.prompt.instruction, c.prompt.instruction)).toBeLessThanOrEqual(limit);
+    }
+    const dropped = kit.events.filter((e) => e.type === 'gpo-edit-distance').flatMap((e) => e.candidates as { dropped: boolean }[]);
+    expect(dropped.some((d) => d.dropped)).toBe(true);
+  });
+
+  it('respects a binding budget, counted at the provider', async () => {
+    const kit = await kitFor(2, { targetCalls: 250, optimizerCalls: 30 });
+    const res = await gpo.optimize(kit.ctx, { ...SIM, epochs: Infinity });
+    expect(res.stoppedBy).toBe('budget');
+    expect(kit.targetCalls()).toBeLessThanOrEqual(250);
+    expect(kit.optimizerCalls()).toBeLessThanOrEqual(30);
+    expect(res.trajectory.candidates.every((c) => c.score !== undefined)).toBe(true);
+  });
+
+  it('gives the same trajectory twice for a fixed seed', async () => {
+    const run = async () => {
+      const kit = await kitFor(3);
+      const r = await gpo.optimize(kit.ctx, SIM);
+      return JSON.stringify([r.trajectory.candidates.map((c) => [c.id, c.prompt, c.score, c.parents]), r.trajectory.reflections, r.trajectory.steps]);
+    };
+    expect(await run()).toBe(await run());
+  });
+});
