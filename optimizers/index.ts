@@ -7,6 +7,8 @@ import { ape } from './ape.js';
 import { apeCot, empty, fewShot, zeroShotCot } from './baselines.js';
 import { bpo } from './bpo.js';
 import { evoprompt } from './evoprompt.js';
+import { gpo } from './gpo.js';
+import { abo } from './abo.js';
 import { opro } from './opro.js';
 import { protegi } from './protegi.js';
 import type { Optimizer } from './types.js';
@@ -34,6 +36,8 @@ export const OPTIMIZERS: Record<string, RegisteredOptimizer> = Object.fromEntrie
     entry(protegi, { steps: Infinity }),
     entry(evoprompt, { generations: Infinity }),
     entry(bpo),
+    entry(gpo, { epochs: Infinity }),
+    entry(abo, { steps: Infinity }),
   ].map((e) => [e.optimizer.name, e]),
 );
 
