@@ -1,0 +1,22 @@
+// Statistics for popbench reports. Which test to use when: docs/statistics.md.
+export { averageRanks } from './averageRanks.js';
+export { binomialTest } from './binomialTest.js';
+export { bootstrapMeanCI } from './bootstrapMeanCI.js';
+export type { BootstrapMeanCI, BootstrapOptions } from './bootstrapMeanCI.js';
+export { bootstrapMeans } from './bootstrapMeans.js';
+export { friedman } from './friedman.js';
+export type { FriedmanOptions, FriedmanResult } from './friedman.js';
+export { holm } from './holm.js';
+export { mcnemar } from './mcnemar.js';
+export type { McNemarOptions, McNemarResult } from './mcnemar.js';
+export { nemenyi } from './nemenyi.js';
+export type { NemenyiPair, NemenyiResult } from './nemenyi.js';
+export { normalCdf, normalQuantile } from './normal.js';
+export { pairedBootstrap } from './pairedBootstrap.js';
+export type { PairedBootstrapResult } from './pairedBootstrap.js';
+export { signTest } from './signTest.js';
+export type { SignTestResult } from './signTest.js';
+export { wilcoxonSignedRank } from './wilcoxonSignedRank.js';
+export type { Alternative, WilcoxonOptions, WilcoxonResult } from './wilcoxonSignedRank.js';
+export { wilsonInterval } from './wilson.js';
+export type { Interval } from './wilson.js';
