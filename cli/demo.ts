@@ -1,8 +1,8 @@
 /**
  * `popbench demo`: the main job on the simulated world, with no keys and no
  * network. (1) baseline prompts on every sim target size; (2) every optimizer
- * under one equal budget; (3) how often each optimizer model's error
- * reflections name the true cause. Prints tables with 95% intervals.
+ * under one equal budget; (3) how often ProTeGi's and ABO's error reflections
+ * name the true cause, by optimizer-model size and whether outputs are shown. Prints tables with 95% intervals.
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -126,11 +126,11 @@ export async function runDemo(flags: DemoFlags, print: (s: string) => void = con
     print(`2. Optimizers on sim-8b with sim-opt-large, equal budget: ${targetBudget} target / ${optimizerBudget} optimizer calls`);
     print(table(['optimizer', 'stopped', 'calls t/o', 'cands', 'dev@½', 'dev best', 'test (95% CI)'], rows2) + '\n');
 
-    // 3. Reflection quality by optimizer-model size (ProTeGi's textual gradients).
+    // 3. Reflection quality: ProTeGi's textual gradients vs ABO's step checks, by optimizer size.
     const rows3: string[][] = [];
     const reflectionBySize: Record<string, unknown> = {};
-    if (OPTIMIZERS['protegi']) {
-      const { optimizer, defaults } = { optimizer: OPTIMIZERS['protegi'].optimizer, defaults: OPTIMIZERS['protegi'].optimizer.defaults };
+    for (const name of ['protegi', 'abo'].filter((n) => OPTIMIZERS[n])) {
+      const { optimizer } = OPTIMIZERS[name]!;
       for (const optModel of ['sim-opt-small', 'sim-opt-large']) {
         for (const showOutputs of [true, false]) {
           const budget = new Budget({ targetCalls: 5 * targetBudget, optimizerCalls: 5 * optimizerBudget });
@@ -144,20 +144,22 @@ export async function runDemo(flags: DemoFlags, print: (s: string) => void = con
               optimizer: session.model(optModel, budget),
               evaluator: createEvaluator(task, target),
               budget,
-              rng: new Rng(session.seed).derive(`demo:reflect:${optModel}:${showOutputs}`),
+              rng: new Rng(session.seed).derive(`demo:reflect:${name}:${optModel}:${showOutputs}`),
               log: { emit: () => {} },
             },
-            optimizer.schema.parse({ ...defaults, showOutputs, steps: Infinity, editCheck: 'shown' }),
+            optimizer.schema.parse({ ...optimizer.defaults, showOutputs, steps: Infinity, editCheck: 'shown' }),
           );
           const s = scoreReflections(res.trajectory.reflections, parseCauses);
           const hits = Math.round(s.hitRate * s.n);
-          rows3.push([optModel, showOutputs ? 'yes' : 'no', String(s.n), s.n ? ciText(hits, s.n) : '-', s.n ? pct(s.meanPrecision) : '-']);
-          reflectionBySize[`${optModel}:${showOutputs ? 'outputs' : 'no-outputs'}`] = { n: s.n, hitRate: s.hitRate, precision: s.meanPrecision };
+          rows3.push([name, optModel, showOutputs ? 'yes' : 'no', String(s.n), s.n ? ciText(hits, s.n) : '-', s.n ? pct(s.meanPrecision) : '-']);
+          reflectionBySize[`${name}:${optModel}:${showOutputs ? 'outputs' : 'no-outputs'}`] = { n: s.n, hitRate: s.hitRate, precision: s.meanPrecision };
         }
       }
+    }
+    if (rows3.length) {
       report.reflection = reflectionBySize;
-      print('3. Error reflection: how often a ProTeGi gradient names a true cause of the failures it was shown');
-      print(table(['optimizer model', 'outputs shown', 'reflections', 'names a true cause (95% CI)', 'precision'], rows3) + '\n');
+      print('3. Error reflection: how often a diagnosis names a true cause of the failures it was shown');
+      print(table(['optimizer', 'optimizer model', 'outputs shown', 'reflections', 'names a true cause (95% CI)', 'precision'], rows3) + '\n');
     }
     print(session.usage.format());
     if (flags.out) {

@@ -80,6 +80,6 @@ describe('popbench demo', () => {
       expect(r.spent.targetCalls).toBeLessThanOrEqual(200);
       expect(r.spent.optimizerCalls).toBeLessThanOrEqual(40);
     }
-    expect(Object.keys(report.reflection)).toHaveLength(4);
+    expect(Object.keys(report.reflection)).toHaveLength(8);
   });
 });
