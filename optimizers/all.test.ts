@@ -15,7 +15,7 @@ describe('all optimizers under one equal budget', () => {
 
   it('registers every method of the harness', () => {
     expect(names).toEqual(
-      expect.arrayContaining(['empty', 'zero-shot-cot', 'ape-cot', 'few-shot', 'opro', 'ape', 'protegi', 'evoprompt', 'bpo', 'gpo', 'abo']),
+      expect.arrayContaining(['empty', 'zero-shot-cot', 'ape-cot', 'few-shot', 'opro', 'ape', 'protegi', 'evoprompt', 'bpo', 'gpo', 'abo', 'mipro']),
     );
   });
 

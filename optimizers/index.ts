@@ -9,6 +9,7 @@ import { bpo } from './bpo.js';
 import { evoprompt } from './evoprompt.js';
 import { gpo } from './gpo.js';
 import { abo } from './abo.js';
+import { mipro } from './mipro.js';
 import { opro } from './opro.js';
 import { protegi } from './protegi.js';
 import type { Optimizer } from './types.js';
@@ -38,6 +39,7 @@ export const OPTIMIZERS: Record<string, RegisteredOptimizer> = Object.fromEntrie
     entry(bpo),
     entry(gpo, { epochs: Infinity }),
     entry(abo, { steps: Infinity }),
+    entry(mipro, { numTrials: Infinity }),
   ].map((e) => [e.optimizer.name, e]),
 );
 
