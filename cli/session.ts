@@ -53,11 +53,12 @@ export class Session {
     return t;
   }
 
-  model(name: string, budget?: Budget): LLM {
+  /** `usage` defaults to the session's meter; a suite cell passes its own to report per-cell usage. */
+  model(name: string, budget?: Budget, usage: UsageMeter = this.usage): LLM {
     return resolveModel(name, {
       config: this.config,
       world: this.world,
-      usage: this.usage,
+      usage,
       cache: this.cache,
       ...(budget ? { budget } : {}),
       rng: new Rng(this.seed).derive(`retry:${name}`),

@@ -1,0 +1,285 @@
+/**
+ * The suite runner: runs the cells of a suite (or of one shard of it) and
+ * writes the run directory of docs/run-format.md. A cell is done iff its
+ * result.json exists (written last, atomically), so a run killed at any point
+ * loses no finished cell; on resume, finished cells are skipped without a
+ * single model call and an unfinished cell is redone from an empty folder.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { Budget } from '../core/budget.js';
+import { createEvaluator } from '../core/evaluator.js';
+import { LLMError, UserError } from '../core/errors.js';
+import { canonicalJson } from '../core/hash.js';
+import { Rng } from '../core/rng.js';
+import { JsonlRunStore } from '../core/store.js';
+import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
+import { Session, type SessionFlags } from '../cli/session.js';
+import { UsageMeter, type UsageSnapshot } from '../llm/index.js';
+import { OPTIMIZERS } from '../optimizers/index.js';
+import type { Trajectory } from '../optimizers/types.js';
+import { expandCells, infinityAware, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
+
+export interface SplitScore {
+  n: number;
+  correct: number;
+  accuracy: number;
+}
+
+/** cells/<id>/result.json (docs/run-format.md); `meta` is wall-clock metadata, never compared. */
+export interface CellResult {
+  id: string;
+  spec: CellSpec;
+  stoppedBy: 'done' | 'budget';
+  spent: { targetCalls: number; optimizerCalls: number; tokens: number };
+  best: Prompt;
+  bestScore: number;
+  /** True for per-query optimizers (BPO): every input was rewritten at scoring time. */
+  perQueryRewriter?: boolean;
+  dev: SplitScore;
+  test: SplitScore;
+  trajectory: Trajectory;
+  usage: UsageSnapshot;
+  meta: { startedAt: string; finishedAt: string; wallMs: number };
+}
+
+export interface ProgressEvent {
+  /** Cells of this shard finished so far (done, skipped or failed). */
+  finished: number;
+  total: number;
+  cell: string;
+  status: 'start' | 'done' | 'skipped' | 'failed';
+}
+
+export interface RunSuiteOptions {
+  out: string;
+  shard?: Shard;
+  /** Skip cells whose result.json exists (default true); false redoes every cell of the shard. */
+  resume?: boolean;
+  /** Cells run at once (default 1). */
+  concurrency?: number;
+  /** Called when a cell starts and when it ends; an exception stops the run (finished cells stay). */
+  onProgress?: (e: ProgressEvent) => void;
+  /** Session flags (config, cache, offline, data dir); ignored when `session` is given. */
+  flags?: SessionFlags;
+  session?: Session;
+}
+
+export interface RunSummary {
+  out: string;
+  /** Cells of this shard, in grid order. */
+  cells: CellSpec[];
+  ran: string[];
+  skipped: string[];
+  failed: Array<{ id: string; message: string }>;
+  /** Model calls made by this invocation (finished cells' calls are not repeated). */
+  usage: UsageSnapshot;
+}
+
+export const cellDir = (out: string, id: string) => path.join(out, 'cells', id);
+
+/** Write a file so that it is either absent or complete: temp file + rename. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+const json = (v: unknown) => JSON.stringify(v, infinityAware, 2) + '\n';
+
+export function readJson<T>(file: string): T {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`cannot read ${file}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UserError(`${file}: malformed JSON`);
+  }
+}
+
+/** Run (the shard of) a suite into `opts.out`. Cell failures are returned, not thrown. */
+export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<RunSummary> {
+  const out = opts.out;
+  const resume = opts.resume ?? true;
+  const all = expandCells(suite);
+  const cells = shardCells(all, opts.shard);
+
+  mkdirSync(path.join(out, 'cells'), { recursive: true });
+  const suiteFile = path.join(out, 'suite.json');
+  if (existsSync(suiteFile)) {
+    const prev = readJson<{ name?: string }>(suiteFile);
+    if (prev.name !== suite.name)
+      throw new UserError(`${out} holds a run of suite "${prev.name}", not "${suite.name}"; choose another --out`);
+  }
+  writeAtomic(suiteFile, json(suite));
+
+  const session = opts.session ?? new Session({ ...(suite.dataDir ? { dataDir: suite.dataDir } : {}), ...opts.flags, seed: 0 });
+  const used: UsageSnapshot[] = [];
+  const summary: RunSummary = { out, cells, ran: [], skipped: [], failed: [], usage: sumUsage([]) };
+  let finished = 0;
+  const progress = (cell: string, status: ProgressEvent['status']) => opts.onProgress?.({ finished, total: cells.length, cell, status });
+  const limit = pLimit(Math.max(1, opts.concurrency ?? 1));
+  let stop: unknown;
+
+  const one = async (spec: CellSpec) => {
+    if (stop !== undefined) return;
+    const dir = cellDir(out, spec.id);
+    if (resume && existsSync(path.join(dir, 'result.json'))) {
+      summary.skipped.push(spec.id);
+      finished++;
+      progress(spec.id, 'skipped');
+      return;
+    }
+    progress(spec.id, 'start');
+    // A cell left unfinished (or failed) by an earlier run starts again from an empty folder.
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeAtomic(path.join(dir, 'spec.json'), json(spec));
+    const usage = new UsageMeter();
+    try {
+      await runCell(spec, dir, session, usage);
+      summary.ran.push(spec.id);
+      finished++;
+      used.push(usage.snapshot());
+      progress(spec.id, 'done');
+    } catch (err) {
+      used.push(usage.snapshot());
+      if (!(err instanceof UserError || err instanceof LLMError)) throw err;
+      writeAtomic(path.join(dir, 'error.json'), json({ message: err.message }));
+      summary.failed.push({ id: spec.id, message: err.message });
+      finished++;
+      progress(spec.id, 'failed');
+    }
+  };
+
+  try {
+    await Promise.all(
+      cells.map((c) =>
+        limit(async () => {
+          try {
+            await one(c);
+          } catch (err) {
+            stop ??= err;
+          }
+        }),
+      ),
+    );
+  } finally {
+    summary.usage = sumUsage(used);
+    if (!opts.session) session.close();
+  }
+  if (stop !== undefined) throw stop;
+  return summary;
+}
+
+/** Sum usage snapshots (calls, tokens, cost) over cells. */
+export function sumUsage(list: readonly UsageSnapshot[]): UsageSnapshot {
+  type Totals = UsageSnapshot['total'];
+  const zero = (): Totals => ({ calls: 0, cachedCalls: 0, failedCalls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 });
+  const add = (a: Totals, b: Totals): Totals => {
+    const out = { ...a };
+    for (const k of Object.keys(out) as Array<keyof Totals>) out[k] += b[k] ?? 0;
+    return out;
+  };
+  const addInto = (into: Record<string, Totals>, from: Record<string, Totals | undefined>) => {
+    for (const [k, v] of Object.entries(from)) if (v) into[k] = add(into[k] ?? zero(), v);
+  };
+  const total = list.reduce((acc, s) => add(acc, s.total), zero());
+  const byModel: Record<string, Totals> = {};
+  const byRole: Record<string, Totals> = {};
+  for (const s of list) {
+    addInto(byModel, s.byModel);
+    addInto(byRole, s.byRole);
+  }
+  const sorted = (m: Record<string, Totals>) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
+  return { total, byModel: sorted(byModel), byRole: sorted(byRole) as UsageSnapshot['byRole'] };
+}
+
+const slice = <T>(list: readonly T[], n: number | undefined) => (n === undefined ? list.slice() : list.slice(0, n));
+const score = (r: EvalResult): SplitScore => ({ n: r.n, correct: r.correct, accuracy: r.accuracy });
+
+/**
+ * One cell: its own budget and usage meter; target and optimizer LLMs through
+ * the session's stack; events streamed to events.jsonl; the best prompt scored
+ * on dev and test outside the budget; samples.jsonl; result.json last.
+ */
+export async function runCell(spec: CellSpec, dir: string, session: Session, usage: UsageMeter): Promise<CellResult> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const reg = OPTIMIZERS[spec.optimizer];
+  if (!reg) throw new UserError(`cell ${spec.id}: unknown optimizer "${spec.optimizer}"`);
+  const task = session.task(spec.task);
+  const budget = new Budget({ ...spec.limits });
+  const target = session.model(spec.target, budget, usage);
+  const optimizerLLM = session.model(spec.optimizerModel, budget, usage);
+  const train = slice(task.splits.train, spec.trainSize);
+  const dev = slice(task.splits.dev, spec.devSize);
+  const test = slice(task.splits.test, spec.testLimit);
+  const store = new JsonlRunStore(path.join(dir, 'events.jsonl'));
+  const ctx: OptimizerContext = {
+    task,
+    train,
+    dev,
+    target,
+    optimizer: optimizerLLM,
+    evaluator: createEvaluator(task, target),
+    budget,
+    rng: new Rng(spec.seed).derive(spec.id),
+    log: store,
+  };
+  const result = await reg.optimizer.optimize(ctx, spec.options);
+  store.close();
+
+  // Final scoring is outside the search budget: a fresh, unbudgeted stack (same usage meter).
+  const scorer = createEvaluator(task, session.model(spec.target, undefined, usage));
+  const rewrite = result.rewriterOn?.(session.model(spec.optimizerModel, undefined, usage)) ?? result.rewriter;
+  const evalOpts = rewrite ? { rewrite } : {};
+  const devRes = await scorer.evaluate(result.best, dev, evalOpts);
+  const testRes = await scorer.evaluate(result.best, test, evalOpts);
+  const samples = [
+    ...devRes.outcomes.map((o) => ({ split: 'dev', ...o })),
+    ...testRes.outcomes.map((o) => ({ split: 'test', ...o })),
+  ];
+  writeAtomic(path.join(dir, 'samples.jsonl'), samples.map((s) => JSON.stringify(s)).join('\n') + (samples.length ? '\n' : ''));
+
+  const finished = Date.now();
+  const cell: CellResult = {
+    id: spec.id,
+    spec,
+    stoppedBy: result.stoppedBy,
+    spent: { ...budget.spent },
+    best: result.best,
+    bestScore: result.bestScore,
+    ...(rewrite ? { perQueryRewriter: true } : {}),
+    dev: score(devRes),
+    test: score(testRes),
+    trajectory: result.trajectory,
+    usage: usage.snapshot(),
+    meta: { startedAt, finishedAt: new Date(finished).toISOString(), wallMs: finished - started },
+  };
+  writeAtomic(path.join(dir, 'result.json'), json(cell));
+  return plain(cell);
+}
+
+/** Read the result of every finished cell in a run directory (optionally only the given ids). */
+export function readResults(out: string, ids?: readonly string[]): CellResult[] {
+  const root = path.join(out, 'cells');
+  const names = ids ?? (existsSync(root) ? readdirSync(root).sort() : []);
+  const outList: CellResult[] = [];
+  for (const id of names) {
+    const f = path.join(root, id, 'result.json');
+    if (existsSync(f)) outList.push(readJson<CellResult>(f));
+  }
+  return outList;
+}
+
+/** Canonical JSON of a cell result without its wall-clock metadata: equal iff the cell computed the same thing. */
+export function resultFingerprint(r: CellResult): string {
+  const { meta: _meta, ...rest } = plain(r);
+  return canonicalJson(rest);
+}

@@ -1,0 +1,257 @@
+/**
+ * Declarative benchmark suites (compare lm-evaluation-harness task configs):
+ * a YAML file names seeds, tasks, target models, the optimizer model, the
+ * optimizers with their options and one budget; `expandCells` turns it into
+ * the grid of cells (optimizer × task × target × seed) the runner executes.
+ * Every problem is a one-line UserError naming file:line and the field.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { BudgetLimits } from '../core/budget.js';
+import { UserError } from '../core/errors.js';
+import { canonicalJson, sha256 } from '../core/hash.js';
+import { checkOptions } from '../cli/optimize.js';
+import { lookupModel, type PopbenchConfig } from '../llm/index.js';
+import { likeParams, listTasks } from '../tasks/registry.js';
+
+const count = z.int().positive();
+
+const OptimizerEntrySchema = z.strictObject({
+  name: z.string().min(1),
+  /** Overrides of the optimizer's defaults (validated against its schema). */
+  options: z.record(z.string(), z.unknown()).optional(),
+  /** Name of this entry in cell ids and tables (default: the optimizer name). */
+  label: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only')
+    .optional(),
+  /** Optimizer model for this entry only (default: the suite's optimizerModel). */
+  optimizerModel: z.string().min(1).optional(),
+});
+
+export const SuiteSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
+  description: z.string().default(''),
+  seeds: z.array(z.int().nonnegative()).min(1),
+  tasks: z.array(z.string().min(1)).min(1),
+  targets: z.array(z.string().min(1)).min(1),
+  optimizerModel: z.string().min(1).default('sim-opt-large'),
+  optimizers: z.array(OptimizerEntrySchema).min(1),
+  budget: z.strictObject({
+    mode: z.enum(['equal', 'paper']).default('equal'),
+    targetCalls: count.optional(),
+    /** Default: the same as targetCalls. */
+    optimizerCalls: z.int().nonnegative().optional(),
+    tokens: count.optional(),
+  }),
+  trainSize: count.optional(),
+  devSize: count.optional(),
+  testLimit: count.optional(),
+  dataDir: z.string().min(1).optional(),
+});
+
+export type Suite = z.infer<typeof SuiteSchema>;
+export type OptimizerEntry = z.infer<typeof OptimizerEntrySchema>;
+
+/** One cell of the grid: everything that determines what it computes. */
+export interface CellSpec {
+  id: string;
+  suite: string;
+  optimizer: string;
+  label?: string;
+  /** Resolved options: defaults, equal-budget overrides (equal mode) and the suite's overrides. */
+  options: Record<string, unknown>;
+  task: string;
+  target: string;
+  optimizerModel: string;
+  seed: number;
+  mode: 'equal' | 'paper';
+  limits: BudgetLimits;
+  trainSize?: number;
+  devSize?: number;
+  testLimit?: number;
+}
+
+export interface LoadSuiteOptions {
+  /** When given, model names are checked against it (config entries, sim, openai:, hf:). */
+  config?: PopbenchConfig;
+}
+
+/** Infinity is written to JSON as the string "Infinity" (docs/run-format.md). */
+export const infinityAware = (_k: string, v: unknown) => (v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v);
+
+/** The value as it reads back from its JSON file. */
+export function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, infinityAware)) as T;
+}
+
+/** Read and validate a suite file. */
+export function loadSuite(file: string, opts: LoadSuiteOptions = {}): Suite {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`suite file not found: ${file}`);
+  }
+  return parseSuiteYaml(text, file, opts);
+}
+
+/** Validate suite YAML text; `source` names it in errors. */
+export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSuiteOptions = {}): Suite {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const l = lineCounter.linePos(yamlError.pos[0]).line;
+    throw new UserError(`${source}:${l}: invalid YAML: ${yamlError.message.split('\n')[0]}`);
+  }
+  const locate = (path: PropertyKey[]): string => {
+    // The deepest node on the path that exists (a map key's line for a missing value).
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return `:${lineCounter.linePos(node.range[0]).line}`;
+    }
+    return '';
+  };
+  const fail = (path: PropertyKey[], message: string): never => {
+    const field = path.length ? path.map(String).join('.') : '(top level)';
+    throw new UserError(`${source}${locate(path)}: ${field}: ${message}`);
+  };
+
+  const r = SuiteSchema.safeParse(doc.toJS() ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys') fail([...issue.path, issue.keys[0]!], 'unknown field');
+    fail([...issue.path], issue.message);
+  }
+  const suite = r.data!;
+
+  const { mode, targetCalls, tokens } = suite.budget;
+  if (mode === 'equal' && targetCalls === undefined && tokens === undefined)
+    fail(['budget'], 'equal mode needs targetCalls or tokens (or use mode: paper)');
+
+  const known = new Set(listTasks());
+  suite.tasks.forEach((id, i) => {
+    const [base, query] = id.split('?', 2) as [string, string | undefined];
+    if (!known.has(base)) fail(['tasks', i], `unknown task "${id}"`);
+    if (query !== undefined) {
+      if (!base.startsWith('like/')) fail(['tasks', i], `only like/ tasks take parameters, got "${id}"`);
+      try {
+        likeParams(id, query);
+      } catch (err) {
+        fail(['tasks', i], (err as Error).message);
+      }
+    }
+  });
+
+  const checkModel = (path: PropertyKey[], name: string) => {
+    if (!opts.config) return;
+    try {
+      lookupModel(name, opts.config);
+    } catch (err) {
+      fail(path, (err as Error).message);
+    }
+  };
+  suite.targets.forEach((t, i) => checkModel(['targets', i], t));
+  checkModel(['optimizerModel'], suite.optimizerModel);
+
+  const seen = new Map<string, number>();
+  suite.optimizers.forEach((o, i) => {
+    let res: ReturnType<typeof checkOptions>;
+    try {
+      res = checkOptions(o.name, mode, o.options ?? {});
+    } catch (err) {
+      return fail(['optimizers', i, 'name'], (err as Error).message);
+    }
+    if ('issue' in res) {
+      const option = res.issue.unknown ? res.issue.option.split(', ')[0]! : res.issue.option;
+      fail(['optimizers', i, 'options', ...option.split('.')], res.issue.unknown ? 'unknown option' : res.issue.message);
+    }
+    if (o.optimizerModel !== undefined) checkModel(['optimizers', i, 'optimizerModel'], o.optimizerModel);
+    const key = entryLabel(o);
+    const prev = seen.get(key);
+    if (prev !== undefined) fail(['optimizers', i], `label "${key}" is also used by optimizers.${prev}; give each entry its own label`);
+    seen.set(key, i);
+  });
+  for (const [field, list] of [['seeds', suite.seeds], ['tasks', suite.tasks], ['targets', suite.targets]] as const) {
+    const dup = (list as readonly unknown[]).findIndex((v, i) => (list as readonly unknown[]).indexOf(v) !== i);
+    if (dup >= 0) fail([field, dup], `duplicate ${JSON.stringify(list[dup])}`);
+  }
+  return suite;
+}
+
+/** The entry's name in cell ids and tables. */
+export function entryLabel(o: OptimizerEntry): string {
+  return o.label ?? o.name;
+}
+
+const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+
+/** Stable id: readable slug + 8 hex of the canonical spec (without id and suite name). */
+export function cellId(spec: Omit<CellSpec, 'id' | 'suite'>): string {
+  const hash = sha256(canonicalJson(plain(spec))).slice(0, 8);
+  return [slug(spec.label ?? spec.optimizer), slug(spec.task), slug(spec.target), `s${spec.seed}`, hash].join('__');
+}
+
+/** The budget limits of every cell: optimizerCalls defaults to targetCalls. */
+export function suiteLimits(suite: Suite): BudgetLimits {
+  const { targetCalls, optimizerCalls, tokens } = suite.budget;
+  const limits: BudgetLimits = {};
+  if (targetCalls !== undefined) limits.targetCalls = targetCalls;
+  if (optimizerCalls !== undefined) limits.optimizerCalls = optimizerCalls;
+  else if (targetCalls !== undefined) limits.optimizerCalls = targetCalls;
+  if (tokens !== undefined) limits.tokens = tokens;
+  return limits;
+}
+
+/** The grid, in a fixed order: optimizer (suite order) × task × target × seed. */
+export function expandCells(suite: Suite): CellSpec[] {
+  const limits = suiteLimits(suite);
+  const cells: CellSpec[] = [];
+  for (const o of suite.optimizers) {
+    const res = checkOptions(o.name, suite.budget.mode, o.options ?? {});
+    if ('issue' in res) throw new UserError(`suite ${suite.name}: optimizer ${o.name}: option ${res.issue.option}: ${res.issue.message}`);
+    for (const task of suite.tasks)
+      for (const target of suite.targets)
+        for (const seed of suite.seeds) {
+          const spec: Omit<CellSpec, 'id' | 'suite'> = {
+            optimizer: o.name,
+            ...(o.label !== undefined ? { label: o.label } : {}),
+            options: res.options,
+            task,
+            target,
+            optimizerModel: o.optimizerModel ?? suite.optimizerModel,
+            seed,
+            mode: suite.budget.mode,
+            limits: { ...limits },
+            ...(suite.trainSize !== undefined ? { trainSize: suite.trainSize } : {}),
+            ...(suite.devSize !== undefined ? { devSize: suite.devSize } : {}),
+            ...(suite.testLimit !== undefined ? { testLimit: suite.testLimit } : {}),
+          };
+          cells.push({ id: cellId(spec), suite: suite.name, ...spec });
+        }
+  }
+  return cells;
+}
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+/** Parse `i/n` (1 ≤ i ≤ n). */
+export function parseShard(value: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || index < 1 || index > n) throw new UserError(`--shard: expected i/n with 1 <= i <= n, got "${value}"`);
+  return { index, count: n };
+}
+
+/** The cells of one shard: grid index ≡ i−1 (mod n); n shards partition the grid. */
+export function shardCells<T>(cells: readonly T[], shard?: Shard): T[] {
+  if (!shard) return cells.slice();
+  return cells.filter((_, k) => k % shard.count === shard.index - 1);
+}
