@@ -269,7 +269,7 @@ export async function runCell(spec: CellSpec, dir: string, session: Session, usa
 /** Read the result of every finished cell in a run directory (optionally only the given ids). */
 export function readResults(out: string, ids?: readonly string[]): CellResult[] {
   const root = path.join(out, 'cells');
-  const names = ids ?? (existsSync(root) ? readdirSync(root).sort() : []);
+  const names = ids ?? (existsSync(root) ? readdirSync(root).filter((n) => !/\.tmp-\d+$/.test(n)).sort() : []);
   const outList: CellResult[] = [];
   for (const id of names) {
     const f = path.join(root, id, 'result.json');
