@@ -1,0 +1,70 @@
+/**
+ * `popbench report`: run directory → report.md / report.tex / report.html,
+ * one CSV per table, plots as SVG + PNG and the vega-lite specs behind them.
+ * Reads only the run directory.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../core/errors.js';
+import { analyze, type Analysis, type AnalysisOptions } from './analysis.js';
+import { loadRunDir } from './load.js';
+import { buildPlots, renderPng, renderSvg } from './plots.js';
+import { buildTables } from './tables.js';
+import { toCsv, toHtml, toLatex, toMarkdown, type RenderedPlot, type ReportDoc } from './writers.js';
+
+export const FORMATS = ['md', 'html', 'tex', 'csv'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface ReportOptions extends AnalysisOptions {
+  /** Output directory (default <run-dir>/report). */
+  out?: string;
+  formats?: readonly Format[];
+  /** Also write PNGs of the plots (default true; needed by report.tex). */
+  png?: boolean;
+}
+
+export function parseFormats(value: string): Format[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const f of list) if (!FORMATS.includes(f as Format)) throw new UserError(`--format: expected a comma list of ${FORMATS.join(', ')}, got "${f}"`);
+  if (list.length === 0) throw new UserError(`--format: expected a comma list of ${FORMATS.join(', ')}`);
+  return [...new Set(list)] as Format[];
+}
+
+export async function renderDoc(analysis: Analysis, title = 'popbench report'): Promise<{ doc: ReportDoc; specs: Array<{ id: string; spec: unknown }> }> {
+  const tables = buildTables(analysis);
+  const plotDefs = buildPlots(analysis);
+  const plots: RenderedPlot[] = [];
+  for (const p of plotDefs) plots.push({ id: p.id, title: p.title, caption: p.caption, svg: await renderSvg(p.spec) });
+  return { doc: { title, analysis, tables, plots }, specs: plotDefs.map((p) => ({ id: p.id, spec: p.spec })) };
+}
+
+export async function buildReport(runDir: string, opts: ReportOptions = {}): Promise<{ out: string; files: string[]; analysis: Analysis }> {
+  const run = loadRunDir(runDir);
+  const analysis = analyze(run, opts);
+  const out = opts.out ?? path.join(runDir, 'report');
+  const formats = opts.formats ?? FORMATS;
+  const { doc, specs } = await renderDoc(analysis, `popbench report: ${path.basename(path.resolve(runDir))}`);
+  const files: string[] = [];
+  const write = (rel: string, data: string | Buffer) => {
+    const file = path.join(out, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, data);
+    files.push(file);
+  };
+  const needPlots = formats.some((f) => f === 'md' || f === 'tex' || f === 'html');
+  if (needPlots) {
+    for (const p of doc.plots) {
+      write(`plots/${p.id}.svg`, p.svg);
+      if (opts.png ?? true) write(`plots/${p.id}.png`, renderPng(p.svg));
+    }
+    for (const s of specs) write(`plots/${s.id}.vl.json`, JSON.stringify(s.spec, null, 2) + '\n');
+  }
+  if (formats.includes('md')) write('report.md', toMarkdown(doc));
+  if (formats.includes('tex')) write('report.tex', toLatex(doc));
+  if (formats.includes('html')) write('report.html', toHtml(doc));
+  if (formats.includes('csv')) for (const t of doc.tables) write(`csv/${t.id}.csv`, toCsv(t));
+  return { out, files, analysis };
+}

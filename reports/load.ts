@@ -1,0 +1,279 @@
+/**
+ * Reads a run directory (format: docs/run-format.md) into typed, validated
+ * records. Reports read only this; nothing here calls a model or reads
+ * config or environment. A malformed file is a UserError naming the file
+ * (and the line, for JSONL).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../core/errors.js';
+import { canonicalJson, sha256 } from '../core/hash.js';
+import type { Trajectory } from '../optimizers/types.js';
+
+/** A number, or "Infinity" / "-Infinity" as the runner writes them. */
+const num = z.union([
+  z.number(),
+  z.literal('Infinity').transform(() => Number.POSITIVE_INFINITY),
+  z.literal('-Infinity').transform(() => Number.NEGATIVE_INFINITY),
+]);
+
+const spent = z.object({ targetCalls: num, optimizerCalls: num, tokens: num });
+const limits = z.object({ targetCalls: num.optional(), optimizerCalls: num.optional(), tokens: num.optional() });
+
+export const specSchema = z.looseObject({
+  id: z.string(),
+  suite: z.string().optional(),
+  optimizer: z.string(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  task: z.string(),
+  target: z.string(),
+  optimizerModel: z.string().optional(),
+  seed: z.number().int(),
+  mode: z.enum(['equal', 'paper']).optional(),
+  limits: limits.optional(),
+  trainSize: z.number().optional(),
+  devSize: z.number().optional(),
+  testLimit: z.number().optional(),
+});
+export type CellSpec = z.infer<typeof specSchema>;
+
+const splitScore = z.object({ n: z.number().int().nonnegative(), correct: z.number().int().nonnegative(), accuracy: num });
+
+const candidate = z.looseObject({
+  id: z.string(),
+  score: num.optional(),
+  step: z.number().optional(),
+  origin: z.string().optional(),
+  parents: z.array(z.string()).optional(),
+  spentAtProposal: spent.optional(),
+  spentAtScore: spent.optional(),
+});
+const reflection = z.looseObject({
+  step: z.number(),
+  parentId: z.string().optional(),
+  shown: z.array(z.looseObject({ exampleId: z.string(), trueCause: z.string().optional() })),
+  text: z.string(),
+  editIds: z.array(z.string()).optional(),
+  fixed: z.record(z.string(), z.array(z.string())).optional(),
+  broke: z.record(z.string(), z.array(z.string())).optional(),
+});
+const stepRecord = z.looseObject({ step: z.number(), bestId: z.string().optional(), bestScore: num.optional(), spent: spent.optional() });
+
+export const resultSchema = z.looseObject({
+  id: z.string(),
+  spec: specSchema.optional(),
+  stoppedBy: z.string(),
+  spent,
+  best: z.looseObject({ instruction: z.string() }).optional(),
+  bestScore: num.optional(),
+  dev: splitScore.optional(),
+  test: splitScore,
+  trajectory: z
+    .object({ candidates: z.array(candidate), reflections: z.array(reflection), steps: z.array(stepRecord) })
+    .optional(),
+});
+export type CellResult = z.infer<typeof resultSchema>;
+
+export const sampleSchema = z.looseObject({
+  split: z.enum(['train', 'dev', 'test']),
+  exampleId: z.string(),
+  correct: z.boolean(),
+  pred: z.string().nullable().optional(),
+  gold: z.string().optional(),
+  trueCause: z.string().optional(),
+});
+export type Sample = z.infer<typeof sampleSchema>;
+
+/** A finished cell: result.json exists. */
+export interface Cell {
+  id: string;
+  spec: CellSpec;
+  /** Optimizer label used for grouping (optimizer, plus mode / options when they vary in the run). */
+  label: string;
+  result: CellResult;
+  /** Trajectory in the optimizers' types (only fields the reports use are validated). */
+  trajectory: Trajectory;
+  /** Test-split outcomes from samples.jsonl (empty when the file is absent). */
+  test: Sample[];
+  dev: Sample[];
+}
+
+/** A cell without result.json: failed (error.json) or not finished. */
+export interface MissingCell {
+  id: string;
+  spec?: CellSpec;
+  label?: string;
+  status: 'failed' | 'missing';
+  /** First line of error.json's message, when there is one. */
+  reason: string;
+}
+
+export interface RunDir {
+  dir: string;
+  suite: unknown;
+  cells: Cell[];
+  missing: MissingCell[];
+}
+
+export interface CellGroup {
+  label: string;
+  task: string;
+  target: string;
+  cells: Cell[];
+}
+
+function issueText(err: z.ZodError): string {
+  const first = err.issues[0];
+  if (!first) return err.message;
+  return `${first.path.length ? first.path.join('.') : 'value'}: ${first.message}`;
+}
+
+function readJson<T>(file: string, schema: z.ZodType<T>): T {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`cannot read ${file}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UserError(`${file}: malformed JSON`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UserError(`${file}: invalid ${issueText(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Reads a JSONL file; a malformed or invalid line is an error naming file:line.
+ * A last line without a trailing newline is accepted when it parses (samples
+ * are written whole) and skipped when it does not (cut off mid-write).
+ */
+export function readJsonl<T>(file: string, schema: z.ZodType<T>): T[] {
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  const out: T[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (i === lines.length - 1) return;
+      throw new UserError(`${file}:${i + 1}: malformed JSON line`);
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new UserError(`${file}:${i + 1}: invalid ${issueText(parsed.error)}`);
+    out.push(parsed.data);
+  });
+  return out;
+}
+
+const errorSchema = z.looseObject({ message: z.string().optional(), error: z.string().optional() });
+
+function firstLine(s: string): string {
+  return (s.split('\n').find((l) => l.trim()) ?? '').trim().slice(0, 200);
+}
+
+/**
+ * Loads every cell of a run directory. Cells without result.json are
+ * returned in `missing` (never dropped). Labels: the optimizer name, plus
+ * "(paper)" for paper-mode cells and "#<hash>" of the options when one
+ * optimizer runs with several option sets.
+ */
+export function loadRunDir(dir: string): RunDir {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`run directory not found: ${dir}`);
+  const cellsDir = path.join(dir, 'cells');
+  const suiteFile = path.join(dir, 'suite.json');
+  if (!existsSync(suiteFile) && !existsSync(cellsDir)) throw new UserError(`${dir}: not a run directory (no suite.json or cells/)`);
+  const suite = existsSync(suiteFile) ? readJson(suiteFile, z.unknown()) : undefined;
+  const ids = existsSync(cellsDir)
+    ? readdirSync(cellsDir)
+        .filter((d) => statSync(path.join(cellsDir, d)).isDirectory())
+        .sort()
+    : [];
+
+  const raw: Array<{ id: string; spec?: CellSpec; result?: CellResult; samples: Sample[]; reason: string; failed: boolean }> = [];
+  for (const id of ids) {
+    const cdir = path.join(cellsDir, id);
+    const specFile = path.join(cdir, 'spec.json');
+    const resultFile = path.join(cdir, 'result.json');
+    const errorFile = path.join(cdir, 'error.json');
+    const samplesFile = path.join(cdir, 'samples.jsonl');
+    let spec = existsSync(specFile) ? readJson(specFile, specSchema) : undefined;
+    if (existsSync(resultFile)) {
+      const result = readJson(resultFile, resultSchema);
+      spec ??= result.spec;
+      if (!spec) throw new UserError(`${resultFile}: no spec (neither spec.json nor result.spec)`);
+      const samples = existsSync(samplesFile) ? readJsonl(samplesFile, sampleSchema) : [];
+      raw.push({ id, spec, result, samples, reason: '', failed: false });
+    } else if (existsSync(errorFile)) {
+      let reason = 'error.json present';
+      try {
+        const e = JSON.parse(readFileSync(errorFile, 'utf8')) as unknown;
+        const p = errorSchema.safeParse(e);
+        if (p.success) reason = firstLine(p.data.message ?? p.data.error ?? reason);
+      } catch {
+        reason = 'error.json present (unreadable)';
+      }
+      raw.push({ id, spec, samples: [], reason, failed: true });
+    } else {
+      raw.push({ id, spec, samples: [], reason: 'no result.json (not finished)', failed: false });
+    }
+  }
+
+  // Labels: add "#hash" only when one (optimizer, mode) runs with several option sets.
+  const optionSets = new Map<string, Set<string>>();
+  const baseLabel = (s: CellSpec) => (s.mode === 'paper' ? `${s.optimizer} (paper)` : s.optimizer);
+  for (const r of raw) {
+    if (!r.spec) continue;
+    const key = baseLabel(r.spec);
+    if (!optionSets.has(key)) optionSets.set(key, new Set());
+    optionSets.get(key)!.add(canonicalJson(r.spec.options ?? {}));
+  }
+  const labelOf = (s: CellSpec) => {
+    const base = baseLabel(s);
+    return (optionSets.get(base)?.size ?? 0) > 1 ? `${base}#${sha256(s.options ?? {}).slice(0, 4)}` : base;
+  };
+
+  const cells: Cell[] = [];
+  const missing: MissingCell[] = [];
+  for (const r of raw) {
+    if (r.result && r.spec) {
+      const traj = r.result.trajectory ?? { candidates: [], reflections: [], steps: [] };
+      cells.push({
+        id: r.id,
+        spec: r.spec,
+        label: labelOf(r.spec),
+        result: r.result,
+        trajectory: traj as unknown as Trajectory,
+        test: r.samples.filter((s) => s.split === 'test'),
+        dev: r.samples.filter((s) => s.split === 'dev'),
+      });
+    } else {
+      missing.push({
+        id: r.id,
+        ...(r.spec ? { spec: r.spec, label: labelOf(r.spec) } : {}),
+        status: r.failed ? 'failed' : 'missing',
+        reason: r.reason,
+      });
+    }
+  }
+  return { dir, suite, cells, missing };
+}
+
+/** Groups finished cells by (optimizer label, task, target); cells within a group sorted by seed. */
+export function groupCells(cells: readonly Cell[]): CellGroup[] {
+  const map = new Map<string, CellGroup>();
+  for (const c of cells) {
+    const key = JSON.stringify([c.label, c.spec.task, c.spec.target]);
+    if (!map.has(key)) map.set(key, { label: c.label, task: c.spec.task, target: c.spec.target, cells: [] });
+    map.get(key)!.cells.push(c);
+  }
+  const groups = [...map.values()];
+  for (const g of groups) g.cells.sort((a, b) => a.spec.seed - b.spec.seed);
+  return groups.sort((a, b) => a.task.localeCompare(b.task) || a.target.localeCompare(b.target) || a.label.localeCompare(b.label));
+}

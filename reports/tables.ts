@@ -1,0 +1,145 @@
+/**
+ * The report's tables in one neutral form, so every writer (Markdown, LaTeX,
+ * CSV, HTML) shows the same rows and numbers. Values are raw (CSV writes them
+ * as they are); `kind` tells the text writers how to format them.
+ */
+import type { Analysis } from './analysis.js';
+
+export type ColumnKind = 'text' | 'int' | 'num' | 'pct' | 'p';
+export interface Column {
+  key: string;
+  header: string;
+  kind: ColumnKind;
+}
+export type Cellvalue = string | number | boolean | null;
+export interface Table {
+  id: string;
+  title: string;
+  /** What the numbers are: n, seeds, interval, test. */
+  note: string;
+  columns: Column[];
+  rows: Array<Record<string, Cellvalue>>;
+  /** Written only as CSV (too long for a document; shown as a plot). */
+  csvOnly?: boolean;
+}
+
+const c = (key: string, header: string, kind: ColumnKind = 'text'): Column => ({ key, header, kind });
+const seedsText = (s: readonly number[]) => s.join(' ');
+const opt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : x);
+
+/** Formats one value for a text document. */
+export function formatValue(v: Cellvalue, kind: ColumnKind): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return v === Infinity ? '∞' : '–';
+  switch (kind) {
+    case 'int':
+      return String(Math.round(v));
+    case 'pct':
+      return (100 * v).toFixed(1);
+    case 'p':
+      return v < 0.001 ? v.toExponential(1) : v.toFixed(3);
+    case 'num':
+      return Math.abs(v) >= 1000 ? String(Math.round(v)) : Number(v.toFixed(3)).toString();
+    default:
+      return String(v);
+  }
+}
+
+export function buildTables(a: Analysis): Table[] {
+  const level = '95%';
+  const tables: Table[] = [];
+
+  tables.push({
+    id: 'accuracy',
+    title: 'Test accuracy',
+    note: `Mean test accuracy (%) over seeds per optimizer × task × target. n = test examples summed over seeds. Interval (${level}): Wilson score interval on the pooled examples when there is one seed; Student-t interval over the per-seed accuracies when there are several (df = seeds − 1; wide with few seeds), clipped to [0, 100]; when all seeds have the same accuracy, the pooled Wilson interval instead (a t interval would have zero width).`,
+    columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('seeds', 'seeds'), c('n', 'n', 'int'), c('mean', 'acc %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('interval', 'interval'), c('dev', 'dev acc %', 'pct')],
+    rows: a.accuracy.map((r) => ({ task: r.task, target: r.target, optimizer: r.optimizer, seeds: seedsText(r.seeds), n: r.n, mean: opt(r.mean), lo: opt(r.lo), hi: opt(r.hi), interval: r.interval, dev: opt(r.devMean) })),
+  });
+
+  tables.push({
+    id: 'comparisons',
+    title: `Paired comparison with the baseline (${a.baseline})`,
+    note: `Same test examples and seed for optimizer and baseline, pairs pooled over seeds (n pairs). diff = optimizer − baseline accuracy (points); ${level} paired percentile bootstrap interval (10 000 resamples of pairs, seed 0). b = optimizer right & baseline wrong, c = optimizer wrong & baseline right; p = exact McNemar (two-sided binomial on b of b + c); p Holm = Holm-adjusted over the ${a.comparisons.length} comparisons; sig = p Holm ≤ ${a.alpha}.${a.comparisonNotes.length ? ' ' + a.comparisonNotes.join(' ') : ''}`,
+    columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('seeds', 'seeds'), c('n', 'n pairs', 'int'), c('acc', 'acc %', 'pct'), c('accBase', 'base %', 'pct'), c('diff', 'diff %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('b', 'b', 'int'), c('c', 'c', 'int'), c('p', 'p', 'p'), c('pHolm', 'p Holm', 'p'), c('sig', 'sig')],
+    rows: a.comparisons.map((r) => ({ task: r.task, target: r.target, optimizer: r.optimizer, seeds: seedsText(r.seeds), n: r.n, acc: r.accOptimizer, accBase: r.accBaseline, diff: r.diff, lo: r.lo, hi: r.hi, b: r.b, c: r.c, p: r.p, pHolm: r.pHolm, sig: r.significant })),
+  });
+
+  const rk = a.ranks;
+  const f = rk.friedman;
+  const nm = rk.nemenyi;
+  const excl = rk.excluded.length ? ` Left out (no result in some blocks): ${rk.excluded.map((e) => `${e.optimizer} (${e.missingBlocks} missing)`).join(', ')}.` : '';
+  tables.push({
+    id: 'ranks',
+    title: 'Mean ranks across tasks (Friedman / Nemenyi)',
+    note:
+      (f
+        ? `Blocks = ${f.n} (task × target) pairs, score = mean test accuracy over seeds, rank 1 = best (ties averaged). Friedman χ² = ${formatValue(f.chi2, 'num')} (df ${f.df}), p = ${formatValue(f.pValue, 'p')}; Iman–Davenport F = ${formatValue(f.imanDavenport.F, 'num')} (df ${f.imanDavenport.df1}, ${f.imanDavenport.df2}), p = ${formatValue(f.imanDavenport.pValue, 'p')}.` +
+          (nm ? ` Nemenyi critical difference CD = ${formatValue(nm.cd, 'num')} (α = ${nm.alpha}, k = ${nm.k}, N = ${nm.n}); two optimizers differ when their mean ranks differ by more than CD.` : '')
+        : 'Not computed.') +
+      (rk.note ? ' ' + rk.note : '') +
+      excl,
+    columns: [c('optimizer', 'optimizer'), c('meanRank', 'mean rank', 'num'), c('blocks', 'blocks', 'int'), c('worseThanBest', 'differs from best (Nemenyi)')],
+    rows: f
+      ? rk.optimizers
+          .map((o, j) => {
+            const best = Math.min(...f.meanRanks);
+            return { optimizer: o, meanRank: f.meanRanks[j]!, blocks: f.n, worseThanBest: nm ? f.meanRanks[j]! - best > nm.cd : null };
+          })
+          .sort((x, y) => x.meanRank - y.meanRank)
+      : [],
+  });
+
+  tables.push({
+    id: 'reflection',
+    title: 'Reflection quality (sim targets)',
+    note: `Per optimizer × optimizer model, reflections with ≥ 1 known true cause among the shown failures (n), pooled over cells and seeds. Causes named by a reflection are parsed with the sim's cause parser. hit = names ≥ 1 true cause (${level} Wilson interval over reflections); precision / recall = mean share of named causes that are true / of true causes named; fix = mean best-edit share of shown failures fixed (over n fix reflections whose edits were evaluated).${a.reflectionUnscored.length ? ' Not scored (non-sim target; needs an LLM judge): ' + a.reflectionUnscored.map((u) => `${u.optimizer} / ${u.optimizerModel} (${u.reflections} reflections)`).join(', ') + '.' : ''}`,
+    columns: [c('optimizer', 'optimizer'), c('optimizerModel', 'optimizer model'), c('cells', 'cells', 'int'), c('seeds', 'seeds'), c('n', 'n', 'int'), c('hits', 'hits', 'int'), c('hitRate', 'hit %', 'pct'), c('hitLo', 'lo %', 'pct'), c('hitHi', 'hi %', 'pct'), c('precision', 'precision %', 'pct'), c('recall', 'recall %', 'pct'), c('fixRate', 'fix %', 'pct'), c('nFix', 'n fix', 'int')],
+    rows: a.reflection.map((r) => ({ optimizer: r.optimizer, optimizerModel: r.optimizerModel, cells: r.cells, seeds: seedsText(r.seeds), n: r.n, hits: r.hits, hitRate: opt(r.hitRate), hitLo: r.hitLo, hitHi: r.hitHi, precision: opt(r.precision), recall: opt(r.recall), fixRate: opt(r.fixRate), nFix: r.nFix })),
+  });
+
+  const use = (s: number, l: number | undefined) => (l !== undefined && Number.isFinite(l) && l > 0 ? s / l : null);
+  tables.push({
+    id: 'budget',
+    title: 'Budget use',
+    note: 'Mean spent over seeds vs the cell limit (– = no limit); use = mean spent / limit. stopped = how the runs ended (count per reason).',
+    columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('mode', 'mode'), c('seeds', 'seeds'), c('targetCalls', 'target calls', 'num'), c('targetLimit', 'limit', 'num'), c('targetUse', 'use %', 'pct'), c('optimizerCalls', 'opt. calls', 'num'), c('optimizerLimit', 'limit', 'num'), c('tokens', 'tokens', 'num'), c('tokenLimit', 'limit', 'num'), c('stoppedBy', 'stopped')],
+    rows: a.budget.map((r) => ({
+      task: r.task,
+      target: r.target,
+      optimizer: r.optimizer,
+      mode: r.mode,
+      seeds: seedsText(r.seeds),
+      targetCalls: r.spent.targetCalls,
+      targetLimit: opt(r.limits.targetCalls),
+      targetUse: use(r.spent.targetCalls, r.limits.targetCalls),
+      optimizerCalls: r.spent.optimizerCalls,
+      optimizerLimit: opt(r.limits.optimizerCalls),
+      tokens: r.spent.tokens,
+      tokenLimit: opt(r.limits.tokens),
+      stoppedBy: Object.entries(r.stoppedBy)
+        .map(([k, v]) => `${k} ×${v}`)
+        .join(', '),
+    })),
+  });
+
+  tables.push({
+    id: 'missing',
+    title: 'Missing and failed cells',
+    note: `Cells without result.json (${a.missing.length} of ${a.missing.length + a.cellsDone}); they are left out of every other table.`,
+    columns: [c('cell', 'cell'), c('optimizer', 'optimizer'), c('task', 'task'), c('target', 'target'), c('seed', 'seed', 'int'), c('status', 'status'), c('reason', 'reason')],
+    rows: a.missing.map((m) => ({ cell: m.id, optimizer: m.label ?? null, task: m.spec?.task ?? null, target: m.spec?.target ?? null, seed: m.spec?.seed ?? null, status: m.status, reason: m.reason })),
+  });
+
+  tables.push({
+    id: 'anytime',
+    title: 'Anytime curves',
+    note: 'Best-so-far dev score vs target calls spent, mean (min, max) over the seeds, on a common grid of target calls per task × target; a grid point appears once every seed has scored a candidate.',
+    columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('seeds', 'seeds'), c('targetCalls', 'target calls', 'num'), c('mean', 'best dev', 'num'), c('min', 'min', 'num'), c('max', 'max', 'num')],
+    rows: a.anytime.flatMap((s) => s.points.map((p) => ({ task: s.task, target: s.target, optimizer: s.optimizer, seeds: seedsText(s.seeds), targetCalls: p.targetCalls, mean: p.mean, min: p.min, max: p.max }))),
+    csvOnly: true,
+  });
+  return tables;
+}
