@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeFixtureRun } from '../reports/fixture.js';
+
+const bin = path.resolve(import.meta.dirname, '..', 'bin', 'popbench.mjs');
+function popbench(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: mkdtempSync(path.join(tmpdir(), 'pb-cwd-')) });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
+}
+function expectOneLineError(r: ReturnType<typeof popbench>, pattern: RegExp) {
+  expect(r.code).toBe(2);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^popbench: error: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+describe('popbench report', () => {
+  it('writes the requested formats', () => {
+    const dir = writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-cli-report-')));
+    const out = path.join(dir, 'out');
+    const r = popbench(['report', dir, '--out', out, '--format', 'md,csv', '--no-png']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/12 finished cells, 2 missing or failed/);
+    expect(r.stdout).toMatch(/sim results are not research claims/);
+    expect(existsSync(path.join(out, 'report.md'))).toBe(true);
+    expect(existsSync(path.join(out, 'csv', 'comparisons.csv'))).toBe(true);
+    expect(existsSync(path.join(out, 'report.html'))).toBe(false);
+    expect(existsSync(path.join(out, 'plots', 'cd-diagram.png'))).toBe(false);
+  });
+
+  it('bad run directory: one-line error, exit 2', () => {
+    expectOneLineError(popbench(['report', '/nonexistent/pb-run']), /run directory not found: \/nonexistent\/pb-run/);
+    expectOneLineError(popbench(['report', mkdtempSync(path.join(tmpdir(), 'pb-empty-'))]), /not a run directory/);
+  });
+
+  it('malformed samples line: file and line named', () => {
+    const dir = writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-cli-report-')));
+    const file = path.join(dir, 'cells', 'empty__like-gsm__sim-8b__s1', 'samples.jsonl');
+    writeFileSync(file, '{"split":"test","exampleId":"e0","correct":"yes"}\n');
+    expectOneLineError(popbench(['report', dir, '--format', 'csv']), /samples\.jsonl:1: invalid correct/);
+  });
+
+  it('bad flags', () => {
+    const dir = writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-cli-report-')));
+    expectOneLineError(popbench(['report', dir, '--format', 'md,pdf']), /--format: .*"pdf"/);
+    expectOneLineError(popbench(['report', dir, '--alpha', '2']), /--alpha/);
+  });
+});
