@@ -9,6 +9,7 @@ import { readRunEvents } from '../core/store.js';
 import { runRun } from '../cli/run.js';
 import { mergeRuns } from './merge.js';
 import { readResults, resultFingerprint, runSuite, type CellResult } from './runner.js';
+import { optimizerNames } from '../optimizers/index.js';
 import { expandCells, loadSuite, parseSuiteYaml, plain } from './suite.js';
 
 const smokeFile = path.resolve(import.meta.dirname, 'suites/smoke.yaml');
@@ -225,5 +226,28 @@ describe('a cell that fails at call time', () => {
     const again = await runSuite(loadSuite(suiteFile), { out, flags: { config, cache: false } });
     expect(again.skipped.sort()).toEqual([...alive].sort());
     expect(again.failed.map((f) => f.id)).toEqual(dead);
+  });
+});
+
+describe('every registered optimizer as a cell', () => {
+  it('runs under a small equal budget and writes a result in the documented format', async () => {
+    const names = optimizerNames();
+    const suite = parseSuiteYaml(
+      `name: all\nseeds: [0]\ntasks: [like/navigate?size=20]\ntargets: [sim-8b]\noptimizers:\n${names.map((n) => `  - name: ${n}`).join('\n')}\nbudget: { mode: equal, targetCalls: 100, optimizerCalls: 20 }\ntestLimit: 10\n`,
+    );
+    const out = tmp('all');
+    const r = await runSuite(suite, { out, flags });
+    expect(r.failed).toEqual([]);
+    const results = readResults(out, r.ran);
+    expect(results.map((x) => x.spec.optimizer)).toEqual(names);
+    for (const res of results) {
+      ResultFormat.parse(res);
+      expect(res.spent.targetCalls).toBeLessThanOrEqual(100);
+      expect(res.spent.optimizerCalls).toBeLessThanOrEqual(20);
+      expect(res.test.n).toBe(10);
+    }
+    // The per-query rewriter rewrote every scored input.
+    const bpo = results.find((x) => x.spec.optimizer === 'bpo');
+    if (bpo) expect(bpo.perQueryRewriter).toBe(true);
   });
 });
