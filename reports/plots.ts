@@ -35,7 +35,7 @@ export function anytimeSpec(series: readonly AnytimeSeries[], title: string): To
     height: 260,
     data: { values },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: 'target calls spent' },
+      x: { field: 'x', type: 'quantitative', title: 'target calls spent', scale: { zero: true } },
       color: { field: 'optimizer', type: 'nominal', title: 'optimizer' },
     },
     layer: [
@@ -92,7 +92,7 @@ export function cdSpec(ranks: RankAnalysis): TopLevelSpec | undefined {
     }
   }
   const top = 0.35 + 0.25 * cliques.length + 0.4;
-  const xScale = { domain: [1, k], zero: false, nice: false };
+  const xScale = { domain: [1, Math.max(k, 1 + (cd ?? 0))], zero: false, nice: false };
   const layers: unknown[] = [
     // Rank axis: a horizontal rule at y = 0.
     { data: { values: [{ x: 1, x2: k, y: 0 }] }, mark: { type: 'rule', color: 'black' }, encoding: { x: { field: 'x', type: 'quantitative', scale: xScale, title: 'mean rank (1 = best)' }, x2: { field: 'x2' }, y: { field: 'y', type: 'quantitative', axis: null, scale: { domain: [-(k + 0.5), top + 0.3] } } } },
