@@ -2,9 +2,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { downloadDir } from './data.js';
 import { main } from './main.js';
+import { writeFixtureData } from '../test/fixtures.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const FIX = path.join(root, 'test/fixtures/data');
+const FIX = writeFixtureData();
 
 /** Run the CLI in-process, capturing stdout (console.log) and stderr writes. */
 async function popbench(args: string[]) {

@@ -9,8 +9,9 @@ import { UserError } from '../core/errors.js';
 import { CHECKSUMS } from './checksums.js';
 import { downloadDatasets, parseOnly, sha256Hex, type Sources } from './download.js';
 import { REPO_ROOT } from './registry.js';
+import { writeFixtureData } from '../test/fixtures.js';
 
-const FIX = path.join(REPO_ROOT, 'test/fixtures/data');
+const FIX = writeFixtureData();
 const REAL = path.resolve(REPO_ROOT, '../shared/datasets');
 const hasTar = (() => {
   try {

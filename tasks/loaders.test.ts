@@ -5,8 +5,9 @@ import { loadBbh, parseCotPrompt } from './bbh.js';
 import { loadGsm8k, loadGsm8kFile } from './gsm8k.js';
 import { loadMmluSplit, loadMmluSubject, parseMmluCsv } from './mmlu.js';
 import { REPO_ROOT, listTasks, loadTask, nearTaskIds, resolveDataDir } from './registry.js';
+import { writeFixtureData } from '../test/fixtures.js';
 
-const FIX = path.join(REPO_ROOT, 'test/fixtures/data');
+const FIX = writeFixtureData();
 
 describe('GSM8K loader (fixtures)', () => {
   it('reads question, final answer after #### (commas kept) and the worked solution', () => {
@@ -124,6 +125,6 @@ describe('registry', () => {
     expect(resolveDataDir(undefined, { POPBENCH_DATA: FIX })).toBe(FIX);
     expect(() => resolveDataDir(path.join(FIX, 'missing'), {})).toThrow(UserError);
     expect(() => resolveDataDir(undefined, { POPBENCH_DATA: '/nonexistent/popbench' })).toThrow('POPBENCH_DATA');
-    expect(resolveDataDir('data', {}, path.join(REPO_ROOT, 'test/fixtures'))).toBe(FIX);
+    expect(resolveDataDir('data', {}, path.dirname(FIX))).toBe(FIX);
   });
 });
