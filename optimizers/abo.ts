@@ -24,7 +24,7 @@
 import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
 import { POSITIONS, type EvalResult, type Example, type Position, type Prompt } from '../core/types.js';
-import { allBetween, countSchema, Recorder, untilBudget } from './common.js';
+import { allBetween, countSchema, instructionPrompt, Recorder, scoreSetOf, untilBudget } from './common.js';
 import type { Candidate, Optimizer, ReflectionRecord, ShownFailure } from './types.js';
 
 export interface AboOptions {
@@ -227,15 +227,9 @@ export const abo: Optimizer<AboOptions> = {
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'abo');
     const position: Position = o.position ?? ctx.initial?.position ?? 'Q_begin';
-    const demos = ctx.initial?.demos;
-    const makePrompt = (instruction: string): Prompt => ({
-      instruction,
-      position,
-      ...(demos && demos.length > 0 ? { demos } : {}),
-    });
+    const makePrompt = instructionPrompt(ctx, position);
     const fallback = makePrompt(ctx.initial?.instruction ?? '');
-    const scoreSet =
-      o.scoreExamples === 'all' ? ctx.dev : ctx.rng.derive('abo-score-set').sample(ctx.dev, o.scoreExamples);
+    const scoreSet = scoreSetOf(ctx, o.scoreExamples, 'abo');
     const ask = async (meta: string) =>
       (await rec.ask(meta, { temperature: o.temperature, maxTokens: o.maxTokens }))[0] ?? '';
 

@@ -19,7 +19,7 @@
 import { z } from 'zod';
 import { POSITIONS, type Demo, type Example, type Position, type Prompt } from '../core/types.js';
 import type { Rng } from '../core/rng.js';
-import { countSchema, Recorder, untilBudget } from './common.js';
+import { countSchema, instructionPrompt, Recorder, untilBudget } from './common.js';
 import type { Candidate, Optimizer } from './types.js';
 
 export interface ApeOptions {
@@ -193,12 +193,7 @@ export const ape: Optimizer<ApeOptions> = {
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'ape');
     const evalSet: readonly Example[] = ctx.dev;
-    const initialDemos = ctx.initial?.demos;
-    const makePrompt = (instruction: string): Prompt => ({
-      instruction,
-      position: o.position,
-      ...(initialDemos && initialDemos.length > 0 ? { demos: initialDemos } : {}),
-    });
+    const makePrompt = instructionPrompt(ctx, o.position);
     const fallback: Prompt = ctx.initial ?? { instruction: '', position: o.position };
     const arms = new Map<string, Arm>();
     let pool: Arm[] = [];

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
 import { promptKey } from '../core/evaluator.js';
-import type { CallRole, EvalOptions, EvalResult, Example, OptimizerContext, Prompt } from '../core/types.js';
+import type { CallRole, EvalOptions, EvalResult, Example, OptimizerContext, Position, Prompt } from '../core/types.js';
 import type { Candidate, OptimizeResult, ReflectionRecord, Trajectory } from './types.js';
 
 export interface AskOptions {
@@ -198,4 +198,18 @@ export function countSchema() {
     z.literal(Infinity),
     z.enum(['Infinity', 'inf']).transform(() => Infinity),
   ]);
+}
+
+/** Instruction → Prompt at `position`, keeping the starting prompt's demos (instruction-only optimizers). */
+export function instructionPrompt(ctx: OptimizerContext, position: Position): (instruction: string) => Prompt {
+  const demos = ctx.initial?.demos;
+  return (instruction) => ({ instruction, position, ...(demos && demos.length > 0 ? { demos } : {}) });
+}
+
+/**
+ * The examples candidates are scored on: all of dev, or a fixed sample of
+ * `scoreExamples` drawn once per run from the stream `<label>-score-set`.
+ */
+export function scoreSetOf(ctx: OptimizerContext, scoreExamples: number | 'all', label: string): readonly Example[] {
+  return scoreExamples === 'all' ? ctx.dev : ctx.rng.derive(`${label}-score-set`).sample(ctx.dev, scoreExamples);
 }

@@ -26,7 +26,7 @@
 import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
 import { POSITIONS, type EvalResult, type Example, type Position, type Prompt } from '../core/types.js';
-import { allBetween, countSchema, Recorder, roundHalfEven, untilBudget } from './common.js';
+import { allBetween, countSchema, instructionPrompt, Recorder, roundHalfEven, scoreSetOf, untilBudget } from './common.js';
 import type { Candidate, Optimizer, ReflectionRecord, ShownFailure } from './types.js';
 
 export type GpoDirection = 'trajectory-relevance' | 'recency' | 'none';
@@ -325,15 +325,9 @@ export const gpo: Optimizer<GpoOptions> = {
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'gpo');
     const position: Position = o.position ?? ctx.initial?.position ?? 'Q_begin';
-    const demos = ctx.initial?.demos;
-    const makePrompt = (instruction: string): Prompt => ({
-      instruction,
-      position,
-      ...(demos && demos.length > 0 ? { demos } : {}),
-    });
+    const makePrompt = instructionPrompt(ctx, position);
     const fallback = makePrompt(ctx.initial?.instruction ?? '');
-    const scoreSet =
-      o.scoreExamples === 'all' ? ctx.dev : ctx.rng.derive('gpo-score-set').sample(ctx.dev, o.scoreExamples);
+    const scoreSet = scoreSetOf(ctx, o.scoreExamples, 'gpo');
     // Reference: the train order and the format exemplars are drawn once per run.
     const order = ctx.rng.derive('gpo-train-order').shuffle(ctx.train);
     const exemplars = ctx.rng.derive('gpo-exemplars').sample(ctx.train, o.numExemplars);

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
 import { POSITIONS, type Example, type Position, type Prompt } from '../core/types.js';
 import type { Rng } from '../core/rng.js';
-import { countSchema, Recorder, roundHalfEven, untilBudget } from './common.js';
+import { countSchema, instructionPrompt, Recorder, roundHalfEven, scoreSetOf, untilBudget } from './common.js';
 import type { Optimizer } from './types.js';
 
 export interface OproOptions {
@@ -217,17 +217,11 @@ export const opro: Optimizer<OproOptions> = {
   schema: oproSchema,
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'opro');
-    const demos = ctx.initial?.demos;
-    const makePrompt = (instruction: string): Prompt => ({
-      instruction,
-      position: o.position,
-      ...(demos && demos.length > 0 ? { demos } : {}),
-    });
+    const makePrompt = instructionPrompt(ctx, o.position);
     const initial = o.initialInstruction ?? ctx.initial?.instruction ?? '';
     const fallback = makePrompt(initial);
     // The paper scores on the training split; here a fixed set chosen once per run.
-    const scoreSet =
-      o.scoreExamples === 'all' ? ctx.dev : ctx.rng.derive('opro-score-set').sample(ctx.dev, o.scoreExamples);
+    const scoreSet = scoreSetOf(ctx, o.scoreExamples, 'opro');
     const seen = new Set<string>([initial]);
     const history: ScoredInstruction[] = [];
 
