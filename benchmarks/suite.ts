@@ -6,7 +6,7 @@
  * Every problem is a one-line UserError naming file:line and the field.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYamlLocated } from '../core/yaml.js';
 import { z } from 'zod';
 import type { BudgetLimits } from '../core/budget.js';
 import { UserError } from '../core/errors.js';
@@ -99,27 +99,17 @@ export function loadSuite(file: string, opts: LoadSuiteOptions = {}): Suite {
 
 /** Validate suite YAML text; `source` names it in errors. */
 export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSuiteOptions = {}): Suite {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const l = lineCounter.linePos(yamlError.pos[0]).line;
-    throw new UserError(`${source}:${l}: invalid YAML: ${yamlError.message.split('\n')[0]}`);
-  }
+  const doc = parseYamlLocated(text, source);
   const locate = (path: PropertyKey[]): string => {
-    // The deepest node on the path that exists (a map key's line for a missing value).
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return `:${lineCounter.linePos(node.range[0]).line}`;
-    }
-    return '';
+    const l = doc.line(path);
+    return l ? `:${l}` : '';
   };
   const fail = (path: PropertyKey[], message: string): never => {
     const field = path.length ? path.map(String).join('.') : '(top level)';
     throw new UserError(`${source}${locate(path)}: ${field}: ${message}`);
   };
 
-  const r = SuiteSchema.safeParse(doc.toJS() ?? {});
+  const r = SuiteSchema.safeParse(doc.value ?? {});
   if (!r.success) {
     const issue = r.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') fail([...issue.path, issue.keys[0]!], 'unknown field');

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYamlLocated } from '../core/yaml.js';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { DEFAULT_CACHE_PATH } from './cache.js';
@@ -96,22 +96,8 @@ function line(locate: ((path: PropertyKey[]) => number | undefined) | undefined,
 
 /** Parse YAML text into a validated config. */
 export function parseConfigYaml(text: string, source = DEFAULT_CONFIG_FILE): PopbenchConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const l = lineCounter.linePos(yamlError.pos[0]).line;
-    throw new UserError(`${source}:${l}: invalid YAML: ${yamlError.message.split('\n')[0]}`);
-  }
-  const locate = (path: PropertyKey[]): number | undefined => {
-    // The deepest node on the path that exists.
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  return parseConfig(doc.toJS(), source, locate);
+  const doc = parseYamlLocated(text, source);
+  return parseConfig(doc.value, source, (path) => doc.line(path));
 }
 
 /**
