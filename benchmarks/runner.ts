@@ -17,6 +17,7 @@ import { JsonlRunStore } from '../core/store.js';
 import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
 import { Session, type SessionFlags } from '../cli/session.js';
 import { UsageMeter, type UsageSnapshot } from '../llm/index.js';
+import { resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { Trajectory } from '../optimizers/types.js';
 import { expandCells, infinityAware, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
@@ -236,11 +237,9 @@ export async function runCell(spec: CellSpec, dir: string, session: Session, usa
   store.close();
 
   // Final scoring is outside the search budget: a fresh, unbudgeted stack (same usage meter).
-  const scorer = createEvaluator(task, session.model(spec.target, undefined, usage));
-  const rewrite = result.rewriterOn?.(session.model(spec.optimizerModel, undefined, usage)) ?? result.rewriter;
-  const evalOpts = rewrite ? { rewrite } : {};
-  const devRes = await scorer.evaluate(result.best, dev, evalOpts);
-  const testRes = await scorer.evaluate(result.best, test, evalOpts);
+  const scorer = resultScorer(task, result, session.model(spec.target, undefined, usage), session.model(spec.optimizerModel, undefined, usage));
+  const devRes = await scorer.evaluate(dev);
+  const testRes = await scorer.evaluate(test);
   const samples = [
     ...devRes.outcomes.map((o) => ({ split: 'dev', ...o })),
     ...testRes.outcomes.map((o) => ({ split: 'test', ...o })),
@@ -255,7 +254,7 @@ export async function runCell(spec: CellSpec, dir: string, session: Session, usa
     spent: { ...budget.spent },
     best: result.best,
     bestScore: result.bestScore,
-    ...(rewrite ? { perQueryRewriter: true } : {}),
+    ...(scorer.perQuery ? { perQueryRewriter: true } : {}),
     dev: score(devRes),
     test: score(testRes),
     trajectory: result.trajectory,

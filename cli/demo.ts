@@ -10,6 +10,7 @@ import { Budget } from '../core/budget.js';
 import { createEvaluator } from '../core/evaluator.js';
 import { Rng } from '../core/rng.js';
 import type { EventSink, OptimizerContext, Prompt } from '../core/types.js';
+import { resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
 import { anytimeCurve } from '../reports/anytime.js';
 import { scoreReflections } from '../reports/reflection.js';
@@ -105,9 +106,7 @@ export async function runDemo(flags: DemoFlags, print: (s: string) => void = con
         log,
       };
       const res = await optimizer.optimize(ctx, optimizer.schema.parse({ ...optimizer.defaults, ...equalBudget }));
-      const scorer = createEvaluator(task, session.model('sim-8b'));
-      const rewrite = res.rewriterOn?.(session.model('sim-opt-large')) ?? res.rewriter;
-      const t = await scorer.evaluate(res.best, test, rewrite ? { rewrite } : {});
+      const t = await resultScorer(task, res, session.model('sim-8b'), session.model('sim-opt-large')).evaluate(test);
       const curve = anytimeCurve(res.trajectory);
       const half = curve.filter((p) => p.targetCalls <= targetBudget / 2).at(-1)?.best;
       rows2.push([

@@ -9,6 +9,7 @@ import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { JsonlRunStore, MemoryRunStore } from '../core/store.js';
 import type { EventSink, OptimizerContext } from '../core/types.js';
+import { resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
@@ -186,17 +187,15 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
     }
 
     // Final scoring is outside the optimizer's budget: a fresh, unbudgeted stack.
-    const scorer = createEvaluator(task, session.model(flags.target));
-    const rewrite = result.rewriterOn?.(session.model(flags.optimizerModel)) ?? result.rewriter;
-    const evalOpts = rewrite ? { rewrite } : {};
-    const devRes = await scorer.evaluate(result.best, dev, evalOpts);
+    const scorer = resultScorer(task, result, session.model(flags.target), session.model(flags.optimizerModel));
+    const devRes = await scorer.evaluate(dev);
     const testSet = flags.testLimit ? task.splits.test.slice(0, parseIntFlag('--test-limit', flags.testLimit, { min: 1 })) : task.splits.test;
-    const testRes = await scorer.evaluate(result.best, testSet, evalOpts);
+    const testRes = await scorer.evaluate(testSet);
     const pct = (x: number) => (100 * x).toFixed(1) + '%';
     const ci = wilsonInterval(testRes.correct, testRes.n);
     print(`optimizer ${flags.optimizer} · task ${task.id} · target ${flags.target} · optimizer model ${flags.optimizerModel} · mode ${flags.mode}`);
     print(`stopped by: ${result.stoppedBy}; spent ${budget.spent.targetCalls} target calls, ${budget.spent.optimizerCalls} optimizer calls, ${budget.spent.tokens} tokens; ${result.trajectory.candidates.length} candidates`);
-    print(`best prompt${result.rewriter ? ' (plus per-query rewriting)' : ''}: ${JSON.stringify(result.best.instruction)}${result.best.demos?.length ? ` + ${result.best.demos.length} demos` : ''} [${result.best.position ?? 'Q_begin'}]`);
+    print(`best prompt${scorer.perQuery ? ' (plus per-query rewriting)' : ''}: ${JSON.stringify(result.best.instruction)}${result.best.demos?.length ? ` + ${result.best.demos.length} demos` : ''} [${result.best.position ?? 'Q_begin'}]`);
     print(`dev accuracy ${pct(devRes.accuracy)} (${devRes.correct}/${devRes.n})`);
     print(`test accuracy ${pct(testRes.accuracy)} (${testRes.correct}/${testRes.n}), 95% Wilson CI [${pct(ci.lo)}, ${pct(ci.hi)}]`);
     print(session.usage.format());

@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
-import { promptKey } from '../core/evaluator.js';
-import type { CallRole, EvalOptions, EvalResult, Example, OptimizerContext, Position, Prompt } from '../core/types.js';
+import { createEvaluator, promptKey } from '../core/evaluator.js';
+import type { CallRole, EvalOptions, EvalResult, Example, LLM, OptimizerContext, Position, Prompt, Task } from '../core/types.js';
 import type { Candidate, OptimizeResult, ReflectionRecord, Trajectory } from './types.js';
 
 export interface AskOptions {
@@ -212,4 +212,18 @@ export function instructionPrompt(ctx: OptimizerContext, position: Position): (i
  */
 export function scoreSetOf(ctx: OptimizerContext, scoreExamples: number | 'all', label: string): readonly Example[] {
   return scoreExamples === 'all' ? ctx.dev : ctx.rng.derive(`${label}-score-set`).sample(ctx.dev, scoreExamples);
+}
+
+/**
+ * Scores an optimization result after the search, outside its budget: the best
+ * prompt on `target`, with a per-query optimizer's rewriting rebound to
+ * `rewriterModel` (inference cost is not search cost).
+ */
+export function resultScorer(task: Task, result: OptimizeResult, target: LLM, rewriterModel: LLM) {
+  const evaluator = createEvaluator(task, target);
+  const rewrite = result.rewriterOn?.(rewriterModel) ?? result.rewriter;
+  return {
+    perQuery: rewrite !== undefined,
+    evaluate: (examples: readonly Example[]): Promise<EvalResult> => evaluator.evaluate(result.best, examples, rewrite ? { rewrite } : {}),
+  };
 }
