@@ -113,10 +113,10 @@ export function detectAnswerStyle(text: string): AnswerStyle | undefined {
   return undefined;
 }
 
-/** Split into sentences / lines. */
+/** Split into sentences / lines; a step number ("2.") stays with its step. */
 export function sentences(text: string): string[] {
   return text
-    .split(/(?<=[.!?]["']?)\s+(?=[A-Z0-9"'(])|\n+/)
+    .split(/(?<=[.!?]["']?)(?<!(?:^|\s)\d{1,2}[.)])\s+(?=[A-Z0-9"'(])|\n+/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }

@@ -127,3 +127,15 @@ describe('sim target models', () => {
     expect(w.find(t.render({ instruction: '' }, t.splits.test[3999]!)[0]!.content)?.example.id).toBe('test-3999');
   });
 });
+
+describe('sentences', () => {
+  it('keeps a step number with its step', async () => {
+    const { sentences } = await import('./features.js');
+    expect(sentences('Work through it. 1. Read the question. 2. Apply x.\n3. Check.')).toEqual([
+      'Work through it.',
+      '1. Read the question.',
+      '2. Apply x.',
+      '3. Check.',
+    ]);
+  });
+});
