@@ -246,11 +246,9 @@ function rankAnalysis(accuracy: readonly AccuracyRow[], alpha: number): RankAnal
     return out;
   }
   out.friedman = friedman(scores);
-  if (optimizers.length <= 10) {
-    const a = alpha === 0.1 ? 0.1 : 0.05;
-    out.nemenyi = nemenyi(out.friedman.meanRanks, blocks.length, a);
-    if (a !== alpha) out.note = `Nemenyi critical values are tabulated for α = 0.05 and 0.10 only; used α = 0.05.`;
-  } else out.note = 'Nemenyi critical values are tabulated for 2–10 optimizers; no critical difference computed.';
+  out.nemenyi = nemenyi(out.friedman.meanRanks, blocks.length, alpha);
+  if (out.nemenyi.qSource === 'studentized-range')
+    out.note = `Nemenyi q_α from the Studentized range quantile (α = ${alpha}, k = ${optimizers.length}; Demšar's table covers α = 0.05/0.10, k ≤ 10).`;
   return out;
 }
 

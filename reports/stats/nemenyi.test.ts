@@ -38,10 +38,22 @@ describe('nemenyi', () => {
     }
   });
 
-  it('rejects k outside the table, bad alpha and impossible ranks', () => {
-    expect(() => nemenyi([1], 5)).toThrow(/2 to 10/);
-    expect(() => nemenyi(Array.from({ length: 11 }, () => 6), 5)).toThrow(/2 to 10/);
-    expect(() => nemenyi([1, 2], 5, 0.01 as 0.05)).toThrow(/alpha/);
+  it('beyond the table uses the Studentized range quantile: matches the longer published q_0.05 table (k = 11..20)', () => {
+    // q_0.05 for k = 11..20 as tabulated for the Nemenyi CD diagram (e.g. Orange's compute_CD table).
+    const published = [3.219, 3.268, 3.313, 3.354, 3.391, 3.426, 3.458, 3.489, 3.517, 3.544];
+    published.forEach((q, i) => {
+      const r = nemenyi(Array.from({ length: 11 + i }, () => 1), 9);
+      expect(r.qSource).toBe('studentized-range');
+      expect(Math.abs(r.q - q)).toBeLessThan(1.5e-3);
+    });
+    expect(nemenyi([1, 2, 3], 9).qSource).toBe('demsar-table');
+    const a01 = nemenyi([1, 2, 3], 9, 0.01);
+    expect(a01.q).toBeGreaterThan(nemenyi([1, 2, 3], 9, 0.05).q);
+  });
+
+  it('rejects too few treatments, bad alpha and impossible ranks', () => {
+    expect(() => nemenyi([1], 5)).toThrow(/2 to 100/);
+    expect(() => nemenyi([1, 2], 5, 1.5)).toThrow(/alpha/);
     expect(() => nemenyi([0.5, 2], 5)).toThrow(/mean ranks/);
     expect(() => nemenyi([1, 2], 0)).toThrow(/positive integer/);
   });

@@ -1,3 +1,5 @@
+import { jStat } from './jstatLib.js';
+
 /**
  * Critical values q_α for the Nemenyi test: the Studentized range statistic (infinite df)
  * divided by √2, for k = 2..10 treatments (Demšar 2006, JMLR 7, Table 5(a)).
@@ -20,7 +22,9 @@ export interface NemenyiPair {
 export interface NemenyiResult {
   k: number;
   n: number;
-  alpha: 0.05 | 0.1;
+  alpha: number;
+  /** Where q came from: Demšar's table, or the Studentized range quantile (jStat). */
+  qSource: 'demsar-table' | 'studentized-range';
   q: number;
   /** Critical difference in mean rank. */
   cd: number;
@@ -34,17 +38,21 @@ export interface NemenyiResult {
  *   CD = q_α · √(k(k + 1) / (6N))
  *
  * with N blocks (tasks), k treatments (optimizers) and q_α from Demšar's Table 5(a)
- * (α ∈ {0.05, 0.10}, k = 2..10). Mean ranks as returned by `friedman`.
+ * for α ∈ {0.05, 0.10} and k = 2..10; otherwise q_α = q(1 − α; k, ∞) / √2, the
+ * Studentized range quantile (jStat.tukey.inv with df = 10⁶), which reproduces
+ * the table to 1.5·10⁻³ and the longer published tables (e.g. k = 12: 3.268).
+ * Mean ranks as returned by `friedman`.
  */
-export function nemenyi(meanRanks: readonly number[], n: number, alpha: 0.05 | 0.1 = 0.05): NemenyiResult {
+export function nemenyi(meanRanks: readonly number[], n: number, alpha = 0.05): NemenyiResult {
   const k = meanRanks.length;
-  if (k < 2 || k > 10) throw new Error(`nemenyi: q_alpha is tabulated for 2 to 10 treatments, got ${k}`);
+  if (k < 2 || k > 100) throw new Error(`nemenyi: needs 2 to 100 treatments, got ${k}`);
   if (!Number.isInteger(n) || n < 1) throw new Error(`nemenyi: n must be a positive integer number of blocks, got ${n}`);
-  if (alpha !== 0.05 && alpha !== 0.1) throw new Error(`nemenyi: alpha must be 0.05 or 0.1, got ${String(alpha)}`);
+  if (!(alpha > 0 && alpha < 1)) throw new Error(`nemenyi: alpha must be in (0, 1), got ${String(alpha)}`);
   for (const r of meanRanks) {
     if (!(r >= 1 && r <= k)) throw new Error(`nemenyi: mean ranks must lie in [1, ${k}], got ${r}`);
   }
-  const q = Q_ALPHA[alpha === 0.05 ? '0.05' : '0.1'][k - 2]!;
+  const tabulated = (alpha === 0.05 || alpha === 0.1) && k <= 10;
+  const q = tabulated ? Q_ALPHA[alpha === 0.05 ? '0.05' : '0.1'][k - 2]! : jStat.tukey.inv(1 - alpha, k, 1e6) / Math.SQRT2;
   const cd = q * Math.sqrt((k * (k + 1)) / (6 * n));
   const pairs: NemenyiPair[] = [];
   for (let i = 0; i < k; i++) {
@@ -53,5 +61,5 @@ export function nemenyi(meanRanks: readonly number[], n: number, alpha: 0.05 | 0
       pairs.push({ i, j, diff, significant: diff > cd });
     }
   }
-  return { k, n, alpha, q, cd, pairs };
+  return { k, n, alpha, qSource: tabulated ? 'demsar-table' : 'studentized-range', q, cd, pairs };
 }
