@@ -58,6 +58,7 @@ describe('popbench CLI bad input', () => {
     expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--limit', 'ten']), /--limit: expected an integer/);
     expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--position', 'middle']), /--position: expected one of Q_begin/);
     expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--bogus']), /unknown option '--bogus'/);
+    expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--limt', '3']), /unknown option '--limt' \(Did you mean --limit\?\)/);
   });
 });
 

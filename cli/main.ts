@@ -37,7 +37,9 @@ export function buildProgram(): Command {
     .description('Benchmark harness for LLM prompt optimizers (sim by default; OpenAI-compatible and Hugging Face endpoints).')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `popbench: ${s}` : s) })
+    // Commander's own errors (unknown option, missing argument, its "Did you mean" hint)
+    // become the same single line as every other bad-input error.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `popbench: ${oneLine(s)}\n` : s) })
     .showHelpAfterError(false);
   for (const register of commands) register(program);
   return program;
