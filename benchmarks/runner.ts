@@ -17,7 +17,7 @@ import { JsonlRunStore } from '../core/store.js';
 import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
 import { Session, type SessionFlags } from '../cli/session.js';
 import { UsageMeter, type UsageSnapshot } from '../llm/index.js';
-import { resultScorer } from '../optimizers/common.js';
+import { optimizerRng, resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { Trajectory } from '../optimizers/types.js';
 import { expandCells, infinityAware, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
@@ -230,7 +230,7 @@ export async function runCell(spec: CellSpec, dir: string, session: Session, usa
     optimizer: optimizerLLM,
     evaluator: createEvaluator(task, target),
     budget,
-    rng: new Rng(spec.seed).derive(spec.id),
+    rng: optimizerRng(spec.seed, spec.optimizer, spec.task),
     log: store,
   };
   const result = await reg.optimizer.optimize(ctx, spec.options);

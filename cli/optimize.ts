@@ -9,7 +9,7 @@ import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { JsonlRunStore, MemoryRunStore } from '../core/store.js';
 import type { EventSink, OptimizerContext } from '../core/types.js';
-import { resultScorer } from '../optimizers/common.js';
+import { optimizerRng, resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
@@ -174,7 +174,7 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
       optimizer: optimizerLLM,
       evaluator: createEvaluator(task, target),
       budget,
-      rng: new Rng(session.seed).derive(`optimize:${flags.optimizer}:${task.id}`),
+      rng: optimizerRng(session.seed, flags.optimizer, task.id),
       log,
     };
     const reg = OPTIMIZERS[flags.optimizer]!;

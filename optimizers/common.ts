@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
 import { createEvaluator, promptKey } from '../core/evaluator.js';
 import type { CallRole, EvalOptions, EvalResult, Example, LLM, OptimizerContext, Position, Prompt, Task } from '../core/types.js';
 import type { Candidate, OptimizeResult, ReflectionRecord, Trajectory } from './types.js';
@@ -226,4 +227,14 @@ export function resultScorer(task: Task, result: OptimizeResult, target: LLM, re
     perQuery: rewrite !== undefined,
     evaluate: (examples: readonly Example[]): Promise<EvalResult> => evaluator.evaluate(result.best, examples, rewrite ? { rewrite } : {}),
   };
+}
+
+/**
+ * The random stream of one optimization: keyed by (seed, optimizer, task) only,
+ * so the same optimizer on the same task and seed draws the same numbers
+ * whatever the target model, budget or test-set size (common random numbers
+ * for paired comparisons), and `popbench optimize` reproduces a suite cell.
+ */
+export function optimizerRng(seed: number, optimizer: string, taskId: string): Rng {
+  return new Rng(seed).derive(`optimize:${optimizer}:${taskId}`);
 }
