@@ -139,3 +139,32 @@ describe('sentences', () => {
     ]);
   });
 });
+
+describe('shipped worked demos', () => {
+  it('are recognised as demos (with their answers), not read as instruction text', async () => {
+    const { loadTask } = await import('../tasks/registry.js');
+    const base = loadTask('like/navigate?size=10');
+    const demo = {
+      input: 'If you follow these instructions, do you return to the starting point? Take 2 steps. Turn around. Take 2 steps.\nOptions:\n- Yes\n- No',
+      output: "Let's think step by step. We take 2 steps, turn around and take 2 steps back. So the answer is Yes.",
+    };
+    const task = { ...base, fewShotCot: [demo] };
+    const world = new SimWorld();
+    world.register(task);
+    const ex = task.splits.test[0]!;
+    const sim = (t: typeof task) =>
+      simComplete('sim-8b', world, { messages: t.render({ instruction: '', demos: [demo] }, ex) }).choices[0]!.annotations!['sim'] as SimAnnotation;
+    const a = sim(task);
+    expect(a.exampleId).toBe(ex.id); // the query is still the last input
+    expect(a.features!.demos).toBe(1);
+    expect(a.features!.demosCorrect).toBe(1);
+    expect(a.features!.demoCot).toBe(true);
+    expect(a.features!.cot).toBe(false); // the demo's "Let's think step by step" is not an instruction
+    // Without registering the shipped demo, its text would count as instruction text.
+    const bare = new SimWorld();
+    bare.register(base);
+    const b = simComplete('sim-8b', bare, { messages: task.render({ instruction: '', demos: [demo] }, ex) }).choices[0]!.annotations!['sim'] as SimAnnotation;
+    expect(b.features!.demos).toBe(0);
+    expect(b.features!.cot).toBe(true);
+  });
+});

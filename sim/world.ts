@@ -5,7 +5,7 @@
  * input occurring last in the text).
  */
 import { hashUnit } from '../core/hash.js';
-import type { Example, Task } from '../core/types.js';
+import type { Demo, Example, Task } from '../core/types.js';
 import { INDEX_WINDOW, MAX_CONCEPTS } from './params.js';
 
 export interface Registered {
@@ -30,13 +30,23 @@ export class SimWorld {
   private readonly tasks = new Map<string, Task>();
   private readonly latentCache = new Map<string, Latent>();
 
-  /** Index every example input of every split of `task` (re-registering a task id replaces nothing; duplicates are ignored). */
+  /**
+   * Index every example input of every split of `task`, and the worked demos the
+   * dataset ships with it (BBH's chain-of-thought prompts, as `cot-demo-<i>`
+   * with the answer their output gives), so they read as demos, not as
+   * instruction text. Re-registering a task id replaces nothing; duplicates are ignored.
+   */
   register(task: Task): void {
     if (this.tasks.has(task.id)) return;
     this.tasks.set(task.id, task);
     const seen = new Set<string>();
-    for (const split of ['train', 'dev', 'test'] as const) {
-      for (const example of task.splits[split]) {
+    const shipped: Example[] = [];
+    for (const [i, d] of ((task as { fewShotCot?: readonly Demo[] }).fewShotCot ?? []).entries()) {
+      const target = task.extract(d.output);
+      if (target !== null) shipped.push({ id: `cot-demo-${i}`, input: d.input, target });
+    }
+    for (const examples of [task.splits.train, task.splits.dev, task.splits.test, shipped]) {
+      for (const example of examples) {
         if (!example.input || seen.has(example.input)) continue;
         seen.add(example.input);
         const entry = { task, example };
