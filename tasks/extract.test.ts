@@ -35,6 +35,12 @@ describe('letter answers', () => {
     expect(extractAnswer('Answer: (A)\nHmm. Final answer: (C)', 'letter', MC)).toBe('(C)');
   });
 
+  it('a bare letter opening the marked answer beats a letter quoted in the reason after it', () => {
+    expect(extractAnswer('I think the answer is B because (A) is wrong.', 'letter', MC)).toBe('(B)');
+    expect(extractAnswer('So the answer is C, not (A).', 'letter', MC)).toBe('(C)');
+    expect(extractAnswer('So the answer is (B) because (A) is wrong.', 'letter', MC)).toBe('(B)');
+  });
+
   it('without a marker takes the last option letter', () => {
     expect(extractAnswer('(A) is wrong, (C) is right', 'letter', MC)).toBe('(C)');
   });

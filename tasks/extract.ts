@@ -187,9 +187,13 @@ function letterFromSegment(seg: string, example?: Example, allowBare = true): st
     const exact = opts.findIndex((o) => normalizeText(o) === normSeg);
     if (exact >= 0) return `(${String.fromCharCode(65 + exact)})`;
   }
+  const max = maxLetter(example);
+  // "B because (A) is wrong": a bare letter that opens the answer and is followed by
+  // punctuation or a reason beats a parenthesised letter quoted later on.
+  const leading = allowBare ? /^([A-R])(?=$|[.,:;!)]|\s+(?:because|since|as|-|—|–)\s)/.exec(clean) : null;
+  if (leading && leading[1]! <= max) return `(${leading[1]})`;
   const paren = parenLetters(clean, example, true);
   if (paren.length) return `(${paren[0]})`;
-  const max = maxLetter(example);
   const bareM = allowBare ? /^([A-R])(?=$|[\s.,:;!)])/.exec(clean) : null;
   const bare = bareM && bareM[1]! <= max ? bareM[1]! : null;
   if (opts.length && normSeg && !bare) {
