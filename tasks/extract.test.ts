@@ -35,6 +35,12 @@ describe('letter answers', () => {
     expect(extractAnswer('Answer: (A)\nHmm. Final answer: (C)', 'letter', MC)).toBe('(C)');
   });
 
+  it('reads Markdown-emphasised markers and answers', () => {
+    for (const out of ['**Answer:** B', '**Answer**: B', '__Answer:__ (B)', 'The answer is **(B)**.'])
+      expect(extractAnswer(out, 'letter', MC), out).toBe('(B)');
+    expect(extractAnswer('**Answer:** 42', 'integer')).toBe('42');
+  });
+
   it('a bare letter opening the marked answer beats a letter quoted in the reason after it', () => {
     expect(extractAnswer('I think the answer is B because (A) is wrong.', 'letter', MC)).toBe('(B)');
     expect(extractAnswer('So the answer is C, not (A).', 'letter', MC)).toBe('(C)');

@@ -18,7 +18,7 @@ interface Segment {
 
 const BOXED = /\\boxed\{((?:[^{}]|\{[^{}]*\})*)\}/g;
 /** Phrases after which a model states its answer; the answer runs to the end of the line or the next marker. */
-const MARKER_HEADS: readonly RegExp[] = [/####[ \t]*/g, /answer\s+is\b[ \t]*:?[ \t]*/gi, /\banswer\s*:[ \t]*/gi];
+const MARKER_HEADS: readonly RegExp[] = [/####[ \t]*/g, /answer\s+is\b[ \t]*:?[ \t]*/gi, /\banswer(?:\*\*|__)?\s*:[ \t]*/gi];
 
 /** Texts following an answer marker, ordered by where they start in the output. */
 function markerSegments(output: string): Segment[] {
@@ -49,7 +49,8 @@ function cleanSegment(s: string): string {
   let t = s.trim();
   t = t.replace(/^\\boxed\{(.*)\}/, '$1');
   t = t.replace(/^\*\*(.*?)\*\*/, '$1').replace(/^\$\\text\{(.*?)\}\$/, '$1');
-  t = t.trim();
+  // the rest of a Markdown emphasis around the marker ("**Answer:** B")
+  t = t.replace(/^[*_]+\s*/, '').trim();
   // one trailing sentence period
   if (t.endsWith('.')) t = t.slice(0, -1);
   return t.replace(/[\s*]+$/, '').trim();
