@@ -7,7 +7,7 @@ import { Budget } from '../core/budget.js';
 import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { LLM } from '../core/types.js';
-import { loadConfig, openCache, resolveModel, UsageMeter, type PopbenchConfig } from '../llm/index.js';
+import { loadConfig, lookupModel, openCache, resolveModel, UsageMeter, type PopbenchConfig } from '../llm/index.js';
 import type { CallCache } from '../llm/cache.js';
 import { SimWorld } from '../sim/index.js';
 import { loadTask, resolveDataDir } from '../tasks/registry.js';
@@ -25,18 +25,25 @@ export class Session {
   readonly config: PopbenchConfig;
   readonly world = new SimWorld();
   readonly usage = new UsageMeter();
-  readonly cache: CallCache;
   readonly seed: number;
   private readonly tasks = new Map<string, LoadedTask>();
+  private openedCache: CallCache | undefined;
 
   constructor(readonly flags: SessionFlags) {
     this.config = loadConfig(flags.config);
     this.seed = parseIntFlag('--seed', flags.seed ?? 0, { min: 0 });
-    const cacheOff = flags.cache === false;
-    this.cache = openCache(cacheOff ? { ...this.config, cache: { ...this.config.cache, mode: 'off' } } : this.config, {
-      offline: flags.offline,
-      ...(typeof flags.cache === 'string' ? { path: flags.cache } : {}),
-    });
+  }
+
+  /** The call cache, opened on first use (a run of sim models only never creates the file). */
+  get cache(): CallCache {
+    if (!this.openedCache) {
+      const cacheOff = this.flags.cache === false;
+      this.openedCache = openCache(cacheOff ? { ...this.config, cache: { ...this.config.cache, mode: 'off' } } : this.config, {
+        offline: this.flags.offline,
+        ...(typeof this.flags.cache === 'string' ? { path: this.flags.cache } : {}),
+      });
+    }
+    return this.openedCache;
   }
 
   /** Load a task (once) and make it known to the sim world. */
@@ -55,18 +62,19 @@ export class Session {
 
   /** `usage` defaults to the session's meter; a suite cell passes its own to report per-cell usage. */
   model(name: string, budget?: Budget, usage: UsageMeter = this.usage): LLM {
+    const cached = lookupModel(name, this.config).provider !== 'sim' || this.config.cache.sim;
     return resolveModel(name, {
       config: this.config,
       world: this.world,
       usage,
-      cache: this.cache,
+      ...(cached ? { cache: this.cache } : {}),
       ...(budget ? { budget } : {}),
       rng: new Rng(this.seed).derive(`retry:${name}`),
     });
   }
 
   close(): void {
-    this.cache.close?.();
+    this.openedCache?.close();
   }
 }
 
