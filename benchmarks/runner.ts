@@ -16,7 +16,7 @@ import { Rng } from '../core/rng.js';
 import { JsonlRunStore } from '../core/store.js';
 import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
 import { Session, type SessionFlags } from '../cli/session.js';
-import { UsageMeter, type UsageSnapshot } from '../llm/index.js';
+import { emptyTotals, UsageMeter, type UsageSnapshot } from '../llm/index.js';
 import { optimizerRng, resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { Trajectory } from '../optimizers/types.js';
@@ -181,7 +181,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
 /** Sum usage snapshots (calls, tokens, cost) over cells. */
 export function sumUsage(list: readonly UsageSnapshot[]): UsageSnapshot {
   type Totals = UsageSnapshot['total'];
-  const zero = (): Totals => ({ calls: 0, cachedCalls: 0, failedCalls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 });
+  const zero = emptyTotals;
   const add = (a: Totals, b: Totals): Totals => {
     const out = { ...a };
     for (const k of Object.keys(out) as Array<keyof Totals>) out[k] += b[k] ?? 0;

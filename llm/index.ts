@@ -4,7 +4,7 @@ export { CallCache, cacheMiddleware, cacheKey, cacheKeyFields, DEFAULT_CACHE_PAT
 export { retryMiddleware, retryDelay, realSleep, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RETRY_AFTER_MS, type RetryOptions, type Sleep } from './retry.js';
 export { timeoutMiddleware, DEFAULT_TIMEOUT_MS } from './timeout.js';
 export { LimiterPool, defaultLimiters, limiterKey, limitMiddleware, DEFAULT_CONCURRENCY } from './limit.js';
-export { UsageMeter, meterMiddleware, costUsd, type Price, type UsageSnapshot, type UsageTotals, type MeterOptions } from './meter.js';
+export { UsageMeter, meterMiddleware, costUsd, emptyTotals, type Price, type UsageSnapshot, type UsageTotals, type MeterOptions } from './meter.js';
 export { loadConfig, parseConfig, parseConfigYaml, defaultConfig, ConfigSchema, DEFAULT_CONFIG_FILE, type PopbenchConfig, type ModelEntry } from './config.js';
 export { resolveModel, lookupModel, createProvider, knownModelNames, openCache, type ResolveOptions, type ModelSpec, type Env } from './registry.js';
 export { openaiProvider, classifyOpenAIError, type OpenAIProviderOptions } from './providers/openai.js';

@@ -109,3 +109,32 @@ describe('budget enforcement', () => {
     expect(meter.snapshot().total).toMatchObject({ calls: 1, failedCalls: 1 });
   });
 });
+
+describe('retries in usage', () => {
+  it('counts retried attempts per model and role, and says so in the summary', async () => {
+    const { buildStack } = await import('./stack.js');
+    const { UsageMeter } = await import('./meter.js');
+    const { LLMError } = await import('../core/errors.js');
+    let calls = 0;
+    const flaky = {
+      provider: 'fake',
+      model: 'flaky',
+      async complete() {
+        calls++;
+        if (calls <= 2) throw new LLMError('overloaded', 503, true);
+        return { model: 'flaky', choices: [{ text: 'ok' }], usage: { promptTokens: 1, completionTokens: 1 } };
+      },
+    };
+    const meter = new UsageMeter();
+    const delays: number[] = [];
+    const llm = buildStack(flaky, { meter, retry: { sleep: async (ms) => void delays.push(ms), maxAttempts: 5 }, timeoutMs: 0 });
+    await llm.complete({ messages: [{ role: 'user', content: 'hi' }], role: 'optimizer' });
+    const s = meter.snapshot();
+    expect(s.total.calls).toBe(1);
+    expect(s.total.retries).toBe(2);
+    expect(s.byRole.optimizer!.retries).toBe(2);
+    expect(s.byModel['fake/flaky']!.retries).toBe(2);
+    expect(delays).toHaveLength(2);
+    expect(meter.format()).toMatch(/Usage: 1 calls \(0 from cache, 2 retries\)/);
+  });
+});

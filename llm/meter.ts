@@ -18,6 +18,8 @@ export interface UsageTotals {
   calls: number;
   cachedCalls: number;
   failedCalls: number;
+  /** Attempts retried after a retryable failure (429, 5xx, timeout, garbled reply). */
+  retries: number;
   promptTokens: number;
   completionTokens: number;
   costUsd: number;
@@ -30,10 +32,12 @@ export interface UsageSnapshot {
   byRole: Partial<Record<CallRole, UsageTotals>>;
 }
 
-const emptyTotals = (): UsageTotals => ({
+/** All-zero usage totals. */
+export const emptyTotals = (): UsageTotals => ({
   calls: 0,
   cachedCalls: 0,
   failedCalls: 0,
+  retries: 0,
   promptTokens: 0,
   completionTokens: 0,
   costUsd: 0,
@@ -73,6 +77,10 @@ export class UsageMeter {
     for (const t of this.buckets(`${e.provider}/${e.model}`, e.role)) t.failedCalls++;
   }
 
+  recordRetry(e: { provider: string; model: string; role: CallRole }): void {
+    for (const t of this.buckets(`${e.provider}/${e.model}`, e.role)) t.retries++;
+  }
+
   snapshot(): UsageSnapshot {
     const copy = (m: Map<string, UsageTotals>) =>
       Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, { ...v }]));
@@ -84,11 +92,11 @@ export class UsageMeter {
     const s = this.snapshot();
     const t = s.total;
     const part = (name: string, u: UsageTotals) =>
-      `${name} ${u.calls} calls (${u.cachedCalls} cached${u.failedCalls ? `, ${u.failedCalls} failed` : ''}), ${u.promptTokens + u.completionTokens} tokens, $${u.costUsd.toFixed(4)}`;
+      `${name} ${u.calls} calls (${u.cachedCalls} cached${u.failedCalls ? `, ${u.failedCalls} failed` : ''}${u.retries ? `, ${u.retries} retries` : ''}), ${u.promptTokens + u.completionTokens} tokens, $${u.costUsd.toFixed(4)}`;
     const roles = Object.entries(s.byRole).map(([r, u]) => part(r, u!));
     const models = Object.entries(s.byModel).map(([m, u]) => part(m, u));
     return (
-      `Usage: ${t.calls} calls (${t.cachedCalls} from cache${t.failedCalls ? `, ${t.failedCalls} failed` : ''}), ` +
+      `Usage: ${t.calls} calls (${t.cachedCalls} from cache${t.failedCalls ? `, ${t.failedCalls} failed` : ''}${t.retries ? `, ${t.retries} retries` : ''}), ` +
       `${t.promptTokens} prompt + ${t.completionTokens} completion tokens, $${t.costUsd.toFixed(4)}.` +
       (roles.length ? ` By role: ${roles.join('; ')}.` : '') +
       (models.length ? ` By model: ${models.join('; ')}.` : '')

@@ -41,13 +41,15 @@ export interface RetryOptions {
   rng?: Rng;
   /** Default: a real timer. Tests inject a recorder. */
   sleep?: Sleep;
+  /** Told of every retry before its wait (for usage accounting and logs). */
+  onRetry?: (info: { req: LLMRequest; attempt: number; delayMs: number; error: LLMError }) => void;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
 /** Wait before the retry that follows failed attempt `attempt` (1-based). */
-export function retryDelay(attempt: number, err: LLMError, o: Required<Omit<RetryOptions, 'rng' | 'sleep'>>, rng: Rng): number {
+export function retryDelay(attempt: number, err: LLMError, o: Required<Omit<RetryOptions, 'rng' | 'sleep' | 'onRetry'>>, rng: Rng): number {
   if (err.retryAfterMs !== undefined) return Math.min(Math.max(0, err.retryAfterMs), o.maxRetryAfterMs);
   const ceiling = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(rng.next() * ceiling);
@@ -82,8 +84,10 @@ export function retryMiddleware(opts: RetryOptions = {}): LLMMiddleware {
             const what = err.retryable ? `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}` : `failed (not retryable) after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
             throw llmError(`${label} ${what}, ${status}: ${err.message}`, err.status, false);
           }
+          const delayMs = retryDelay(attempt, err, o, rng);
+          opts.onRetry?.({ req, attempt, delayMs, error: err });
           try {
-            await sleep(retryDelay(attempt, err, o, rng), signal);
+            await sleep(delayMs, signal);
           } catch {
             throw llmError(`${label}: request aborted while waiting to retry`);
           }

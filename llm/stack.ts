@@ -33,11 +33,20 @@ export function compose(llm: LLM, outerToInner: LLMMiddleware[]): LLM {
 
 export function buildStack(provider: LLM, opts: StackOptions = {}): LLM {
   const layers: LLMMiddleware[] = [];
-  if (opts.meter || opts.budget)
-    layers.push(meterMiddleware({ meter: opts.meter ?? new UsageMeter(), budget: opts.budget, price: opts.price }));
+  const meter = opts.meter ?? (opts.budget ? new UsageMeter() : undefined);
+  if (meter) layers.push(meterMiddleware({ meter, budget: opts.budget, price: opts.price }));
   if (opts.cache?.enabled) layers.push(cacheMiddleware(opts.cache));
   if (opts.limit) layers.push(limitMiddleware(opts.limit));
-  layers.push(retryMiddleware(opts.retry));
+  const onRetry = opts.retry?.onRetry;
+  layers.push(
+    retryMiddleware({
+      ...opts.retry,
+      onRetry: (info) => {
+        meter?.recordRetry({ provider: provider.provider, model: provider.model, role: info.req.role ?? 'target' });
+        onRetry?.(info);
+      },
+    }),
+  );
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (timeoutMs > 0) layers.push(timeoutMiddleware(timeoutMs));
   return compose(provider, layers);
