@@ -20,6 +20,7 @@ export interface EvalFlags extends SessionFlags {
   limit?: string;
   out?: string;
   temperature: string;
+  maxTokens: string;
 }
 
 const SPLITS: readonly SplitName[] = ['train', 'dev', 'test'];
@@ -88,7 +89,8 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
       mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
       writeFileSync(flags.out, '');
     }
-    const evaluator = createEvaluator(task, target, { temperature });
+    const maxTokens = parseIntFlag('--max-tokens', flags.maxTokens, { min: 1 });
+    const evaluator = createEvaluator(task, target, { temperature, maxTokens });
     const outcomes: EvalOutcome[] = [];
     // Evaluate in chunks and append each finished chunk, so a failure late in a
     // long run loses no finished sample (and the call cache keeps every call).
@@ -143,6 +145,7 @@ export function register(program: Command): void {
       .option('--split <name>', 'train, dev or test', 'test')
       .option('--limit <n>', 'evaluate only the first n examples of the split')
       .option('--temperature <t>', 'target sampling temperature', '0')
+      .option('--max-tokens <n>', 'longest target answer in tokens (long chain-of-thought answers need more)', '512')
       .option('--out <file.jsonl>', 'write per-example samples as JSON lines'),
   ).action(async (opts: EvalFlags) => {
     await runEval(opts);
