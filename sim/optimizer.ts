@@ -24,6 +24,7 @@ import {
 import { requestText } from './target.js';
 
 export type RequestKind =
+  | 'judge'
   | 'reflect'
   | 'edit'
   | 'procedure'
@@ -38,8 +39,13 @@ export type RequestKind =
 
 export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'plain';
 
+/** The judge meta-prompt's distinctive wording (reports/judge.ts). */
+export const JUDGE_CUE = /error-cause judge/i;
+
 /** Request-kind cues, checked in this order (case-insensitive). */
 export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => boolean }> = [
+  // First: a judge meta-prompt quotes reflections and failures, whose words must not read as a request.
+  { kind: 'judge', test: (t) => JUDGE_CUE.test(t) },
   { kind: 'evo_de', test: (t) => /different parts/i.test(t) },
   { kind: 'evo_ga', test: (t) => /cross ?over|crossover/i.test(t) || (/\bmutate\b/i.test(t) && /prompt 1/i.test(t)) },
   {
@@ -346,8 +352,32 @@ export function answerOptimizer(model: string, req: LLMRequest, choiceIndex: num
   return { text: out, finishReason: 'stop', annotations: { simOptimizer: { kind: detectKind(text), wrapper: detectWrapper(text).wrapper } } };
 }
 
+/** The text between the first `open` and the last `close` tag, minus one newline at each end. */
+function tagged(text: string, open: string, close: string): string | undefined {
+  const a = text.indexOf(open);
+  const b = text.lastIndexOf(close);
+  if (a < 0 || b < a + open.length) return undefined;
+  return text.slice(a + open.length, b).replace(/^\n/, '').replace(/\n$/, '');
+}
+
+/**
+ * A judge request (reports/judge.ts) answered as JSON `{"causes": [...]}`:
+ * for a `<reflection>`, the causes `parseCauses` finds in it; for a
+ * `<model_output>`, the one cause the reflection logic infers from the tells
+ * in that output (`inferCauses`: recognised with p recognise × clarity, else
+ * a prior-biased guess).
+ */
+function judgeAnswer(text: string, p: OptimizerParams, rng: Rng): string {
+  const reflection = tagged(text, '<reflection>', '</reflection>');
+  if (reflection !== undefined) return JSON.stringify({ causes: parseCauses(reflection) });
+  const output = tagged(text, '<model_output>', '</model_output>');
+  if (output !== undefined) return JSON.stringify({ causes: [inferCauses(output, p, rng)[0]!] });
+  return JSON.stringify({ causes: [] });
+}
+
 function respond(text: string, p: OptimizerParams, rng: Rng): string {
   const kind = detectKind(text);
+  if (kind === 'judge') return judgeAnswer(text, p, rng);
   const w = detectWrapper(text);
   const format = inferFormat(text);
   const concepts = seenConcepts(text);

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import type { LLM, LLMRequest } from '../core/types.js';
+import { makeTestContext } from '../optimizers/testkit.js';
+import { protegi, PROTEGI_DEFAULTS } from '../optimizers/protegi.js';
+import type { ReflectionRecord, ShownFailure } from '../optimizers/types.js';
+import { parseCauses, sameCause } from '../sim/causes.js';
+import { createSimLLM, SimWorld, simComplete, type SimAnnotation } from '../sim/index.js';
+import { detectKind } from '../sim/optimizer.js';
+import { kitTasks } from '../sim/testkit.js';
+import {
+  failurePrompt,
+  judgeFailureCause,
+  judgeLabelled,
+  judgeReflections,
+  JUDGE_TAXONOMY,
+  newJudgeMemo,
+  parseJudgeReply,
+  reflectionPrompt,
+  type JudgedShownFailure,
+} from './judge.js';
+import { scoreReflections } from './reflection.js';
+
+/** An LLM that answers with fixed text and records the requests. */
+function scripted(reply: (req: LLMRequest) => string): LLM & { requests: LLMRequest[] } {
+  const requests: LLMRequest[] = [];
+  return {
+    provider: 'test',
+    model: 'scripted',
+    requests,
+    async complete(req) {
+      requests.push(req);
+      return { model: 'scripted', choices: [{ text: reply(req), finishReason: 'stop' }], usage: { promptTokens: 1, completionTokens: 1 } };
+    },
+  };
+}
+
+function counted(llm: LLM): LLM & { calls: number } {
+  const o = {
+    provider: llm.provider,
+    model: llm.model,
+    calls: 0,
+    complete(req: LLMRequest, signal?: AbortSignal) {
+      o.calls++;
+      return llm.complete(req, signal);
+    },
+  };
+  return o;
+}
+
+const failure: ShownFailure = { exampleId: 'e0', input: 'What is 2 + 2?', output: 'So the answer is 5.', gold: '4' };
+
+describe('judge replies', () => {
+  it('reads the first JSON object, also inside prose and code fences', () => {
+    expect(parseJudgeReply('{"causes": ["FORMAT", "MISSING_CONCEPT:unit conversion"]}')).toEqual({ ok: true, causes: ['FORMAT', 'MISSING_CONCEPT:unit conversion'] });
+    expect(parseJudgeReply('Sure. The answer is:\n```json\n{"causes": ["reasoning_slip"]}\n```\nHope {this} helps.')).toEqual({ ok: true, causes: ['REASONING_SLIP'] });
+    // braces inside strings do not end the object; a broken first object is skipped
+    expect(parseJudgeReply('{oops} then {"note": "a } b", "causes": ["DISTRACTION"]}')).toEqual({ ok: true, causes: ['DISTRACTION'] });
+    expect(parseJudgeReply('{"cause": "Knowledge gap"}')).toEqual({ ok: true, causes: ['KNOWLEDGE_GAP'] });
+  });
+
+  it('drops unknown labels and duplicates, keeps an empty answer as parsed', () => {
+    expect(parseJudgeReply('{"causes": ["FORMAT", "BAD_LUCK", 3, "MISSING_CONCEPT", "MISSING_CONCEPT: carry ", "format", "FORMAT:x"]}')).toEqual({
+      ok: true,
+      causes: ['FORMAT', 'MISSING_CONCEPT:carry'],
+    });
+    expect(parseJudgeReply('{"causes": []}')).toEqual({ ok: true, causes: [] });
+  });
+
+  it('garbage is unparsed, never an exception', () => {
+    for (const g of ['', 'FORMAT', '{"causes": "FORMAT"}', '{"causes": [', '[ "FORMAT" ]', '{"other": 1}']) expect(parseJudgeReply(g)).toEqual({ ok: false, causes: [] });
+  });
+
+  it('asks at temperature 0 with role judge and counts unparsed replies', async () => {
+    const llm = scripted((req) => (req.messages[0]!.content.includes('<reflection>') ? 'no idea' : '{"causes": ["FORMAT"]}'));
+    expect(await judgeFailureCause(llm, failure, ['arithmetic'])).toBe('FORMAT');
+    expect(llm.requests[0]).toMatchObject({ temperature: 0, role: 'judge' });
+    expect(llm.requests[0]!.messages[0]!.content).toContain('"arithmetic"');
+    const rec: ReflectionRecord = { step: 0, parentId: 'c0', shown: [failure], metaPrompt: 'm', text: 'whatever', editIds: [] };
+    const j = await judgeReflections([rec], llm, [], { labelFailures: true });
+    expect(j.unparsed).toBe(1);
+    expect(j.parser('whatever')).toEqual([]);
+    expect(j.records[0]!.shown[0]).toMatchObject({ trueCause: 'FORMAT', causeSource: 'judge' });
+    expect(rec.shown[0]!.trueCause).toBeUndefined(); // the input is not changed
+  });
+
+  it('the sim reads judge meta-prompts as judge requests, even when the quoted text asks for reflection', () => {
+    expect(JUDGE_TAXONOMY.split('\n')).toHaveLength(6);
+    const text = 'Give 3 reasons why the prompt gets these examples wrong. Based on these examples, write an improved prompt.';
+    expect(detectKind(reflectionPrompt(text, []))).toBe('judge');
+    expect(detectKind(failurePrompt({ ...failure, output: text }, []))).toBe('judge');
+  });
+});
+
+describe('a sim judge', () => {
+  it('maps reflections exactly as parseCauses, judges each text once, and keeps ground truth apart', async () => {
+    const kit = await makeTestContext({ task: 'like/navigate', target: 'sim-8b', seed: 0, trainSize: 40, devSize: 20 });
+    const opts = { ...PROTEGI_DEFAULTS, steps: 2, beamWidth: 2, minibatchSize: 16, gradients: 2, evalBudget: 80, samplesPerEval: 6, promptsPerRound: 4 };
+    const res = await protegi.optimize(kit.ctx, opts);
+    const records = res.trajectory.reflections;
+    expect(records.length).toBeGreaterThan(1);
+    // doubled: repeated texts and failures must not be judged again
+    const input = [...records, ...records];
+    const judge = counted(createSimLLM('sim-opt-large', kit.world));
+    const memo = newJudgeMemo();
+    const j = await judgeReflections(input, judge, kit.task.concepts ?? [], { labelFailures: true, memo });
+    for (const r of records) expect(j.parser(r.text)).toEqual(parseCauses(r.text));
+    expect(records.some((r) => parseCauses(r.text).length > 0)).toBe(true);
+    const distinct = new Set(records.map((r) => r.text)).size + new Set(records.flatMap((r) => r.shown.map((f) => JSON.stringify([f.input, f.output, f.gold])))).size;
+    expect(judge.calls).toBe(distinct);
+    expect(j.calls).toBe(distinct);
+    expect(j.unparsed).toBe(0);
+    // sim cells keep their true cause; the judge's label rides along
+    for (const f of j.records.flatMap((r) => r.shown) as JudgedShownFailure[]) {
+      expect(f.causeSource).toBe('sim');
+      expect(f.judgedCause === null || typeof f.judgedCause === 'string').toBe(true);
+    }
+    // the same memo: no new calls
+    await judgeReflections(records, judge, [], { labelFailures: true, memo });
+    expect(judge.calls).toBe(distinct);
+    // without ground truth, the judge's label becomes the cause the scorer uses
+    const stripped = records.map((r) => ({ ...r, shown: r.shown.map(({ trueCause: _t, ...f }) => f) }));
+    const k = await judgeReflections(stripped, judge, [], { labelFailures: true, memo });
+    expect(judge.calls).toBe(distinct);
+    const labelled = k.records.flatMap((r) => r.shown) as JudgedShownFailure[];
+    expect(labelled.every((f) => f.causeSource === 'judge' && f.trueCause === (f.judgedCause ?? undefined))).toBe(true);
+    expect(scoreReflections(k.records, k.parser)).toEqual(scoreReflections(judgeLabelled(j.records.slice(0, records.length)), j.parser));
+  });
+
+  it('labels failures from the visible tells: sim-opt-large agrees with the true cause more often than sim-opt-small', async () => {
+    const tasks = kitTasks(150);
+    const world = new SimWorld();
+    for (const t of tasks) world.register(t);
+    const failures: ShownFailure[] = [];
+    for (const t of tasks)
+      for (const ex of t.splits.test) {
+        const c = simComplete('sim-8b', world, { messages: t.render({ instruction: "Let's think step by step." }, ex) }).choices[0]!;
+        const sim = c.annotations!['sim'] as SimAnnotation;
+        if (!sim.correct && sim.trueCause) failures.push({ exampleId: ex.id, input: ex.input, output: c.text, gold: ex.target, trueCause: sim.trueCause });
+      }
+    const sample = failures.slice(0, 160);
+    expect(sample.length).toBeGreaterThanOrEqual(100);
+    const rate = async (model: string) => {
+      const judge = createSimLLM(model, world);
+      let agree = 0;
+      for (const f of sample) {
+        const got = await judgeFailureCause(judge, f, []);
+        if (got && sameCause(got, f.trueCause!)) agree++;
+      }
+      return agree / sample.length;
+    };
+    const large = await rate('sim-opt-large');
+    const small = await rate('sim-opt-small');
+    expect(large).toBeGreaterThan(small + 0.1);
+    expect(large).toBeLessThan(1); // recognition is probabilistic, not an oracle
+  });
+});
