@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { buildReport, FORMATS, parseFormats } from '../reports/index.js';
-import { parseFloatFlag } from './session.js';
+import { parseFloatFlag, Session } from './session.js';
 
 export interface ReportFlags {
   out?: string;
@@ -8,14 +8,38 @@ export interface ReportFlags {
   baseline: string;
   alpha: string;
   png: boolean;
+  judgeModel?: string;
 }
 
 /** `popbench report <run-dir>`: tables, tests and plots from a run directory (reads only that directory). */
 export async function runReport(runDir: string, flags: ReportFlags, print: (line: string) => void = console.log): Promise<string[]> {
   const alpha = parseFloatFlag('--alpha', flags.alpha, { min: 1e-6, max: 0.5 });
   const formats = parseFormats(flags.format);
-  const { out, files, analysis } = await buildReport(runDir, { out: flags.out, formats, baseline: flags.baseline, alpha, png: flags.png });
+  // Only with --judge-model does a report call a model (the judge); the session resolves it like other commands do.
+  const session = flags.judgeModel !== undefined ? new Session({}) : undefined;
+  const conceptsOf = (taskId: string): readonly string[] => {
+    try {
+      return session!.task(taskId).concepts;
+    } catch {
+      return []; // e.g. a dataset task without its data here: the judge works without concept names
+    }
+  };
+  let built: Awaited<ReturnType<typeof buildReport>>;
+  try {
+    const judge = session ? { llm: session.model(flags.judgeModel!), conceptsOf } : undefined;
+    built = await buildReport(runDir, { out: flags.out, formats, baseline: flags.baseline, alpha, png: flags.png, ...(judge ? { judge } : {}) });
+  } finally {
+    session?.close();
+  }
+  const { out, files, analysis } = built;
   print(`report: ${analysis.cellsDone} finished cells, ${analysis.missing.length} missing or failed → ${out}`);
+  if (analysis.judged) {
+    const j = analysis.judged;
+    const ag = j.agreement;
+    print(`judged reflection quality (estimate) by ${j.model}: ${j.calls} judge calls, ${j.unparsed} unparseable replies`);
+    if (ag.n)
+      print(`judge vs sim true causes: ${ag.agree}/${ag.n} failures agree (${(100 * ag.rate).toFixed(1)}%, 95% Wilson ${(100 * ag.lo).toFixed(1)}–${(100 * ag.hi).toFixed(1)}%)`);
+  }
   if (analysis.sim) print('note: sim results are not research claims');
   for (const f of files.filter((f) => !/\.(png|svg|vl\.json)$/.test(f))) print(`  ${f}`);
   return files;
@@ -31,6 +55,7 @@ export function register(program: Command): void {
     .option('--baseline <optimizer>', 'optimizer label the paired tests compare against', 'empty')
     .option('--alpha <a>', 'family-wise significance level (Holm; Nemenyi uses 0.05 or 0.10)', '0.05')
     .option('--no-png', 'skip PNG rendering of the plots')
+    .option('--judge-model <name>', 'LLM judge for a judged reflection-quality table (also measured against sim true causes); the only model a report calls')
     .action(async (runDir: string, opts: ReportFlags) => {
       await runReport(runDir, opts);
     });

@@ -8,6 +8,7 @@ import jstatModule from 'jstat';
 import { isSimModel, isSimTarget, parseCauses } from '../sim/index.js';
 import { anytimeCurve } from './anytime.js';
 import { groupCells, type Cell, type CellGroup, type MissingCell, type RunDir } from './load.js';
+import { judgeLabelled, type JudgedRun, type JudgedShownFailure } from './judge.js';
 import { scoreReflections, type ReflectionScore } from './reflection.js';
 import { friedman, holm, mcnemar, nemenyi, pairedBootstrap, wilsonInterval, type FriedmanResult, type NemenyiResult } from './stats/index.js';
 
@@ -25,6 +26,19 @@ export interface AnalysisOptions {
   bootstrapB?: number;
   /** Points on the common anytime grid (default 41). */
   gridPoints?: number;
+  /** An LLM judge's answers (reports/judge.ts `judgeRun`): adds the judged reflection table. */
+  judged?: JudgedRun;
+}
+
+/** Reflection quality as an LLM judge estimates it (present only when a judge was given). */
+export interface JudgedReflectionAnalysis {
+  model: string;
+  /** Every cell with reflections, sim or not: failures labelled by the judge, reflections mapped by the judge. */
+  rows: ReflectionRow[];
+  /** Distinct shown failures with a sim true cause: how often the judge's label equals it. */
+  agreement: { n: number; agree: number; rate: number; lo: number; hi: number };
+  unparsed: number;
+  calls: number;
 }
 
 export type IntervalMethod = 'wilson (pooled examples, 1 seed)' | 't over seed means' | 'wilson (pooled examples; seed means identical)' | 'none (0 examples)';
@@ -143,6 +157,8 @@ export interface Analysis {
   budget: BudgetRow[];
   missing: MissingCell[];
   cellsDone: number;
+  /** Only with a judge (`popbench report --judge-model`). */
+  judged?: JudgedReflectionAnalysis;
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
@@ -337,6 +353,59 @@ export function reflectionRows(cells: readonly Cell[], level = 0.95): { rows: Re
   return { rows, unscored: [...unscored.values()] };
 }
 
+/**
+ * The judged variant of the reflection table: per optimizer × optimizer model,
+ * over every cell the judge saw, with the judge's failure labels as the causes
+ * (also where the sim's true cause exists) and the judge's reading of each
+ * reflection; plus the judge's agreement with the sim's true causes.
+ */
+export function judgedReflection(cells: readonly Cell[], judged: JudgedRun, level = 0.95): JudgedReflectionAnalysis {
+  const groups = new Map<string, { optimizer: string; optimizerModel: string; cells: Cell[]; scores: ReflectionScore[] }>();
+  const truth = new Map<string, boolean>();
+  for (const c of cells) {
+    const j = judged.cells.get(c.id);
+    if (!j) continue;
+    const optimizerModel = c.spec.optimizerModel ?? '(none)';
+    const key = JSON.stringify([c.label, optimizerModel]);
+    if (!groups.has(key)) groups.set(key, { optimizer: c.label, optimizerModel, cells: [], scores: [] });
+    const g = groups.get(key)!;
+    g.cells.push(c);
+    g.scores.push(...scoreReflections(judgeLabelled(j.records), j.parser).scores);
+    for (const f of j.records.flatMap((r) => r.shown) as JudgedShownFailure[]) {
+      if (f.causeSource !== 'sim' || !f.trueCause) continue;
+      truth.set(JSON.stringify([f.input, f.output, f.gold, f.trueCause]), !!f.judgedCause && f.judgedCause.trim().toLowerCase() === f.trueCause.trim().toLowerCase());
+    }
+  }
+  const rows: ReflectionRow[] = [];
+  for (const g of groups.values()) {
+    const n = g.scores.length;
+    const hits = g.scores.filter((s) => s.hit).length;
+    const w = wilsonInterval(hits, n, level);
+    const fix = g.scores.map((s) => s.fixRate).filter((x): x is number => x !== undefined);
+    rows.push({
+      optimizer: g.optimizer,
+      optimizerModel: g.optimizerModel,
+      cells: g.cells.length,
+      seeds: [...new Set(g.cells.map((c) => c.spec.seed))].sort((a, b) => a - b),
+      n,
+      hits,
+      hitRate: n ? hits / n : Number.NaN,
+      hitLo: w.lo,
+      hitHi: w.hi,
+      precision: mean(g.scores.map((s) => s.precision)),
+      recall: mean(g.scores.map((s) => s.recall)),
+      ...(fix.length ? { fixRate: mean(fix) } : {}),
+      nFix: fix.length,
+      scores: g.scores,
+    });
+  }
+  rows.sort((a, b) => a.optimizer.localeCompare(b.optimizer) || a.optimizerModel.localeCompare(b.optimizerModel));
+  const n = truth.size;
+  const agree = [...truth.values()].filter(Boolean).length;
+  const w = wilsonInterval(agree, n, level);
+  return { model: judged.model, rows, agreement: { n, agree, rate: n ? agree / n : Number.NaN, lo: w.lo, hi: w.hi }, unparsed: judged.unparsed, calls: judged.calls };
+}
+
 function budgetRow(g: CellGroup): BudgetRow {
   const stoppedBy: Record<string, number> = {};
   for (const c of g.cells) stoppedBy[c.result.stoppedBy] = (stoppedBy[c.result.stoppedBy] ?? 0) + 1;
@@ -402,5 +471,6 @@ export function analyze(run: RunDir, opts: AnalysisOptions = {}): Analysis {
     budget: groups.map(budgetRow),
     missing: run.missing,
     cellsDone: run.cells.length,
+    ...(opts.judged ? { judged: judgedReflection(run.cells, opts.judged) } : {}),
   };
 }

@@ -6,7 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
+import type { LLM } from '../core/types.js';
 import { analyze, type Analysis, type AnalysisOptions } from './analysis.js';
+import { judgeRun } from './judge.js';
 import { loadRunDir } from './load.js';
 import { buildPlots, renderPng, renderSvg } from './plots.js';
 import { buildTables } from './tables.js';
@@ -21,6 +23,8 @@ export interface ReportOptions extends AnalysisOptions {
   formats?: readonly Format[];
   /** Also write PNGs of the plots (default true; needed by report.tex). */
   png?: boolean;
+  /** An LLM judge for the judged reflection table (the only model a report calls); concepts per task id for its prompts. */
+  judge?: { llm: LLM; conceptsOf?: (taskId: string) => readonly string[] };
 }
 
 export function parseFormats(value: string): Format[] {
@@ -43,7 +47,8 @@ export async function renderDoc(analysis: Analysis, title = 'popbench report'): 
 
 export async function buildReport(runDir: string, opts: ReportOptions = {}): Promise<{ out: string; files: string[]; analysis: Analysis }> {
   const run = loadRunDir(runDir);
-  const analysis = analyze(run, opts);
+  const judged = opts.judge ? await judgeRun(run.cells, opts.judge.llm, opts.judge.conceptsOf) : undefined;
+  const analysis = analyze(run, { ...opts, ...(judged ? { judged } : {}) });
   const out = opts.out ?? path.join(runDir, 'report');
   const formats = opts.formats ?? FORMATS;
   const { doc, specs } = await renderDoc(analysis, `popbench report: ${path.basename(path.resolve(runDir))}`);

@@ -1,4 +1,8 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runReport } from '../cli/report.js';
 import type { LLM, LLMRequest } from '../core/types.js';
 import { makeTestContext } from '../optimizers/testkit.js';
 import { protegi, PROTEGI_DEFAULTS } from '../optimizers/protegi.js';
@@ -18,6 +22,7 @@ import {
   reflectionPrompt,
   type JudgedShownFailure,
 } from './judge.js';
+import { writeFixtureRun } from './fixture.js';
 import { scoreReflections } from './reflection.js';
 
 /** An LLM that answers with fixed text and records the requests. */
@@ -102,7 +107,8 @@ describe('a sim judge', () => {
     const input = [...records, ...records];
     const judge = counted(createSimLLM('sim-opt-large', kit.world));
     const memo = newJudgeMemo();
-    const j = await judgeReflections(input, judge, kit.task.concepts ?? [], { labelFailures: true, memo });
+    const concepts = kit.task.concepts;
+    const j = await judgeReflections(input, judge, concepts, { labelFailures: true, memo });
     for (const r of records) expect(j.parser(r.text)).toEqual(parseCauses(r.text));
     expect(records.some((r) => parseCauses(r.text).length > 0)).toBe(true);
     const distinct = new Set(records.map((r) => r.text)).size + new Set(records.flatMap((r) => r.shown.map((f) => JSON.stringify([f.input, f.output, f.gold])))).size;
@@ -115,11 +121,11 @@ describe('a sim judge', () => {
       expect(f.judgedCause === null || typeof f.judgedCause === 'string').toBe(true);
     }
     // the same memo: no new calls
-    await judgeReflections(records, judge, [], { labelFailures: true, memo });
+    await judgeReflections(records, judge, concepts, { labelFailures: true, memo });
     expect(judge.calls).toBe(distinct);
     // without ground truth, the judge's label becomes the cause the scorer uses
     const stripped = records.map((r) => ({ ...r, shown: r.shown.map(({ trueCause: _t, ...f }) => f) }));
-    const k = await judgeReflections(stripped, judge, [], { labelFailures: true, memo });
+    const k = await judgeReflections(stripped, judge, concepts, { labelFailures: true, memo });
     expect(judge.calls).toBe(distinct);
     const labelled = k.records.flatMap((r) => r.shown) as JudgedShownFailure[];
     expect(labelled.every((f) => f.causeSource === 'judge' && f.trueCause === (f.judgedCause ?? undefined))).toBe(true);
@@ -152,5 +158,39 @@ describe('a sim judge', () => {
     const small = await rate('sim-opt-small');
     expect(large).toBeGreaterThan(small + 0.1);
     expect(large).toBeLessThan(1); // recognition is probabilistic, not an oracle
+  });
+});
+
+describe('popbench report --judge-model', () => {
+  const flags = { format: 'md,csv', baseline: 'empty', alpha: '0.05', png: false };
+
+  it('writes the judged reflection table and the judge-vs-ground-truth agreement', async () => {
+    const dir = writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-judge-report-')));
+    const out = path.join(dir, 'out');
+    const lines: string[] = [];
+    await runReport(dir, { ...flags, out, judgeModel: 'sim-opt-large' }, (l) => lines.push(l));
+    // fixture: per task (the concepts are part of the judge prompt) 2 distinct reflection texts and
+    // 2 distinct failures (e9 is shown twice); 2 tasks → 8 calls. 3 distinct failures with sim true causes.
+    expect(lines.join('\n')).toMatch(/judged reflection quality \(estimate\) by sim-opt-large: 8 judge calls, 0 unparseable replies/);
+    expect(lines.join('\n')).toMatch(/judge vs sim true causes: \d\/3 failures agree \(\d+\.\d%, 95% Wilson \d+\.\d–\d+\.\d%\)/);
+    const md = readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(md).toContain('Reflection quality, judged by sim-opt-large (estimate)');
+    expect(md).toMatch(/Judge vs sim ground truth: the judge's failure label equals the sim's true cause on \d of 3 distinct shown failures/);
+    const csv = readFileSync(path.join(out, 'csv', 'reflection-judged.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^optimizer,optimizerModel,judge,/);
+    expect(csv).toHaveLength(2); // one row: protegi / sim-opt-small
+    expect(csv[1]).toMatch(/^protegi,sim-opt-small,sim-opt-large,4,0 1,/);
+    const agree = readFileSync(path.join(out, 'csv', 'judge-agreement.csv'), 'utf8').trim().split('\n');
+    expect(agree[1]).toMatch(/^sim-opt-large,3,\d,/);
+  });
+
+  it('without the flag nothing judged is written', async () => {
+    const dir = writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-judge-report-')));
+    const out = path.join(dir, 'out');
+    const lines: string[] = [];
+    await runReport(dir, { ...flags, out }, (l) => lines.push(l));
+    expect(lines.join('\n')).not.toMatch(/judged|judge vs/);
+    expect(readFileSync(path.join(out, 'report.md'), 'utf8')).not.toMatch(/judged by/);
+    expect(existsSync(path.join(out, 'csv', 'reflection-judged.csv'))).toBe(false);
   });
 });

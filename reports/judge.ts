@@ -164,7 +164,8 @@ export function newJudgeMemo(): JudgeMemo {
   return { reflections: new Map(), failures: new Map() };
 }
 
-const failureKey = (f: ShownFailure) => JSON.stringify([f.input, f.output, f.gold]);
+// The concepts are part of the meta-prompt, so they are part of the key.
+const failureKey = (f: ShownFailure, concepts: readonly string[]) => JSON.stringify([concepts, f.input, f.output, f.gold]);
 
 /**
  * Judge every reflection text and (with `labelFailures`) every shown failure,
@@ -181,16 +182,17 @@ export async function judgeReflections(
   const tally: Tally = { unparsed: 0 };
   let calls = 0;
   const reflectionOf = (text: string) => {
-    let p = memo.reflections.get(text);
+    const k = JSON.stringify([concepts, text]);
+    let p = memo.reflections.get(k);
     if (!p) {
       calls++;
       p = judgeReflectionCauses(judge, text, concepts, tally);
-      memo.reflections.set(text, p);
+      memo.reflections.set(k, p);
     }
     return p;
   };
   const failureOf = (f: ShownFailure) => {
-    const k = failureKey(f);
+    const k = failureKey(f, concepts);
     let p = memo.failures.get(k);
     if (!p) {
       calls++;
@@ -229,4 +231,37 @@ export function judgeLabelled(records: readonly ReflectionRecord[]): ReflectionR
       return j ? { ...rest, trueCause: j } : rest;
     }),
   }));
+}
+
+/** The judge's answers for every cell of a run with reflections (input to the report's judged tables). */
+export interface JudgedRun {
+  /** The judge model's name. */
+  model: string;
+  /** Per cell id: its reflections, judged. */
+  cells: Map<string, JudgedReflections>;
+  unparsed: number;
+  calls: number;
+}
+
+/**
+ * Judge the reflections of every cell (each distinct reflection and failure
+ * once over the whole run). Failures are labelled in every cell: where the
+ * sim's true cause exists the label measures the judge against it.
+ */
+export async function judgeRun(
+  cells: ReadonlyArray<{ id: string; spec: { task: string }; trajectory: { reflections: ReflectionRecord[] } }>,
+  judge: LLM,
+  conceptsOf: (taskId: string) => readonly string[] = () => [],
+): Promise<JudgedRun> {
+  const memo = newJudgeMemo();
+  const out: JudgedRun = { model: judge.model, cells: new Map(), unparsed: 0, calls: 0 };
+  for (const c of cells) {
+    const refl = c.trajectory.reflections ?? [];
+    if (refl.length === 0) continue;
+    const j = await judgeReflections(refl, judge, conceptsOf(c.spec.task), { labelFailures: true, memo });
+    out.cells.set(c.id, j);
+    out.unparsed += j.unparsed;
+    out.calls += j.calls;
+  }
+  return out;
 }

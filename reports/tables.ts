@@ -100,6 +100,28 @@ export function buildTables(a: Analysis): Table[] {
     rows: a.reflection.map((r) => ({ optimizer: r.optimizer, optimizerModel: r.optimizerModel, cells: r.cells, seeds: seedsText(r.seeds), n: r.n, hits: r.hits, hitRate: opt(r.hitRate), hitLo: r.hitLo, hitHi: r.hitHi, precision: opt(r.precision), recall: opt(r.recall), fixRate: opt(r.fixRate), nFix: r.nFix })),
   });
 
+  if (a.judged) {
+    const j = a.judged;
+    const ag = j.agreement;
+    const agreement = ag.n
+      ? `Judge vs sim ground truth: the judge's failure label equals the sim's true cause on ${ag.agree} of ${ag.n} distinct shown failures (${formatValue(ag.rate, 'pct')}%, ${level} Wilson ${formatValue(ag.lo, 'pct')}–${formatValue(ag.hi, 'pct')}%).`
+      : "Judge vs sim ground truth: no shown failure has a sim true cause, so the judge's reliability is not measured here.";
+    tables.push({
+      id: 'reflection-judged',
+      title: `Reflection quality, judged by ${j.model} (estimate)`,
+      note: `An estimate, not ground truth: the LLM judge ${j.model} labels the likely cause of each shown failure from (question, model output, gold) and maps each reflection text to the cause taxonomy; hit / precision / recall / fix as in the reflection table, computed against the judge's labels, for every cell with reflections (sim and non-sim targets; sim cells use the judge's labels here, not their true causes). n = reflections with ≥ 1 judged failure cause. ${agreement} ${j.calls} judge calls, ${j.unparsed} unparseable replies (counted as naming no cause).`,
+      columns: [c('optimizer', 'optimizer'), c('optimizerModel', 'optimizer model'), c('judge', 'judge'), c('cells', 'cells', 'int'), c('seeds', 'seeds'), c('n', 'n', 'int'), c('hits', 'hits', 'int'), c('hitRate', 'hit %', 'pct'), c('hitLo', 'lo %', 'pct'), c('hitHi', 'hi %', 'pct'), c('precision', 'precision %', 'pct'), c('recall', 'recall %', 'pct'), c('fixRate', 'fix %', 'pct'), c('nFix', 'n fix', 'int')],
+      rows: j.rows.map((r) => ({ optimizer: r.optimizer, optimizerModel: r.optimizerModel, judge: j.model, cells: r.cells, seeds: seedsText(r.seeds), n: r.n, hits: r.hits, hitRate: opt(r.hitRate), hitLo: r.hitLo, hitHi: r.hitHi, precision: opt(r.precision), recall: opt(r.recall), fixRate: opt(r.fixRate), nFix: r.nFix })),
+    });
+    tables.push({
+      id: 'judge-agreement',
+      title: `Judge vs sim ground truth (${j.model})`,
+      note: `Distinct shown failures with a sim true cause (n); agree = the judge's label equals it (concept compared case-insensitively); ${level} Wilson interval. This is the judge's own reliability, measured where ground truth exists.`,
+      columns: [c('judge', 'judge'), c('n', 'n', 'int'), c('agree', 'agree', 'int'), c('rate', 'agree %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct')],
+      rows: [{ judge: j.model, n: ag.n, agree: ag.agree, rate: opt(ag.rate), lo: ag.lo, hi: ag.hi }],
+    });
+  }
+
   const use = (s: number, l: number | undefined) => (l !== undefined && Number.isFinite(l) && l > 0 ? s / l : null);
   tables.push({
     id: 'budget',
