@@ -325,32 +325,39 @@ export function reflectionRows(cells: readonly Cell[], level = 0.95): { rows: Re
     if (!groups.has(key)) groups.set(key, { optimizer: c.label, optimizerModel, cells: [] });
     groups.get(key)!.cells.push(c);
   }
-  const rows: ReflectionRow[] = [];
-  for (const g of groups.values()) {
-    const scores = g.cells.flatMap((c) => scoreReflections(c.trajectory.reflections, parseCauses).scores);
-    const hits = scores.filter((s) => s.hit).length;
-    const n = scores.length;
-    const w = wilsonInterval(hits, n, level);
-    const fix = scores.map((s) => s.fixRate).filter((x): x is number => x !== undefined);
-    rows.push({
-      optimizer: g.optimizer,
-      optimizerModel: g.optimizerModel,
-      cells: g.cells.length,
-      seeds: [...new Set(g.cells.map((c) => c.spec.seed))].sort((a, b) => a - b),
-      n,
-      hits,
-      hitRate: n ? hits / n : Number.NaN,
-      hitLo: w.lo,
-      hitHi: w.hi,
-      precision: mean(scores.map((s) => s.precision)),
-      recall: mean(scores.map((s) => s.recall)),
-      ...(fix.length ? { fixRate: mean(fix) } : {}),
-      nFix: fix.length,
-      scores,
-    });
-  }
+  const rows = [...groups.values()].map((g) =>
+    reflectionRow(g, g.cells.flatMap((c) => scoreReflections(c.trajectory.reflections, parseCauses).scores), level),
+  );
   rows.sort((a, b) => a.optimizer.localeCompare(b.optimizer) || a.optimizerModel.localeCompare(b.optimizerModel));
   return { rows, unscored: [...unscored.values()] };
+}
+
+/** One reflection-table row from a group's reflection scores (hit rate with a Wilson interval). */
+function reflectionRow(
+  g: { optimizer: string; optimizerModel: string; cells: readonly Cell[] },
+  scores: ReflectionScore[],
+  level: number,
+): ReflectionRow {
+  const n = scores.length;
+  const hits = scores.filter((s) => s.hit).length;
+  const w = wilsonInterval(hits, n, level);
+  const fix = scores.map((s) => s.fixRate).filter((x): x is number => x !== undefined);
+  return {
+    optimizer: g.optimizer,
+    optimizerModel: g.optimizerModel,
+    cells: g.cells.length,
+    seeds: [...new Set(g.cells.map((c) => c.spec.seed))].sort((a, b) => a - b),
+    n,
+    hits,
+    hitRate: n ? hits / n : Number.NaN,
+    hitLo: w.lo,
+    hitHi: w.hi,
+    precision: mean(scores.map((s) => s.precision)),
+    recall: mean(scores.map((s) => s.recall)),
+    ...(fix.length ? { fixRate: mean(fix) } : {}),
+    nFix: fix.length,
+    scores,
+  };
 }
 
 /**
@@ -376,29 +383,7 @@ export function judgedReflection(cells: readonly Cell[], judged: JudgedRun, leve
       truth.set(JSON.stringify([f.input, f.output, f.gold, f.trueCause]), !!f.judgedCause && f.judgedCause.trim().toLowerCase() === f.trueCause.trim().toLowerCase());
     }
   }
-  const rows: ReflectionRow[] = [];
-  for (const g of groups.values()) {
-    const n = g.scores.length;
-    const hits = g.scores.filter((s) => s.hit).length;
-    const w = wilsonInterval(hits, n, level);
-    const fix = g.scores.map((s) => s.fixRate).filter((x): x is number => x !== undefined);
-    rows.push({
-      optimizer: g.optimizer,
-      optimizerModel: g.optimizerModel,
-      cells: g.cells.length,
-      seeds: [...new Set(g.cells.map((c) => c.spec.seed))].sort((a, b) => a - b),
-      n,
-      hits,
-      hitRate: n ? hits / n : Number.NaN,
-      hitLo: w.lo,
-      hitHi: w.hi,
-      precision: mean(g.scores.map((s) => s.precision)),
-      recall: mean(g.scores.map((s) => s.recall)),
-      ...(fix.length ? { fixRate: mean(fix) } : {}),
-      nFix: fix.length,
-      scores: g.scores,
-    });
-  }
+  const rows = [...groups.values()].map((g) => reflectionRow(g, g.scores, level));
   rows.sort((a, b) => a.optimizer.localeCompare(b.optimizer) || a.optimizerModel.localeCompare(b.optimizerModel));
   const n = truth.size;
   const agree = [...truth.values()].filter(Boolean).length;
