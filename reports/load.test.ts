@@ -50,6 +50,19 @@ describe('loadRunDir', () => {
     expect(labels[2]).toBe('opro (paper)');
   });
 
+  it('uses the suite entry\'s own label, and numbers only unlabelled option variants', () => {
+    const dir = tmp();
+    const cell = (id: string, options: object, label?: string) => {
+      const d = path.join(dir, 'cells', id);
+      mkdirSync(d, { recursive: true });
+      const spec = { id, optimizer: 'abo', ...(label ? { label } : {}), options, task: 't', target: 'sim-8b', seed: 0, mode: 'equal' };
+      writeFileSync(path.join(d, 'result.json'), JSON.stringify({ id, spec, stoppedBy: 'done', spent: { targetCalls: 1, optimizerCalls: 0, tokens: 1 }, test: { n: 1, correct: 1, accuracy: 1 } }));
+    };
+    cell('a', { procedure: true });
+    cell('b', { procedure: false }, 'abo-free-reflection');
+    expect(loadRunDir(dir).cells.map((c) => c.label)).toEqual(['abo', 'abo-free-reflection']);
+  });
+
   it('rejects a directory that is not a run directory', () => {
     expect(() => loadRunDir(tmp())).toThrow(/not a run directory/);
     expect(() => loadRunDir('/nonexistent/pb-run')).toThrow(/run directory not found/);

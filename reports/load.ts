@@ -25,6 +25,8 @@ export const specSchema = z.looseObject({
   id: z.string(),
   suite: z.string().optional(),
   optimizer: z.string(),
+  /** The suite entry's own label (ablations: "opro-noscores-ex0"); unique within a suite. */
+  label: z.string().optional(),
   options: z.record(z.string(), z.unknown()).optional(),
   task: z.string(),
   target: z.string(),
@@ -225,16 +227,18 @@ export function loadRunDir(dir: string): RunDir {
     }
   }
 
-  // Labels: add "#hash" only when one (optimizer, mode) runs with several option sets.
+  // Labels: the suite entry's label when it has one; otherwise the optimizer name,
+  // plus "#hash" only when one unlabelled (optimizer, mode) runs with several option sets.
   const optionSets = new Map<string, Set<string>>();
   const baseLabel = (s: CellSpec) => (s.mode === 'paper' ? `${s.optimizer} (paper)` : s.optimizer);
   for (const r of raw) {
-    if (!r.spec) continue;
+    if (!r.spec || r.spec.label !== undefined) continue;
     const key = baseLabel(r.spec);
     if (!optionSets.has(key)) optionSets.set(key, new Set());
     optionSets.get(key)!.add(canonicalJson(r.spec.options ?? {}));
   }
   const labelOf = (s: CellSpec) => {
+    if (s.label !== undefined) return s.label;
     const base = baseLabel(s);
     return (optionSets.get(base)?.size ?? 0) > 1 ? `${base}#${sha256(s.options ?? {}).slice(0, 4)}` : base;
   };
