@@ -12,7 +12,7 @@ function num(flag: string, v: string | undefined, lo = 0, hi = Infinity): number
 export function register(program: Command): void {
   program
     .command('serve-sim')
-    .description('Serve the sim models as an OpenAI-compatible API on loopback, with optional fault injection (docs/sim.md).')
+    .description('serve the sim models as an OpenAI-compatible API on loopback, with optional fault injection (docs/sim.md)')
     .requiredOption('--tasks <ids>', 'comma-separated task ids whose examples the sim recognises, e.g. gsm8k,bbh/navigate,like/gsm')
     .option('--data-dir <dir>', 'dataset directory (default: $POPBENCH_DATA or ../shared/datasets)')
     .option('--seed <n>', 'split seed', '0')
