@@ -28,3 +28,17 @@ describe('shipped suites', () => {
     });
   }
 });
+
+describe('docs/benchmarks.md suite example', () => {
+  it('is a valid suite with the grid it describes', async () => {
+    const { parseSuiteYaml } = await import('./suite.js');
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../docs/benchmarks.md'), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const suite = parseSuiteYaml(block, 'docs/benchmarks.md');
+    const cells = expandCells(suite);
+    expect(cells).toHaveLength(1 * 2 * 2 * 3);
+    expect(cells[0]!.id).toMatch(/^opro-noscores__like-navigate/);
+    expect(cells[0]!.options).toMatchObject({ showScores: false });
+    expect(cells[0]!.optimizerModel).toBe('sim-opt-small');
+  });
+});
