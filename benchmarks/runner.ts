@@ -9,15 +9,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { Budget } from '../core/budget.js';
-import { createEvaluator } from '../core/evaluator.js';
 import { LLMError, UserError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
-import { Rng } from '../core/rng.js';
 import { JsonlRunStore } from '../core/store.js';
-import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
+import type { EvalResult, Prompt } from '../core/types.js';
 import { Session, type SessionFlags } from '../cli/session.js';
 import { emptyTotals, UsageMeter, type UsageSnapshot } from '../llm/index.js';
-import { optimizerRng, resultScorer } from '../optimizers/common.js';
+import { optimizerContext, resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { Trajectory } from '../optimizers/types.js';
 import { expandCells, infinityAware, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
@@ -222,17 +220,7 @@ export async function runCell(spec: CellSpec, dir: string, session: Session, usa
   const dev = slice(task.splits.dev, spec.devSize);
   const test = slice(task.splits.test, spec.testLimit);
   const store = new JsonlRunStore(path.join(dir, 'events.jsonl'));
-  const ctx: OptimizerContext = {
-    task,
-    train,
-    dev,
-    target,
-    optimizer: optimizerLLM,
-    evaluator: createEvaluator(task, target),
-    budget,
-    rng: optimizerRng(spec.seed, spec.optimizer, spec.task),
-    log: store,
-  };
+  const ctx = optimizerContext({ optimizerName: spec.optimizer, seed: spec.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log: store });
   const result = await reg.optimizer.optimize(ctx, spec.options);
   store.close();
 

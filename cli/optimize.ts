@@ -4,12 +4,10 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { ZodError } from 'zod';
 import { Budget, type BudgetLimits } from '../core/budget.js';
-import { createEvaluator } from '../core/evaluator.js';
 import { UserError } from '../core/errors.js';
-import { Rng } from '../core/rng.js';
 import { JsonlRunStore, MemoryRunStore } from '../core/store.js';
-import type { EventSink, OptimizerContext } from '../core/types.js';
-import { optimizerRng, resultScorer } from '../optimizers/common.js';
+import type { EventSink } from '../core/types.js';
+import { optimizerContext, resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
@@ -166,17 +164,7 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
       },
     };
     bar?.start(limits.targetCalls ?? 0, 0, { best: '-' });
-    const ctx: OptimizerContext = {
-      task,
-      train,
-      dev,
-      target,
-      optimizer: optimizerLLM,
-      evaluator: createEvaluator(task, target),
-      budget,
-      rng: optimizerRng(session.seed, flags.optimizer, task.id),
-      log,
-    };
+    const ctx = optimizerContext({ optimizerName: flags.optimizer, seed: session.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log });
     const reg = OPTIMIZERS[flags.optimizer]!;
     let result: OptimizeResult;
     try {

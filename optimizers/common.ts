@@ -238,3 +238,31 @@ export function resultScorer(task: Task, result: OptimizeResult, target: LLM, re
 export function optimizerRng(seed: number, optimizer: string, taskId: string): Rng {
   return new Rng(seed).derive(`optimize:${optimizer}:${taskId}`);
 }
+
+/**
+ * The context of one optimization run: the target's evaluator, and the random
+ * stream keyed by (seed, optimizer, task) (`optimizerRng`).
+ */
+export function optimizerContext(o: {
+  optimizerName: string;
+  seed: number;
+  task: Task;
+  train: readonly Example[];
+  dev: readonly Example[];
+  target: LLM;
+  optimizer: LLM;
+  budget: OptimizerContext['budget'];
+  log: OptimizerContext['log'];
+}): OptimizerContext {
+  return {
+    task: o.task,
+    train: o.train,
+    dev: o.dev,
+    target: o.target,
+    optimizer: o.optimizer,
+    evaluator: createEvaluator(o.task, o.target),
+    budget: o.budget,
+    rng: optimizerRng(o.seed, o.optimizerName, o.task.id),
+    log: o.log,
+  };
+}
