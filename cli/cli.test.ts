@@ -1,28 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const root = path.resolve(import.meta.dirname, '..');
-const bin = path.join(root, 'bin', 'popbench.mjs');
-
-function popbench(args: string[], env: Record<string, string | undefined> = {}) {
-  const clean = { ...process.env, ...env };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete clean[k];
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: clean, cwd: mkdtempSync(path.join(tmpdir(), 'pb-cwd-')) });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
-}
-
-/** A bad-input run: exit 2, exactly one line on stderr, no stack trace. */
-function expectOneLineError(r: ReturnType<typeof popbench>, pattern: RegExp) {
-  expect(r.code).toBe(2);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^popbench: error: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+import { expectOneLineError, popbench } from './testing.js';
 
 describe('popbench CLI bad input', () => {
   it('unknown task', () => {

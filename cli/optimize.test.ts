@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { readRunEvents } from '../core/store.js';
 import { runDemo } from './demo.js';
 import { parseSets, resolveOptions, runOptimize } from './optimize.js';
+import { expectOneLineError, popbench } from './testing.js';
 
-const root = path.resolve(import.meta.dirname, '..');
 
 describe('popbench optimize', () => {
   it('runs an optimizer under a budget and prints the best prompt, dev and test accuracy and the cost', async () => {
@@ -57,11 +56,10 @@ describe('popbench optimize', () => {
   });
 
   it('exits 2 with one line for a bad option on the command line', () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'bin/popbench.mjs'), 'optimize', '--optimizer', 'opro', '--task', 'like/navigate', '--budget', '50', '--set', 'numExemplars=-1'], { encoding: 'utf8' });
-    expect(r.status).toBe(2);
-    const err = r.stderr.replace(/^npm warn.*\n/gm, '').trim();
-    expect(err.split('\n')).toHaveLength(1);
-    expect(err).toMatch(/^popbench: error: --set numExemplars: /);
+    expectOneLineError(
+      popbench(['optimize', '--optimizer', 'opro', '--task', 'like/navigate', '--budget', '50', '--set', 'numExemplars=-1']),
+      /^popbench: error: --set numExemplars: /,
+    );
   });
 });
 

@@ -1,22 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFixtureRun } from '../reports/fixture.js';
+import { expectOneLineError, popbench } from './testing.js';
 
-const bin = path.resolve(import.meta.dirname, '..', 'bin', 'popbench.mjs');
-function popbench(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: mkdtempSync(path.join(tmpdir(), 'pb-cwd-')) });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
-}
-function expectOneLineError(r: ReturnType<typeof popbench>, pattern: RegExp) {
-  expect(r.code).toBe(2);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^popbench: error: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 describe('popbench report', () => {
   it('writes the requested formats', () => {
