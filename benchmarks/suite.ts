@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { BudgetLimits } from '../core/budget.js';
 import { UserError } from '../core/errors.js';
 import { canonicalJson, sha256 } from '../core/hash.js';
-import { checkOptions } from '../cli/optimize.js';
+import { checkOptions } from '../optimizers/options.js';
 import { lookupModel, type PopbenchConfig } from '../llm/index.js';
 import { likeParams, listTasks } from '../tasks/registry.js';
 
