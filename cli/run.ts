@@ -95,6 +95,8 @@ export async function runRun(file: string, flags: RunFlags, print: (line: string
       `${what}${summary.cells.length} cells: ${summary.ran.length} ran, ${summary.skipped.length} already done${busy}, ${summary.failed.length} failed; ${summary.usage.total.calls} model calls`,
     );
     for (const i of summary.invalid) print(`redone (invalid result): ${i.reason}`);
+    if (summary.external.length)
+      print(`${summary.external.length} external cell(s) wait for \`popbench proxy --suite ${file} --cell <id> --out ${out}\` (docs/proxy.md): ${summary.external.join(', ')}`);
     print(`run directory: ${out}`);
     if (summary.failed.length) {
       const ids = summary.failed.map((f) => f.id);
