@@ -7,6 +7,7 @@ import { ape } from './ape.js';
 import { apeCot, empty, fewShot, zeroShotCot } from './baselines.js';
 import { bpo } from './bpo.js';
 import { evoprompt } from './evoprompt.js';
+import { gepa } from './gepa.js';
 import { gpo } from './gpo.js';
 import { abo } from './abo.js';
 import { mipro } from './mipro.js';
@@ -40,6 +41,7 @@ export const OPTIMIZERS: Record<string, RegisteredOptimizer> = Object.fromEntrie
     entry(gpo, { epochs: Infinity }),
     entry(abo, { steps: Infinity }),
     entry(mipro, { numTrials: Infinity }),
+    entry(gepa, { auto: null, maxMetricCalls: Infinity, maxFullEvals: null }),
   ].map((e) => [e.optimizer.name, e]),
 );
 

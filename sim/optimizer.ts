@@ -37,7 +37,7 @@ export type RequestKind =
   | 'rewrite'
   | 'plain';
 
-export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'plain';
+export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'plain';
 
 /** The judge meta-prompt's distinctive wording (reports/judge.ts). */
 export const JUDGE_CUE = /error-cause judge/i;
@@ -52,7 +52,9 @@ export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => 
     kind: 'edit',
     test: (t) =>
       /problem with (this|the) prompt is|based on (these|the above|this|the) (examples|information|reasons|feedback|reflection|analysis)[^\n]*(improv|edit|revis|refin|wrote|new prompt)/i.test(t) ||
-      /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i.test(t),
+      /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i.test(t) ||
+      // a request to write a new instruction from shown responses and feedback (GEPA's reflection prompt)
+      /\bwrite a new instruction\b/i.test(t),
   },
   { kind: 'procedure', test: (t) => /(step-by-step|explicit|numbered) (procedure|behaviou?r|steps?)|\bprocedure\b[^\n]*(target|model) should/i.test(t) },
   // A scored instruction history is checked before reflection: the history quotes
@@ -82,6 +84,7 @@ export function detectWrapper(text: string): { wrapper: Wrapper; field?: string 
   if (/<prompt>/i.test(text) && /<\/prompt>/i.test(text)) return { wrapper: 'prompt' };
   const fields = [...text.matchAll(/\[\[ ## (\w+) ## \]\]/g)].map((m) => m[1]!).filter((f) => f !== 'completed');
   if (fields.length) return { wrapper: 'dspy', field: fields[fields.length - 1]! };
+  if (/within ``` blocks|between ``` (?:fences|blocks)|in a ``` block/i.test(text)) return { wrapper: 'fence' };
   if (/square brackets|\[\s*\]/i.test(text)) return { wrapper: 'brackets' };
   return { wrapper: 'plain' };
 }
@@ -98,6 +101,8 @@ export function wrap(w: { wrapper: Wrapper; field?: string }, items: string[]): 
       return `[[ ## ${w.field} ## ]]\n${items.join('\n')}\n\n[[ ## completed ## ]]`;
     case 'brackets':
       return items.map((x) => `[${x}]`).join('\n');
+    case 'fence':
+      return items.map((x) => '```\n' + x + '\n```').join('\n');
     case 'plain':
       return items.length === 1 ? items[0]! : items.map((x, i) => `${i + 1}. ${x}`).join('\n');
   }
@@ -144,7 +149,7 @@ export function seenConcepts(text: string): string[] {
   return [...out];
 }
 
-const LABEL_RE = /\b(label|gold|correct answer|expected(?: answer| output)?|target|ground truth|true answer)\s*[:=]/gi;
+const LABEL_RE = /\b(label|gold|correct answer|expected(?: answer| output)?|target|ground truth|true answer)\s*[:=]|\bthe correct answer is\s*(?=['"])/gi;
 
 function priorCause(rng: Rng, concepts: string[]): string {
   const i = rng.weighted(PRIOR_CAUSES.map((p) => p.weight));
@@ -185,6 +190,8 @@ export function inferFormat(text: string): AnswerFormat | undefined {
   const values: string[] = [];
   for (const m of text.matchAll(/\b(?:label|gold|correct answer|expected(?: answer| output)?|target|ground truth|true answer|output|answer)\s*[:=]\s*([^\n]{1,60})/gi))
     values.push(m[1]!.trim());
+  // feedback sentences: "The correct answer is 'X'."
+  for (const m of text.matchAll(/\bcorrect answer is\s*'([^'\n]{1,60})'/gi)) values.push(m[1]!.trim());
   const votes = new Map<AnswerFormat, number>();
   const vote = (f: AnswerFormat) => votes.set(f, (votes.get(f) ?? 0) + 1);
   for (const v of values) {
@@ -239,6 +246,9 @@ export function currentPrompts(text: string, kind: RequestKind): string[] {
     const m = /basic[_ ]instruction[^\n]*:\s*\n?([^\n]+)/i.exec(text);
     if (m) return [m[1]!.trim()];
   }
+  // an instruction in a ``` block after "the following instruction(s)" (GEPA's reflection prompt)
+  const fenced = /following instructions?[^\n]*:\s*\n```[^\n]*\n([\s\S]*?)\n```/i.exec(text);
+  if (fenced) return [fenced[1]!.trim()];
   const q = firstQuoted(text, /(?:current|original|old|given|existing) (?:prompt|instruction)(?: is)?/);
   if (q !== undefined) return [q];
   const m = /(?:current|original|old|given|existing) (?:prompt|instruction)(?: is)?\s*:\s*\n?([^\n]+)/i.exec(text);
