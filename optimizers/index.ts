@@ -12,6 +12,7 @@ import { gpo } from './gpo.js';
 import { abo } from './abo.js';
 import { mipro } from './mipro.js';
 import { opro } from './opro.js';
+import { pe2 } from './pe2.js';
 import { protegi } from './protegi.js';
 import type { Optimizer } from './types.js';
 
@@ -42,6 +43,7 @@ export const OPTIMIZERS: Record<string, RegisteredOptimizer> = Object.fromEntrie
     entry(abo, { steps: Infinity }),
     entry(mipro, { numTrials: Infinity }),
     entry(gepa, { auto: null, maxMetricCalls: Infinity, maxFullEvals: null }),
+    entry(pe2, { steps: Infinity }),
   ].map((e) => [e.optimizer.name, e]),
 );
 
