@@ -88,9 +88,12 @@ describe('gepa budget', () => {
     expect(autoBudget(1, 18, 40)).toBe(1315);
     expect(metricCallBudget({ auto: null, maxMetricCalls: Infinity, maxFullEvals: 3 }, 10, 20)).toBe(90);
   });
-  it('accepts at most one budget option', () => {
-    expect(gepaSchema.safeParse({ ...GEPA_DEFAULTS, maxMetricCalls: 100 }).success).toBe(false);
-    expect(gepaSchema.safeParse({ ...GEPA_DEFAULTS, auto: null, maxMetricCalls: 100 }).success).toBe(true);
+  it('an explicit budget wins over the auto preset; unknown options are rejected', () => {
+    expect(metricCallBudget({ auto: 'light', maxMetricCalls: 100, maxFullEvals: null }, 10, 40)).toBe(100);
+    expect(metricCallBudget({ auto: 'light', maxMetricCalls: Infinity, maxFullEvals: 2 }, 10, 40)).toBe(100);
+    expect(metricCallBudget({ auto: 'light', maxMetricCalls: Infinity, maxFullEvals: null }, 10, 40)).toBe(540);
+    expect(metricCallBudget({ auto: null, maxMetricCalls: Infinity, maxFullEvals: null }, 10, 40)).toBe(Infinity);
+    expect(gepaSchema.safeParse({ ...GEPA_DEFAULTS, maxMetricCalls: 100 }).success).toBe(true);
     expect(gepaSchema.safeParse({ ...GEPA_DEFAULTS, auto: null, maxMetricCalls: 'inf' }).success).toBe(true);
     expect(gepaSchema.safeParse({ ...GEPA_DEFAULTS, minibatch: 3 }).success).toBe(false);
   });

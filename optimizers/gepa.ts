@@ -42,7 +42,7 @@ import type { Candidate, Optimizer, ReflectionRecord, ShownFailure } from './typ
 export type GepaAuto = 'light' | 'medium' | 'heavy';
 
 export interface GepaOptions {
-  /** dspy AUTO_RUN_SETTINGS preset (dspy gepa.py:27-31); null = use maxMetricCalls / maxFullEvals. */
+  /** dspy AUTO_RUN_SETTINGS preset (dspy gepa.py:27-31), used when neither maxMetricCalls nor maxFullEvals is set; null = none. */
   auto: GepaAuto | null;
   /** Metric-call budget (gepa api.py:72 max_metric_calls); Infinity = only the popbench budget stops the run. */
   maxMetricCalls: number;
@@ -84,8 +84,7 @@ export const GEPA_DEFAULTS: GepaOptions = {
 };
 
 const pos = z.number().int().positive();
-export const gepaSchema = z
-  .strictObject({
+export const gepaSchema = z.strictObject({
     auto: z.enum(['light', 'medium', 'heavy']).nullable(),
     maxMetricCalls: countSchema(),
     maxFullEvals: pos.nullable(),
@@ -98,10 +97,7 @@ export const gepaSchema = z
     acceptance: z.enum(['strict_improvement', 'improvement_or_equal']),
     temperature: z.number().min(0).max(2),
     maxTokens: pos,
-  })
-  .refine((o) => (o.auto !== null ? 1 : 0) + (Number.isFinite(o.maxMetricCalls) ? 1 : 0) + (o.maxFullEvals !== null ? 1 : 0) <= 1, {
-    message: 'set at most one of auto, maxMetricCalls, maxFullEvals (dspy GEPA: exactly one budget)',
-  }) as unknown as z.ZodType<GepaOptions>;
+}) as z.ZodType<GepaOptions>;
 
 // ---------------------------------------------------------------- budget (dspy gepa.py)
 
@@ -124,11 +120,17 @@ export function autoBudget(numPreds: number, numCandidates: number, valsetSize: 
   return total;
 }
 
-/** The metric-call budget an option set gives for these split sizes (Infinity = none). */
+/**
+ * The metric-call budget an option set gives for these split sizes (Infinity =
+ * none). dspy requires exactly one of the three; here an explicit
+ * maxMetricCalls wins over maxFullEvals, which wins over the auto preset, so a
+ * user's budget replaces the default preset without unsetting it.
+ */
 export function metricCallBudget(o: Pick<GepaOptions, 'auto' | 'maxMetricCalls' | 'maxFullEvals'>, trainSize: number, devSize: number): number {
-  if (o.auto !== null) return autoBudget(1, GEPA_AUTO_CANDIDATES[o.auto], devSize);
+  if (Number.isFinite(o.maxMetricCalls)) return o.maxMetricCalls;
   if (o.maxFullEvals !== null) return o.maxFullEvals * (trainSize + devSize);
-  return o.maxMetricCalls;
+  if (o.auto !== null) return autoBudget(1, GEPA_AUTO_CANDIDATES[o.auto], devSize);
+  return Infinity;
 }
 
 // ---------------------------------------------------------------- reflection meta-prompt (gepa strategies/instruction_proposal.py)
@@ -629,8 +631,6 @@ async function optimize(ctx: OptimizerContext, o: GepaOptions) {
         rawReply: reply,
       });
       if (candidate.id !== parent.cand.id) rec.editIds.push(candidate.id);
-      // A proposal identical to an earlier candidate is not run again.
-      if (!isNew) return;
       const after = await evaluate(candidate.prompt, minibatch);
       const now = new Map(after.outcomes.map((x) => [x.exampleId, x.correct]));
       rec.fixed = { [candidate.id]: shown.filter((s) => now.get(s.exampleId) === true).map((s) => s.exampleId) };
@@ -638,7 +638,8 @@ async function optimize(ctx: OptimizerContext, o: GepaOptions) {
       const oldSum = before.reduce((a, b) => a + b, 0);
       const newSum = toScore(after.outcomes).reduce((a, b) => a + b, 0);
       const accept = o.acceptance === 'strict_improvement' ? newSum > oldSum : newSum >= oldSum;
-      if (!accept) return;
+      // A proposal identical to a candidate already in the pool is not added twice.
+      if (!accept || (!isNew && pool.some((p) => p.cand === candidate))) return;
       await addProgram(candidate, comps, [parentIdx]);
       lastIterFoundNew = true;
       if (totalMergesTested < o.maxMergeInvocations) mergesDue++;

@@ -12,6 +12,7 @@ import {
   PE2_TASK_DESCRIPTION,
   pe2Schema,
   pe2Step1Messages,
+  pe2Initial,
   pe2Step2,
   type Pe2Options,
 } from './pe2.js';
@@ -102,6 +103,11 @@ describe('pe2 meta-prompt (Appendix F.4)', () => {
     expect(parsePe2Reply('  "Solve it step by step."\n')).toBe('Solve it step by step.');
     expect(parsePe2Reply('Solve it.')).toBe('Solve it.');
   });
+  it('starts math and BBH from "Let\'s think step by step." at the answer (§4.3, Figure 3)', () => {
+    expect(pe2Initial('gsm8k')).toEqual({ instruction: "Let's think step by step.", position: 'A_begin' });
+    expect(pe2Initial('bbh/navigate')?.instruction).toBe("Let's think step by step.");
+    expect(pe2Initial('mmlu/anatomy')).toBeUndefined();
+  });
   it('rejects unknown options and accepts Infinity steps', () => {
     expect(pe2Schema.safeParse({ ...PE2_DEFAULTS, beam: 3 }).success).toBe(false);
     expect(pe2Schema.safeParse({ ...PE2_DEFAULTS, steps: 'inf' }).success).toBe(true);
@@ -119,7 +125,7 @@ function reply(text: string, sample: number): string {
   return `### Example 1\nIs the output correct compared to the label: no. The prompt should ask to ${w}.`;
 }
 
-const SMALL: Pe2Options = { ...PE2_DEFAULTS, steps: 2, beamWidth: 2, proposalsPerPrompt: 2 };
+const SMALL: Pe2Options = { ...PE2_DEFAULTS, steps: 2, beamWidth: 2, proposalsPerPrompt: 2, editCheck: 'shown' };
 
 describe('pe2 on a fake world', () => {
   it('records each step-1 reasoning as a reflection on the batch failures, with the prompt it led to', async () => {

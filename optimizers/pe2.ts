@@ -56,8 +56,8 @@ export interface Pe2Options {
   maxTokens: number;
   /**
    * Check each new prompt on the failures it was shown, for the reflection
-   * records' `fixed` lists: 'shown' (costs ≤ batchSize target calls per
-   * proposal; not in the paper) or 'off'.
+   * records' `fixed` lists: 'shown' (instrumentation: costs ≤ batchSize target
+   * calls per proposal, not in the paper) or 'off' (default).
    */
   editCheck: 'shown' | 'off';
 }
@@ -76,7 +76,7 @@ export const PE2_DEFAULTS: Pe2Options = {
   reasoningMaxTokens: 1024,
   temperature: 0.7,
   maxTokens: 300,
-  editCheck: 'shown',
+  editCheck: 'off',
 };
 
 const pos = z.number().int().positive();
@@ -286,10 +286,22 @@ async function optimize(ctx: OptimizerContext, o: Pe2Options) {
   return recorder.result(stoppedBy, initial);
 }
 
+/**
+ * The paper's starting prompt (§4.3 "Prompt Initialization": "Let's think step
+ * by step." for math reasoning and BIG-bench Hard), at the start of the answer
+ * as in its full template (Figure 3: "Question: <input> / Answer: Let's think
+ * step by step."). Other families start from the empty instruction.
+ */
+export function pe2Initial(taskId: string): Prompt | undefined {
+  const family = taskId.split(/[/?]/, 1)[0]!;
+  return family === 'gsm8k' || family === 'bbh' ? { instruction: "Let's think step by step.", position: 'A_begin' } : undefined;
+}
+
 export const pe2: Optimizer<Pe2Options> = {
   name: 'pe2',
   paper: 'Ye et al. 2023, Prompt Engineering a Prompt Engineer (PE2, arXiv 2311.05661)',
   defaults: PE2_DEFAULTS,
   schema: pe2Schema,
+  initial: pe2Initial,
   optimize,
 };
