@@ -69,7 +69,7 @@ function checkFlags(program: Command, argv: readonly string[]): void {
     const flag = tok.split('=', 1)[0]!;
     if (known.includes(flag)) continue;
     const near = didYouMean(flag, known);
-    throw new UserError(`unknown option '${flag}' for \`popbench ${argv.slice(0, at).join(' ')}\`${near ? ` (did you mean ${near}?)` : ''}`);
+    throw new UserError(`unknown option '${flag}'${near ? ` (Did you mean ${near}?)` : ''} for \`popbench ${argv.slice(0, at).join(' ')}\``);
   }
 }
 
