@@ -17,6 +17,12 @@ export interface AskOptions {
   maxTokens?: number;
   /** Number of independent samples of the same meta-prompt (each its own call and sample index). */
   samples?: number;
+  /**
+   * Choices asked for in ONE call (the request's `n`, as reference code that
+   * calls the OpenAI API with n does). When the endpoint returns fewer
+   * choices (it ignores n), the rest are asked as separate calls.
+   */
+  n?: number;
   /** Who the call is for (budget accounting); default 'optimizer' ('rewriter' for per-query rewriters). */
   role?: CallRole;
 }
@@ -78,6 +84,7 @@ export class Recorder {
 
   /** Send a meta-prompt to the optimizer LLM; each sample is its own call with a fresh sample index. */
   async ask(metaPrompt: string, opts: AskOptions = {}): Promise<string[]> {
+    if (opts.n !== undefined && opts.n > 1) return this.askN(metaPrompt, opts.n, opts);
     const samples = opts.samples ?? 1;
     const indices = Array.from({ length: samples }, () => this.sampleCounter++);
     const replies = await Promise.allSettled(
@@ -100,6 +107,23 @@ export class Recorder {
     }
     if (texts.length === 0 && error) throw error;
     return texts;
+  }
+
+  /** One call asking for `n` choices; missing choices are topped up with separate calls. */
+  private async askN(metaPrompt: string, n: number, opts: AskOptions): Promise<string[]> {
+    const res = await this.ctx.optimizer.complete({
+      messages: [{ role: 'user', content: metaPrompt }],
+      temperature: opts.temperature ?? 1,
+      ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
+      maxTokens: opts.maxTokens ?? 1024,
+      n,
+      sampleIndex: this.sampleCounter++,
+      role: opts.role ?? 'optimizer',
+    });
+    const texts = res.choices.slice(0, n).map((c) => c.text ?? '');
+    if (texts.length >= n) return texts;
+    const { n: _n, ...rest } = opts;
+    return [...texts, ...(await this.ask(metaPrompt, { ...rest, samples: n - texts.length }))];
   }
 
   reflect(record: ReflectionRecord): void {
