@@ -192,6 +192,17 @@ export interface EventSink {
 
 export type { RunStore } from './store.js';
 
+// ---------------------------------------------------------------- embeddings
+
+/**
+ * A text-embedding model (OpenAI-compatible `POST /embeddings`, llm/embeddings.ts).
+ * `embed` returns one vector per text, in order.
+ */
+export interface Embedder {
+  readonly model: string;
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
+}
+
 // ---------------------------------------------------------------- optimizers
 
 export interface OptimizerContext {
@@ -206,6 +217,8 @@ export interface OptimizerContext {
   log: EventSink;
   /** The starting prompt (default: empty instruction). */
   initial?: Prompt;
+  /** An embedding model for optimizers that compare texts (GPO relevance); absent = their offline fallback. */
+  embedder?: Embedder;
 }
 
 export type { Rng, Budget };

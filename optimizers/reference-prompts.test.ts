@@ -5,13 +5,15 @@
  * text verbatim; `pyLiteral` evaluates it as Python would with the same field
  * values, so any rewording of a meta-prompt fails here.
  */
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lstripLines, pyLiteral, readFixture } from './fixtures.test-util.js';
+import { buildGpoMetaPrompt, feedbackMetaPrompt, formatFailures as gpoFailures, GPO_DEFAULTS, pyFloat } from './gpo.js';
 import { editMetaPrompt, formatErrors, gradientMetaPrompt, paraphraseMetaPrompt, PROTEGI_DEFAULTS } from './protegi.js';
 
 describe('fixtures', () => {
   it('name their source', () => {
-    for (const f of ['protegi-gradient.txt', 'protegi-edit.txt', 'protegi-paraphrase.txt', 'protegi-errors.txt'])
+    for (const f of readdirSync(new URL('./fixtures/', import.meta.url)))
       expect(readFixture(f).source).toMatch(/^source: [\w-]+\/[\w.-]+@[0-9a-f]{7,40} \S+ lines? \d+/);
   });
 });
@@ -45,5 +47,103 @@ describe('ProTeGi (microsoft/LMOps prompt_optimization/optimizers.py)', () => {
   });
   it('paraphrase meta-prompt', () => {
     expect(paraphraseMetaPrompt(prompt)).toBe(pyLiteral(readFixture('protegi-paraphrase.txt').body, { prompt_section: prompt }));
+  });
+});
+
+describe('GPO (RUCAIBox/GPO src/optimization)', () => {
+  const question = (i: number) => `Question ${i}: If you follow these instructions, do you return to the starting point?`;
+  const exemplars = [1, 2, 3].map((i) => ({ id: `e${i}`, input: question(i), target: i % 2 ? 'Yes' : 'No' }));
+  const exemplarOf = (e: (typeof exemplars)[number]) =>
+    pyLiteral(
+      /f"Input:[^"]*"/.exec(readFixture('gpo-exemplar-qend.txt').body)![0],
+      {
+        'self.Dataset_class.get_single_question(self.data, idx)': e.input,
+        'self.Dataset_class.get_single_answer(self.data, idx)': e.target,
+      },
+    );
+  const taskExampleString = exemplars.map(exemplarOf).join('\n\n');
+  const klist = (entries: { instruction: string; score: number }[]) => {
+    const body = readFixture('gpo-klist.txt').body;
+    const prefix = pyLiteral(body.slice(body.indexOf('prefix_string = ('), body.indexOf('selected_string')));
+    const entry = /f"Prompt: [^"]*"/.exec(body)![0];
+    // '\n\n'.join([f"Prompt: {selected_str[0]}\nScore: {selected_str[1]}" ...]) + '\n\n'  (k_update.py:23)
+    const selected =
+      entries.map((e) => pyLiteral(entry, { 'selected_str[0]': e.instruction, 'selected_str[1]': pyFloat(e.score) })).join('\n\n') + '\n\n';
+    return prefix + selected;
+  };
+  // w_lr.py:17-19: the lr sentence goes before the last line
+  const withLr = (text: string, words: number) => {
+    const body = readFixture('gpo-lr.txt').body;
+    const lr = pyLiteral(body.slice(body.indexOf('lr_template'), body.indexOf('class W_LR')).replace('{modify_word_num}', String(words)));
+    const lines = text.split('\n');
+    return lines.slice(0, -1).join('\n') + '\n' + lr + '\n' + lines[lines.length - 1];
+  };
+  const trajectory = [
+    { instruction: "Let's think step by step.", score: 0.4583333333333333 },
+    { instruction: 'Track each move and check whether you end where you began.', score: 0.5 },
+  ];
+
+  it('defaults are the GPO.sh run: generation without gradient, k-list relevance, w_lr, Q_end, "Let\'s think step by step."', () => {
+    expect(GPO_DEFAULTS.showFailures).toBe(false);
+    expect(GPO_DEFAULTS.position).toBe('Q_end');
+    expect(GPO_DEFAULTS.initialInstruction).toBe("Let's think step by step.");
+    expect(GPO_DEFAULTS.direction).toBe('trajectory-relevance');
+    expect(GPO_DEFAULTS.editLimit).toBe(true);
+  });
+  it('update meta-prompt (generate_without + k-list + w_lr)', () => {
+    const current = trajectory[1]!.instruction;
+    const ref = withLr(
+      pyLiteral(readFixture('gpo-generate-without-klist.txt').body, {
+        k_list_string: klist([trajectory[1]!, trajectory[0]!]),
+        current_prompt: current,
+        task_example_string: taskExampleString,
+        instruction_pos_description: 'at the end of the question',
+      }),
+      37,
+    );
+    const ours = buildGpoMetaPrompt({
+      current,
+      currentScore: 0.5,
+      retrieved: [trajectory[1]!, trajectory[0]!],
+      problems: null,
+      exemplars,
+      position: GPO_DEFAULTS.position!,
+      editWords: 37,
+    });
+    expect(ours).toBe(ref);
+  });
+  it('update meta-prompt with no trajectory shows the current prompt and its score rounded to 2 places', () => {
+    const current = trajectory[0]!.instruction;
+    const ref = pyLiteral(readFixture('gpo-generate-without-current.txt').body, {
+      current_prompt: current,
+      current_prompt_score: '0.46', // round(0.4583…, 2), optimize.py:772
+      task_example_string: taskExampleString,
+      instruction_pos_description: 'at the end of the question',
+    });
+    expect(
+      buildGpoMetaPrompt({ current, currentScore: trajectory[0]!.score, retrieved: [], problems: null, exemplars, position: 'Q_end', editWords: null }),
+    ).toBe(ref);
+  });
+  it('ablation with failures: feedback meta-prompt and generate_based update meta-prompt', () => {
+    const shown = [{ exampleId: 'a', input: question(1), output: 'I end elsewhere. So the answer is No.', gold: 'Yes' }];
+    const errorString = pyLiteral(readFixture('gpo-feedback.txt').body.split('for idx in')[0]!, {
+      'self.Dataset_class.get_single_question(self.data, idx)': question(1),
+      'raw_index2prediction[idx]': 'No',
+      'self.Dataset_class.get_single_answer(self.data, idx)': 'Yes',
+    });
+    const fb = readFixture('gpo-feedback.txt').body;
+    const refFeedback = pyLiteral(fb.slice(fb.indexOf('meta_gradient_text')), { current_prompt: "Let's think step by step.", error_string: errorString });
+    expect(feedbackMetaPrompt("Let's think step by step.", gpoFailures(shown, ['No'], false))).toBe(refFeedback);
+    const gradient = 'The prompt does not ask to track the position.';
+    const ref = pyLiteral(readFixture('gpo-generate-feedback-klist.txt').body, {
+      k_list_string: klist([trajectory[0]!]),
+      current_prompt: trajectory[0]!.instruction,
+      gradient,
+      task_example_string: taskExampleString,
+      instruction_pos_description: 'at the end of the question',
+    });
+    expect(
+      buildGpoMetaPrompt({ current: trajectory[0]!.instruction, currentScore: 0.45, retrieved: [trajectory[0]!], problems: gradient, exemplars, position: 'Q_end', editWords: null }),
+    ).toBe(ref);
   });
 });

@@ -52,7 +52,9 @@ export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => 
     kind: 'edit',
     test: (t) =>
       /problem with (this|the) prompt is|based on (these|the above|this|the) (examples|information|reasons|feedback|reflection|analysis)[^\n]*(improv|edit|revis|refin|wrote|new prompt)/i.test(t) ||
-      /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i.test(t),
+      /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i.test(t) ||
+      // GPO's update request (RUCAIBox/GPO generate_without_gradient.py): "write a new improved prompt to replace <Prompt> …"
+      /\bwrite an? (new )?(improved|better) (prompt|instruction) to replace\b/i.test(t),
   },
   { kind: 'procedure', test: (t) => /(step-by-step|explicit|numbered) (procedure|behaviou?r|steps?)|\bprocedure\b[^\n]*(target|model) should/i.test(t) },
   // A scored instruction history is checked before reflection: the history quotes
