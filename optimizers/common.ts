@@ -25,6 +25,13 @@ export interface AskOptions {
   n?: number;
   /** Who the call is for (budget accounting); default 'optimizer' ('rewriter' for per-query rewriters). */
   role?: CallRole;
+  /** A system message sent before the meta-prompt (e.g. DSPy's ChatAdapter field description). */
+  system?: string;
+}
+
+/** The chat messages of one meta-prompt: an optional system message, then the user message. */
+function metaMessages(metaPrompt: string, system?: string) {
+  return [...(system !== undefined ? [{ role: 'system' as const, content: system }] : []), { role: 'user' as const, content: metaPrompt }];
 }
 
 /** One optimize() call's record: candidates, reflections, steps, and the incumbent. */
@@ -90,7 +97,7 @@ export class Recorder {
     const replies = await Promise.allSettled(
       indices.map((sampleIndex) =>
         this.ctx.optimizer.complete({
-          messages: [{ role: 'user', content: metaPrompt }],
+          messages: metaMessages(metaPrompt, opts.system),
           temperature: opts.temperature ?? 1,
           ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
           maxTokens: opts.maxTokens ?? 1024,
@@ -112,7 +119,7 @@ export class Recorder {
   /** One call asking for `n` choices; missing choices are topped up with separate calls. */
   private async askN(metaPrompt: string, n: number, opts: AskOptions): Promise<string[]> {
     const res = await this.ctx.optimizer.complete({
-      messages: [{ role: 'user', content: metaPrompt }],
+      messages: metaMessages(metaPrompt, opts.system),
       temperature: opts.temperature ?? 1,
       ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
       maxTokens: opts.maxTokens ?? 1024,

@@ -9,6 +9,17 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lstripLines, pyLiteral, readFixture } from './fixtures.test-util.js';
 import { buildGpoMetaPrompt, feedbackMetaPrompt, formatFailures as gpoFailures, GPO_DEFAULTS, pyFloat } from './gpo.js';
+import {
+  DATASET_DESCRIPTOR,
+  DATASET_DESCRIPTOR_WITH_PRIOR,
+  DESCRIBE_MODULE,
+  DESCRIBE_PROGRAM,
+  dspyChatMessages,
+  generateInstructionSignature,
+  MIPRO_TIPS,
+  OBSERVATION_SUMMARIZER,
+  type DspySignature,
+} from './mipro.js';
 import { editMetaPrompt, formatErrors, gradientMetaPrompt, paraphraseMetaPrompt, PROTEGI_DEFAULTS } from './protegi.js';
 
 describe('fixtures', () => {
@@ -145,5 +156,69 @@ describe('GPO (RUCAIBox/GPO src/optimization)', () => {
     expect(
       buildGpoMetaPrompt({ current: trajectory[0]!.instruction, currentScore: 0.45, retrieved: [trajectory[0]!], problems: gradient, exemplars, position: 'Q_end', editWords: null }),
     ).toBe(ref);
+  });
+});
+
+describe('MIPROv2 (stanfordnlp/dspy 3.3.1)', () => {
+  /** The docstring and (name, kind, desc) fields of each DSPy Signature class in a fixture, in source order. */
+  const signatures = (name: string) => {
+    const body = readFixture(name).body;
+    const out: { cls: string; instructions: string; fields: [string, 'Input' | 'Output', string][] }[] = [];
+    for (const part of body.split(/\n(?=\s*class )/)) {
+      const cls = /class (\w+)\(dspy\.Signature\)/.exec(part)?.[1];
+      if (!cls) continue;
+      const doc = /\(\s*((?:"""[\s\S]*?"""\s*)+)\)/.exec(part)![1]!;
+      const fields = [...part.matchAll(/(\w+) = dspy\.(Input|Output)Field\(\s*desc="([^"]*)"/g)].map(
+        (m) => [m[1]!, m[2] as 'Input' | 'Output', m[3]!] as [string, 'Input' | 'Output', string],
+      );
+      out.push({ cls, instructions: pyLiteral(doc), fields });
+    }
+    return out;
+  };
+  const same = (ours: DspySignature, ref: ReturnType<typeof signatures>[number]) => {
+    expect(ours.instructions).toBe(ref.instructions);
+    expect(ours.inputs).toEqual(ref.fields.filter((f) => f[1] === 'Input').map(([n, , d]) => [n, d]));
+    expect(ours.outputs).toEqual(ref.fields.filter((f) => f[1] === 'Output').map(([n, , d]) => [n, d]));
+  };
+
+  it('the instruction proposer signature, with every grounding field', () => {
+    const [ref] = signatures('mipro-generate-instruction.txt');
+    same(generateInstructionSignature({ dataSummary: true, program: true, history: true, tip: true }), ref!);
+  });
+  it('the program / module description signatures', () => {
+    const [program, module] = signatures('mipro-describe.txt');
+    same(DESCRIBE_PROGRAM, program!);
+    same(DESCRIBE_MODULE, module!);
+  });
+  it('the dataset summary signatures', () => {
+    const [summarizer, descriptor, withPrior] = signatures('mipro-dataset-summary.txt');
+    same(OBSERVATION_SUMMARIZER, summarizer!);
+    same(DATASET_DESCRIPTOR, descriptor!);
+    same(DATASET_DESCRIPTOR_WITH_PRIOR, withPrior!);
+  });
+  it('the prompting tips', () => {
+    const body = readFixture('mipro-tips.txt').body;
+    const ref = Object.fromEntries([...body.matchAll(/"(\w+)": ((?:"[^"]*")|(?:'[^']*'))/g)].map((m) => [m[1]!, pyLiteral(m[2]!)]));
+    expect(MIPRO_TIPS).toEqual(ref);
+  });
+  it('ChatAdapter messages use the adapter\'s own wording', () => {
+    const sys = readFixture('mipro-chat-adapter-system.txt').body;
+    const user = readFixture('mipro-chat-adapter-user.txt').body;
+    const m = dspyChatMessages(OBSERVATION_SUMMARIZER, { observations: 'They are sums.' });
+    const structure = pyLiteral(/parts\.append\("All interactions[^)]*\)/.exec(sys)![0]);
+    const completed = pyLiteral(/parts\.append\("\[\[ ## completed ## \]\]\\n"\)/.exec(sys)![0]);
+    const adhering = pyLiteral(/f"In adhering to this structure, your objective is: "/.exec(sys.replace('{objective}', ''))![0]);
+    expect(m.system).toBe(
+      'Your input fields are:\n1. `observations` (str): Observations I have made about my dataset\n' +
+        'Your output fields are:\n1. `summary` (str): Two to Three sentence summary of only the most significant highlights of my observations\n' +
+        [structure, '[[ ## observations ## ]]\n{observations}', '[[ ## summary ## ]]\n{summary}', completed].join('\n\n').trim() +
+        '\n' +
+        adhering +
+        '\n        ' +
+        OBSERVATION_SUMMARIZER.instructions,
+    );
+    const literals = [...user.matchAll(/"([^"]*)"/g)].map((x) => x[1]!);
+    const [start, end] = [literals[0]!, literals[literals.length - 1]!];
+    expect(m.user).toBe(`[[ ## observations ## ]]\nThey are sums.\n\n${start}\`[[ ## summary ## ]]\`${end}`);
   });
 });

@@ -238,6 +238,9 @@ export function currentPrompts(text: string, kind: RequestKind): string[] {
     if (m) return [m[1]!.trim()];
   }
   if (kind === 'mipro') {
+    // DSPy ChatAdapter (dspy 3.x): the value follows the field header; the system message only describes the field
+    const values = [...text.matchAll(/\[\[ ## basic_instruction ## \]\]\n([^\n]+)/g)].map((x) => x[1]!.trim()).filter((v) => v !== '{basic_instruction}');
+    if (values.length) return [values[values.length - 1]!];
     const m = /basic[_ ]instruction[^\n]*:\s*\n?([^\n]+)/i.exec(text);
     if (m) return [m[1]!.trim()];
   }
