@@ -40,6 +40,13 @@ export type CallRole = 'target' | 'optimizer' | 'rewriter' | 'judge';
 
 export interface LLMRequest {
   messages: Message[];
+  /**
+   * Raw completion: this text is sent as-is to a completions endpoint
+   * (OpenAI-compatible `POST /v1/completions`), with no chat template; the
+   * messages are then ignored. For models trained on a fixed raw template
+   * (BPO's rewriter). Providers without raw completions reject it.
+   */
+  prompt?: string;
   /** Default 0. */
   temperature?: number;
   topP?: number;

@@ -27,6 +27,8 @@ export interface AskOptions {
   role?: CallRole;
   /** A system message sent before the meta-prompt (e.g. DSPy's ChatAdapter field description). */
   system?: string;
+  /** Send the meta-prompt as a raw completion (`LLMRequest.prompt`, `/v1/completions`), with no chat template. */
+  raw?: boolean;
 }
 
 /** The chat messages of one meta-prompt: an optional system message, then the user message. */
@@ -98,6 +100,7 @@ export class Recorder {
       indices.map((sampleIndex) =>
         this.ctx.optimizer.complete({
           messages: metaMessages(metaPrompt, opts.system),
+          ...(opts.raw ? { prompt: metaPrompt } : {}),
           temperature: opts.temperature ?? 1,
           ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
           maxTokens: opts.maxTokens ?? 1024,
@@ -120,6 +123,7 @@ export class Recorder {
   private async askN(metaPrompt: string, n: number, opts: AskOptions): Promise<string[]> {
     const res = await this.ctx.optimizer.complete({
       messages: metaMessages(metaPrompt, opts.system),
+      ...(opts.raw ? { prompt: metaPrompt } : {}),
       temperature: opts.temperature ?? 1,
       ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
       maxTokens: opts.maxTokens ?? 1024,

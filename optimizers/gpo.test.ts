@@ -13,6 +13,7 @@ import {
   pyFloat,
   pyRound2,
   retrieveTrajectory,
+  similarities,
   wordEditDistance,
   type GpoOptions,
 } from './gpo.js';
@@ -55,6 +56,11 @@ describe('gpo schedule and distances', () => {
       'be polite',
     ]);
     expect(retrieveTrajectory(traj, 3, 'none')).toEqual([]);
+  });
+  it('retrieves by embeddings when an embedder is given, else by bag-of-words', async () => {
+    const embedder = { model: 'fake', embed: async (texts: readonly string[]) => texts.map((t) => (t.includes('units') ? [1, 0] : [0, 1])) };
+    expect(await similarities('check the units', ['say hello', 'units first'], embedder)).toEqual([0, 1]);
+    expect((await similarities('check the units', ['say hello', 'check the units'])).map((x) => Math.round(x * 100))).toEqual([0, 100]);
   });
   it('parses the first <START>…<END>', () => {
     expect(parseGpoReply('x <START> New prompt. <END> <START>other<END>')).toBe('New prompt.');

@@ -20,6 +20,7 @@ import {
   OBSERVATION_SUMMARIZER,
   type DspySignature,
 } from './mipro.js';
+import { BPO_DEFAULTS, bpoMetaPrompt, makeRewriter } from './bpo.js';
 import { editMetaPrompt, formatErrors, gradientMetaPrompt, paraphraseMetaPrompt, PROTEGI_DEFAULTS } from './protegi.js';
 
 describe('fixtures', () => {
@@ -220,5 +221,28 @@ describe('MIPROv2 (stanfordnlp/dspy 3.3.1)', () => {
     const literals = [...user.matchAll(/"([^"]*)"/g)].map((x) => x[1]!);
     const [start, end] = [literals[0]!, literals[literals.length - 1]!];
     expect(m.user).toBe(`[[ ## observations ## ]]\nThey are sums.\n\n${start}\`[[ ## summary ## ]]\`${end}`);
+  });
+});
+
+describe('BPO (thu-coai/BPO src/infer_example.py)', () => {
+  it('sends the published template, filled, as a raw completion with the reference sampling', async () => {
+    const body = readFixture('bpo-template.txt').body;
+    const template = pyLiteral(/prompt_template = ("[^\n]*")/.exec(body)![1]!);
+    const query = 'how can I create a profile on Facebook?';
+    expect(bpoMetaPrompt(BPO_DEFAULTS.template, query)).toBe(template.replace('{}', query));
+    expect(BPO_DEFAULTS).toMatchObject({ completion: 'raw', temperature: 0.6, topP: 0.9, maxTokens: 1024 });
+    expect(body).toContain('top_p=0.9, temperature=0.6');
+    const seen: { prompt?: string; temperature?: number; topP?: number }[] = [];
+    const rewriter = makeRewriter(
+      {
+        ask: async (m, o) => {
+          seen.push({ ...(o?.raw ? { prompt: m } : {}), ...(o?.temperature !== undefined ? { temperature: o.temperature } : {}), ...(o?.topP !== undefined ? { topP: o.topP } : {}) });
+          return ['Explain step by step how to create a Facebook profile.'];
+        },
+      },
+      BPO_DEFAULTS,
+    );
+    await rewriter(query);
+    expect(seen).toEqual([{ prompt: template.replace('{}', query), temperature: 0.6, topP: 0.9 }]);
   });
 });
