@@ -239,7 +239,8 @@ export function countSchema() {
 /** Instruction → Prompt at `position`, keeping the starting prompt's demos (instruction-only optimizers). */
 export function instructionPrompt(ctx: OptimizerContext, position: Position): (instruction: string) => Prompt {
   const demos = ctx.initial?.demos;
-  return (instruction) => ({ instruction, position, ...(demos && demos.length > 0 ? { demos } : {}) });
+  const layout = ctx.initial?.layout;
+  return (instruction) => ({ instruction, position, ...(layout ? { layout } : {}), ...(demos && demos.length > 0 ? { demos } : {}) });
 }
 
 /**

@@ -211,3 +211,21 @@ describe('gpo on the sim', () => {
     expect(await run()).toBe(await run());
   });
 });
+
+describe('gpo paper preset', () => {
+  const task = (n: number, id: string, nTrain = 50) => {
+    const ex = Array.from({ length: n }, (_, i) => ({ id: `e${i}`, input: `q${i}`, target: 'Yes' }));
+    return { id, splits: { train: ex.slice(0, nTrain), dev: ex.slice(nTrain, nTrain + 25), test: ex.slice(nTrain + 25) } } as unknown as import('../core/types.js').Task;
+  };
+  it('has the reference data sizes: BBH 48/48/144 of 250, 35/35/107 of 187; MMLU 20/20/60; GSM8K 100/100/300', () => {
+    const sizes = (s: { train: unknown[]; dev: unknown[]; test: unknown[] }) => [s.train.length, s.dev.length, s.test.length];
+    const bbh = gpo.paperPreset!('bbh/navigate')!;
+    expect(sizes(bbh.splits!(task(250, 'bbh/navigate'), 0))).toEqual([48, 48, 144]);
+    expect(sizes(bbh.splits!(task(187, 'bbh/causal_judgement'), 0))).toEqual([35, 35, 107]);
+    expect(sizes(gpo.paperPreset!('mmlu/anatomy')!.splits!(task(135, 'mmlu/anatomy'), 0))).toEqual([20, 20, 60]);
+    expect(sizes(gpo.paperPreset!('gsm8k')!.splits!(task(1500, 'gsm8k', 800), 0))).toEqual([100, 100, 300]);
+    const s = bbh.splits!(task(250, 'bbh/navigate'), 1);
+    expect(new Set([...s.train, ...s.dev, ...s.test].map((e) => e.id)).size).toBe(240);
+    expect(gpo.paperPreset!('like/gsm')).toBeUndefined();
+  });
+});

@@ -25,8 +25,9 @@
  */
 import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
-import { POSITIONS, type Embedder, type EvalResult, type Example, type Position, type Prompt } from '../core/types.js';
-import { countSchema, instructionPrompt, Recorder, scoreSetOf, untilBudget } from './common.js';
+import { POSITIONS, type Embedder, type EvalResult, type Example, type Position, type Prompt, type Task, type TaskSplits } from '../core/types.js';
+import { countSchema, instructionPrompt, Recorder, scoreSetOf, taskFamily, untilBudget } from './common.js';
+import { splitRng } from '../tasks/splits.js';
 import type { Candidate, Optimizer, ReflectionRecord, ShownFailure } from './types.js';
 
 export type GpoDirection = 'trajectory-relevance' | 'recency' | 'none';
@@ -72,13 +73,18 @@ export interface GpoOptions {
   /** Optimizer temperature for the failure analysis (reference: 0). */
   feedbackTemperature: number;
   maxTokens: number;
-  /** Instruction position; null = ctx.initial's (else Q_begin). Reference GPO.sh:10: Q_end. */
+  /** Instruction position; null = the starting prompt's (GPO's reference starting prompt: Q_end, GPO.sh:10). */
   position: Position | null;
-  /** Starting instruction when the run sets none (ctx.initial). Reference GPO.sh:11: "Let's think step by step."; null = empty. */
-  initialInstruction: string | null;
   /** Examples each prompt is scored on: all of ctx.dev, or a fixed random subset of this size. */
   scoreExamples: number | 'all';
 }
+
+/**
+ * GPO's reference starting prompt (GPO.sh:10-11, :27): "Let's think step by
+ * step." at Q_end, without the Q:/A: pattern (INCLUDE_QA=false: the `plain`
+ * layout, eval_utils.py:257-266). Used when the run sets no starting prompt.
+ */
+export const GPO_INITIAL: Prompt = { instruction: "Let's think step by step.", position: 'Q_end', layout: 'plain' };
 
 export const GPO_DEFAULTS: GpoOptions = {
   epochs: 3, // GPO.sh:9 NUM_SEARCH_EPOCHS
@@ -98,8 +104,7 @@ export const GPO_DEFAULTS: GpoOptions = {
   temperature: 1.0, // args.py:44 optimizer_temperature
   feedbackTemperature: 0, // optimize.py:630
   maxTokens: 512, // optimize.py:112 optimizer_gpt_max_decode_steps
-  position: 'Q_end', // GPO.sh:10 INSTRUCTION_POS
-  initialInstruction: "Let's think step by step.", // GPO.sh:11 INITIAL_INSTRUCTION
+  position: null, // the starting prompt's: GPO_INITIAL (GPO.sh:10 Q_end) unless the run sets another
   scoreExamples: 'all',
 };
 
@@ -123,7 +128,6 @@ export const gpoSchema = z.strictObject({
   feedbackTemperature: z.number().min(0).max(2),
   maxTokens: pos,
   position: z.enum(POSITIONS as unknown as [Position, ...Position[]]).nullable(),
-  initialInstruction: z.string().nullable(),
   scoreExamples: z.union([pos, z.literal('all')]),
 }) as z.ZodType<GpoOptions>;
 
@@ -408,17 +412,58 @@ export function parseGpoReply(reply: string): string {
 /** An unbounded run stops after this many steps that add no candidate and spend no target call (not from the paper). */
 const STALL_STEPS = 3;
 
+/**
+ * The paper's splits (RUCAIBox/GPO data/): BBH per task 20% / 20% / 60% of the
+ * examples left after 5 format and 5 few-shot examples (navigate: 48 / 48 / 144,
+ * data/BIG-Bench-Hard/navigate/*.jsonl; causal_judgement 35 / 35 / 107), MMLU
+ * 20 / 20 / 60 per subject (data/MMLU/anatomy/*.jsonl), GSM8K 100 / 100 / 300
+ * (data/reasoning/GSM8K/*.jsonl: train and eval from the training set, test
+ * from the test set). Drawn with the split seed from the loaded task's examples.
+ */
+export function gpoPaperSplits(family: string): ((task: Task, seed: number) => TaskSplits) | undefined {
+  const rng = (task: Task, seed: number) => splitRng(seed, `gpo-paper/${task.id}`);
+  if (family === 'bbh')
+    return (task, seed) => {
+      const all = rng(task, seed).shuffle([...task.splits.train, ...task.splits.dev, ...task.splits.test]);
+      const m = Math.max(0, all.length - 10);
+      const n = Math.floor(0.2 * m);
+      return { train: all.slice(0, n), dev: all.slice(n, 2 * n), test: all.slice(2 * n, m) };
+    };
+  if (family === 'mmlu')
+    return (task, seed) => {
+      const all = rng(task, seed).shuffle([...task.splits.train, ...task.splits.dev, ...task.splits.test]);
+      return { train: all.slice(0, 20), dev: all.slice(20, 40), test: all.slice(40, 100) };
+    };
+  if (family === 'gsm8k')
+    return (task, seed) => {
+      const r = rng(task, seed);
+      const pool = r.shuffle([...task.splits.train, ...task.splits.dev]);
+      return { train: pool.slice(0, 100), dev: pool.slice(100, 200), test: r.derive('test').sample(task.splits.test, 300) };
+    };
+  return undefined;
+}
+
 export const gpo: Optimizer<GpoOptions> = {
   name: 'gpo',
+  initial: () => GPO_INITIAL,
+  paperPreset(taskId) {
+    const splits = gpoPaperSplits(taskFamily(taskId));
+    if (!splits) return undefined;
+    return {
+      source: 'GPO §4.1; RUCAIBox/GPO GPO.sh (run settings), data/ (splits); strict scoring (eval_utils.py:731 treat_include_as_correct=False)',
+      initial: GPO_INITIAL,
+      splits,
+    };
+  },
   paper: 'Tang et al. 2024, Unleashing the Potential of LLMs as Prompt Optimizers: An Analogical Analysis with Gradient-based Model Optimizers (GPO)',
   defaults: GPO_DEFAULTS,
   schema: gpoSchema,
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'gpo');
-    const position: Position = ctx.initial?.position ?? o.position ?? 'Q_begin';
-    const makePrompt = instructionPrompt(ctx, position);
-    // reference GPO.sh:11 starts from "Let's think step by step." when the run sets no starting prompt
-    const fallback = makePrompt(ctx.initial?.instruction ?? o.initialInstruction ?? '');
+    const start = ctx.initial ?? GPO_INITIAL;
+    const position: Position = o.position ?? start.position ?? 'Q_begin';
+    const makePrompt = instructionPrompt({ ...ctx, initial: start }, position);
+    const fallback = makePrompt(start.instruction);
     const scoreSet = scoreSetOf(ctx, o.scoreExamples, 'gpo');
     // Reference: the train order and the format exemplars are drawn once per run.
     const order = ctx.rng.derive('gpo-train-order').shuffle(ctx.train);

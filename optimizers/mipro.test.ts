@@ -12,6 +12,7 @@ import {
   pyRepr,
   stripPrefix,
   MIPRO_DEFAULTS,
+  MIPRO_INITIAL,
   MIPRO_TIPS,
   miproNumTrials,
   miproSchema,
@@ -97,7 +98,7 @@ describe('MIPRO on the sim', () => {
     expect(r.stoppedBy).toBe('done');
     const initial = r.trajectory.candidates[0]!;
     expect(initial.origin).toBe('initial');
-    expect(initial.prompt.instruction).toBe(MIPRO_DEFAULTS.defaultInstruction); // DSPy's default signature instructions
+    expect(initial.prompt.instruction).toBe(MIPRO_INITIAL.instruction); // DSPy's default signature instructions
     expect(r.bestScore).toBeGreaterThan(initial.score! + 0.1);
     // the best was scored on the whole dev set: re-scoring it is memoized (no new target call) and agrees
     const before = t.targetCalls();

@@ -98,12 +98,6 @@ export interface MiproOptions {
   tpeStartupTrials: number;
   /** Stop after this many trials in a row that needed no new target call (nothing left to learn). */
   stallTrials: number;
-  /**
-   * The starting instruction when the run sets none: DSPy's default
-   * instructions for a `question -> answer` signature (signature.py:35-38),
-   * which is also DSPy's basic instruction and instruction candidate 0.
-   */
-  defaultInstruction: string;
   /** Longest proposed instruction (characters) that is kept. */
   maxInstructionLength: number;
   position: Position | null;
@@ -121,6 +115,13 @@ export const MIPRO_TIPS: Readonly<Record<string, string>> = {
 
 /** DSPy auto run settings: n candidates per mode (mipro_optimizer_v2.py AUTO_RUN_SETTINGS). */
 export const MIPRO_AUTO = { light: 6, medium: 12, heavy: 18 } as const;
+
+/**
+ * MIPRO's starting prompt when the run sets none: DSPy's default instructions
+ * for a `question -> answer` signature (dspy/signatures/signature.py:35-38),
+ * which DSPy shows as the basic instruction and keeps as instruction candidate 0.
+ */
+export const MIPRO_INITIAL: Prompt = { instruction: 'Given the fields `question`, produce the fields `answer`.' };
 
 /** mipro_optimizer_v2.py:44 */
 export const MIN_MINIBATCH_SIZE = 50;
@@ -160,7 +161,6 @@ export const MIPRO_DEFAULTS: MiproOptions = {
   search: 'tpe',
   tpeStartupTrials: TPE_DEFAULTS.nStartupTrials, // Optuna TPESampler n_startup_trials=10
   stallTrials: 50, // ours: only for unbounded trial counts
-  defaultInstruction: 'Given the fields `question`, produce the fields `answer`.', // signature.py:35-38
   maxInstructionLength: 2000, // ours: guards against runaway replies
   position: null, // null = ctx.initial's position (Q_begin when none)
 };
@@ -441,7 +441,6 @@ export const miproSchema = z.strictObject({
   search: z.enum(['tpe', 'random']),
   tpeStartupTrials: z.number().int().nonnegative(),
   stallTrials: z.number().int().positive(),
-  defaultInstruction: z.string(),
   maxInstructionLength: z.number().int().positive(),
   position: positionSchema.nullable(),
 });
@@ -460,13 +459,24 @@ interface Combo {
 
 export const mipro: Optimizer<MiproOptions> = {
   name: 'mipro',
+  initial: () => MIPRO_INITIAL,
+  /**
+   * The MIPRO paper's benchmarks are multi-stage DSPy programs that popbench
+   * does not have; its preset is the released optimizer's own setting (DSPy
+   * 3.3.1 MIPROv2 auto="light" = the defaults) with DSPy's starting prompt, on
+   * any task.
+   */
+  paperPreset: () => ({
+    source: 'DSPy 3.3.1 MIPROv2(auto="light") (mipro_optimizer_v2.py:46-49, :60-130); the paper\'s programs are not in popbench',
+    initial: MIPRO_INITIAL,
+  }),
   paper: 'Opsahl-Ong et al. 2024, Optimizing Instructions and Demonstrations for Multi-Stage Language Model Programs (MIPROv2)',
   defaults: MIPRO_DEFAULTS,
   schema: miproSchema,
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'mipro');
     const position: Position = o.position ?? ctx.initial?.position ?? 'Q_begin';
-    const initialInstruction = ctx.initial?.instruction ?? o.defaultInstruction;
+    const initialInstruction = (ctx.initial ?? MIPRO_INITIAL).instruction;
     const initialDemos = ctx.initial?.demos ?? [];
     const start: Prompt = { instruction: initialInstruction, position, ...(initialDemos.length ? { demos: initialDemos } : {}) };
     const fallback: Prompt = start;

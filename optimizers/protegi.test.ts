@@ -11,7 +11,7 @@ import {
   protegi,
   protegiSchema,
   rankArms,
-  scaleStepToBudget,
+  scaleStepTo,
   selectArms,
   successiveHalving,
   successiveRejects,
@@ -124,11 +124,11 @@ describe('protegi reference behaviour', () => {
     expect(st.ranks![0]).toBe(0);
   });
   it('scales a step that does not fit the budget so that it finishes', () => {
-    const s = scaleStepToBudget(PROTEGI_DEFAULTS, 1, 1500);
+    const s = scaleStepTo(PROTEGI_DEFAULTS, 1500);
     expect(s.minibatchSize + s.evalBudget).toBeLessThanOrEqual(1500);
     expect(s.minibatchSize).toBeGreaterThanOrEqual(PROTEGI_DEFAULTS.errorsPerGradient);
     expect(Math.floor(s.evalBudget / (s.promptsPerRound * s.samplesPerEval))).toBeGreaterThanOrEqual(1);
-    expect(scaleStepToBudget(PROTEGI_DEFAULTS, 1, Infinity)).toBe(PROTEGI_DEFAULTS);
+    expect(scaleStepTo(PROTEGI_DEFAULTS, 4000)).toBe(PROTEGI_DEFAULTS);
   });
   it('shows the starting prompt in the first gradient meta-prompt, and the output-format section stays fixed', async () => {
     const { ctx } = makeFakeContext({ reply, seed: 1 });

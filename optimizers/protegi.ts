@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
 import type { EvalOutcome, EvalResult, Example, OptimizerContext, Prompt } from '../core/types.js';
-import { Recorder, allBetween, countSchema, untilBudget } from './common.js';
+import { Recorder, allBetween, countSchema, fitEvalSizeLogged, untilBudget } from './common.js';
 import type { Candidate, Optimizer, ReflectionRecord, ShownFailure } from './types.js';
 
 export type BanditKind = 'ucb' | 'ucb-e' | 'successive-rejects' | 'successive-halving' | 'none';
@@ -435,19 +435,20 @@ async function runBandit<T>(
 }
 
 /**
- * Scale a paper-sized step to the budget (equal-budget rule): when one step
- * — the parents' minibatch runs plus one selection — costs more target calls
- * than remain, the minibatch and the selection budget shrink by the same
- * factor (remaining / cost), the minibatch to at least `errorsPerGradient`
- * examples and the selection budget to at least one sample per arm, so the
- * first step always finishes. Returns the options unchanged when they fit.
+ * Equal-budget step scaling (docs/optimizers.md, "Budgets"): ProTeGi's first
+ * step evaluates n = minibatchSize + evalBudget examples (the parent on the
+ * minibatch, then the selection); `fitEvalSize` with c_start = 0 and
+ * c_step = 1 gives n' = min(n, B) for a target-call limit B, and both parts
+ * shrink by n'/n — the minibatch to at least `errorsPerGradient` examples,
+ * the UCB sample so that at least one round fits — so the first step always
+ * finishes. Returns the options unchanged when n' = n.
  */
-export function scaleStepToBudget(o: ProtegiOptions, parents: number, remaining: number): ProtegiOptions {
-  const cost = parents * o.minibatchSize + o.evalBudget;
-  if (!Number.isFinite(remaining) || cost <= remaining) return o;
-  const f = Math.max(0, remaining) / cost;
+export function scaleStepTo(o: ProtegiOptions, fitted: number): ProtegiOptions {
+  const n = o.minibatchSize + o.evalBudget;
+  if (fitted >= n) return o;
+  const f = Math.max(0, fitted) / n;
   const minibatchSize = Math.max(Math.min(o.errorsPerGradient, o.minibatchSize), Math.floor(o.minibatchSize * f));
-  const evalBudget = Math.max(1, Math.floor(Math.max(0, remaining - parents * minibatchSize)));
+  const evalBudget = Math.max(1, fitted - minibatchSize);
   const samplesPerEval = Math.max(1, Math.min(o.samplesPerEval, Math.floor(evalBudget / o.promptsPerRound)));
   return { ...o, minibatchSize, evalBudget, samplesPerEval };
 }
@@ -619,14 +620,15 @@ async function optimize(ctx: OptimizerContext, options: ProtegiOptions) {
     return successors.length > s.maxExpansion ? rng.sample(successors, s.maxExpansion) : successors;
   }
 
+  // equal budget: the first step's evaluations are fitted to the target-call limit (scaleStepTo)
+  const stepExamples = o.minibatchSize + o.evalBudget;
+  const s = scaleStepTo(o, fitEvalSizeLogged(ctx, 'protegi', 'minibatch + selection examples per step', stepExamples, 0, 1));
+
   const stoppedBy = await untilBudget(async () => {
     let stalled = 0;
     for (let step = 1; step <= o.steps; step++) {
       const rng = ctx.rng.derive(`protegi-step-${step}`);
       const before = { n: recorder.trajectory.candidates.length, target: ctx.budget.spent.targetCalls };
-      // equal budget: a step that does not fit what is left is scaled down (scaleStepToBudget)
-      const s = scaleStepToBudget(o, beam.length, ctx.budget.remaining().targetCalls);
-      if (s !== o) ctx.log.emit({ type: 'protegi-step-scaled', optimizer: 'protegi', step, minibatchSize: s.minibatchSize, evalBudget: s.evalBudget });
       // one minibatch per step, shared by the beam (optimizers.py:127)
       const minibatch = rng.sample(ctx.train, s.minibatchSize);
       const pool: Candidate[] = [...beam];

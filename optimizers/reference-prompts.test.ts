@@ -8,7 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lstripLines, pyLiteral, readFixture } from './fixtures.test-util.js';
-import { buildGpoMetaPrompt, feedbackMetaPrompt, formatFailures as gpoFailures, GPO_DEFAULTS, pyFloat } from './gpo.js';
+import { buildGpoMetaPrompt, feedbackMetaPrompt, formatFailures as gpoFailures, gpo, GPO_DEFAULTS, GPO_INITIAL, pyFloat } from './gpo.js';
 import {
   DATASET_DESCRIPTOR,
   DATASET_DESCRIPTOR_WITH_PRIOR,
@@ -97,8 +97,8 @@ describe('GPO (RUCAIBox/GPO src/optimization)', () => {
 
   it('defaults are the GPO.sh run: generation without gradient, k-list relevance, w_lr, Q_end, "Let\'s think step by step."', () => {
     expect(GPO_DEFAULTS.showFailures).toBe(false);
-    expect(GPO_DEFAULTS.position).toBe('Q_end');
-    expect(GPO_DEFAULTS.initialInstruction).toBe("Let's think step by step.");
+    expect(GPO_INITIAL).toEqual({ instruction: "Let's think step by step.", position: 'Q_end', layout: 'plain' });
+    expect(gpo.initial!('bbh/navigate')).toEqual(GPO_INITIAL);
     expect(GPO_DEFAULTS.direction).toBe('trajectory-relevance');
     expect(GPO_DEFAULTS.editLimit).toBe(true);
   });
@@ -119,7 +119,7 @@ describe('GPO (RUCAIBox/GPO src/optimization)', () => {
       retrieved: [trajectory[1]!, trajectory[0]!],
       problems: null,
       exemplars,
-      position: GPO_DEFAULTS.position!,
+      position: GPO_INITIAL.position!,
       editWords: 37,
     });
     expect(ours).toBe(ref);
