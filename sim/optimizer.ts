@@ -28,6 +28,7 @@ export type RequestKind =
   | 'reflect'
   | 'edit'
   | 'procedure'
+  | 'demonstrate'
   | 'evo_de'
   | 'evo_ga'
   | 'opro'
@@ -56,6 +57,8 @@ export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => 
       // GPO's update request (RUCAIBox/GPO generate_without_gradient.py): "write a new improved prompt to replace <Prompt> …"
       /\bwrite an? (new )?(improved|better) (prompt|instruction) to replace\b/i.test(t),
   },
+  // A request to carry out given numbered steps on one input whose expected answer it states (ABO's demonstration).
+  { kind: 'demonstrate', test: (t) => /carry out (every|each) step on (this|the) input/i.test(t) && /expected answer\s*:/i.test(t) },
   { kind: 'procedure', test: (t) => /(step-by-step|explicit|numbered) (procedure|behaviou?r|steps?)|\bprocedure\b[^\n]*(target|model) should/i.test(t) },
   // A scored instruction history is checked before reflection: the history quotes
   // candidate instructions, whose own words ("Reason …", "avoid mistakes") are not a request.
@@ -407,6 +410,16 @@ function respond(text: string, p: OptimizerParams, rng: Rng): string {
       const k = requestedCount(text, /(prompts?|instructions?|candidates?)/) ?? 1;
       const items = Array.from({ length: k }, (_, i) => editInstruction(base, use, { ...ctx, explore: i > 0 }));
       return wrap(w, items);
+    }
+    case 'demonstrate': {
+      // the form asked for: each given step in turn, then the stated expected answer
+      const steps = text
+        .split('\n')
+        .map((l) => /^\s*(\d+)[.)]\s+(.*)$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => `Step ${m[1]}: ${m[2]!.trim()}`);
+      const answer = /expected answer\s*:\s*([^\n]+)/i.exec(text)?.[1]?.trim() ?? '';
+      return wrap(w, [[...steps, `So the answer is ${answer}.`].join('\n')]);
     }
     case 'procedure': {
       const base = currentPrompts(text, kind)[0]!;
