@@ -254,6 +254,16 @@ export const abo: Optimizer<AboOptions> = {
   paper: 'Ma et al. 2024, Are Large Language Models Good Prompt Optimizers? (Automatic Behavior Optimization)',
   defaults: ABO_DEFAULTS,
   schema: aboSchema,
+  /**
+   * The paper gives the paradigm (behaviour procedure, instruction-following
+   * demonstration, step-wise checks) but no numeric settings in the text
+   * available here, so its preset is the method as the paper describes it
+   * (the defaults, demonstration on) with popbench's own constants, on any task.
+   */
+  paperPreset: () => ({
+    source: 'Ma et al. 2024 (arXiv 2402.02101), Automatic Behavior Optimization: procedure + demonstration + step check; constants are popbench\'s',
+    options: { procedure: true, demonstration: true, stepCheck: true },
+  }),
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'abo');
     const position: Position = o.position ?? ctx.initial?.position ?? 'Q_begin';

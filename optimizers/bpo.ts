@@ -147,5 +147,10 @@ export const bpo: Optimizer<BpoOptions> = {
   paper: 'Cheng et al. 2023, Black-Box Prompt Optimization: Aligning Large Language Models without Model Training (BPO)',
   defaults: BPO_DEFAULTS,
   schema: bpoSchema,
+  /** The reference's stable optimization on any task (the rewriter model is the run's optimizer model, e.g. THUDM/BPO). */
+  paperPreset: () => ({
+    source: 'thu-coai/BPO src/infer_example.py:7-20 (published template as a raw completion, top_p 0.9, temperature 0.6, 1024 new tokens)',
+    options: { completion: 'raw', temperature: 0.6, topP: 0.9, maxTokens: 1024 },
+  }),
   optimize,
 };

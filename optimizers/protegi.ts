@@ -683,5 +683,14 @@ export const protegi: Optimizer<ProtegiOptions> = {
   paper: 'Pryzant et al. 2023, Automatic Prompt Optimization with "Gradient Descent" and Beam Search (ProTeGi/APO)',
   defaults: PROTEGI_DEFAULTS,
   schema: protegiSchema,
+  /**
+   * The paper's tasks (Ethos, Liar, Jailbreak, Sarcasm) are not in popbench;
+   * its preset is the reference run (README.md quickstart, main.py flag
+   * defaults with `--evaluator ucb`: the defaults) on any task.
+   */
+  paperPreset: () => ({
+    source: 'microsoft/LMOps prompt_optimization/README.md (quickstart, --evaluator ucb) and main.py:53-85 (flag defaults)',
+    options: { bandit: 'ucb' },
+  }),
   optimize,
 };
