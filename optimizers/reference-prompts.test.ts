@@ -20,13 +20,14 @@ import {
   OBSERVATION_SUMMARIZER,
   type DspySignature,
 } from './mipro.js';
+import { demonstrationMetaPrompt, reviseProcedureMetaPrompt, stepCheckMetaPrompt, writeProcedureMetaPrompt } from './abo.js';
 import { BPO_DEFAULTS, bpoMetaPrompt, makeRewriter } from './bpo.js';
 import { editMetaPrompt, formatErrors, gradientMetaPrompt, paraphraseMetaPrompt, PROTEGI_DEFAULTS } from './protegi.js';
 
 describe('fixtures', () => {
   it('name their source', () => {
     for (const f of readdirSync(new URL('./fixtures/', import.meta.url)))
-      expect(readFixture(f).source).toMatch(/^source: [\w-]+\/[\w.-]+@[0-9a-f]{7,40} \S+ lines? \d+/);
+      expect(readFixture(f).source).toMatch(/^source: ([\w-]+\/[\w.-]+@[0-9a-f]{7,40} \S+ lines? \d+|popbench optimizers\/\w+\.ts \(.*no prompt wording)/);
   });
 });
 
@@ -244,5 +245,22 @@ describe('BPO (thu-coai/BPO src/infer_example.py)', () => {
     );
     await rewriter(query);
     expect(seen).toEqual([{ prompt: template.replace('{}', query), temperature: 0.6, topP: 0.9 }]);
+  });
+});
+
+describe('ABO (no published template: popbench\'s own wording, pinned)', () => {
+  const fill = (name: string, values: Record<string, string>) =>
+    readFixture(name).body.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m);
+  it('Step 0: procedure and demonstration', () => {
+    expect(writeProcedureMetaPrompt('Navigate.', 'Solve it.', '## Failure 1')).toBe(fill('abo-procedure.txt', { task: 'Navigate.', instruction: 'Solve it.', failures: '## Failure 1' }));
+    expect(demonstrationMetaPrompt('1. a\n2. b', 'Q?', 'Yes', 'End with Yes.')).toBe(
+      fill('abo-demonstration.txt', { procedure: '1. a\n2. b', input: 'Q?', expected: 'Yes', format: 'End with Yes.' }),
+    );
+  });
+  it('Step 1: step check; Step 2: revision', () => {
+    expect(stepCheckMetaPrompt('1. a\n2. b', '## Failure 1')).toBe(fill('abo-step-check.txt', { procedure: '1. a\n2. b', failures: '## Failure 1' }));
+    expect(reviseProcedureMetaPrompt('1. a\n2. b', '## Failure 1', 'Step 2 skips b.')).toBe(
+      fill('abo-revise.txt', { procedure: '1. a\n2. b', failures: '## Failure 1', diagnosis: 'Step 2 skips b.' }),
+    );
   });
 });
