@@ -52,9 +52,14 @@ describe('popbench estimate', () => {
       expect(run.failed).toEqual([]);
       const predicted = est.cells.filter((c) => c.target === 'sim-70b' && c.seed === 1);
       expect(predicted.every((c) => c.basis.startsWith('from '))).toBe(true);
-      const actual = run.cells.map((c) => JSON.parse(readFileSync(path.join(run.out, 'cells', c.id, 'result.json'), 'utf8')).usage.total.calls as number);
-      within(predicted.reduce((a, c) => a + c.calls, 0), actual.reduce((a, b) => a + b, 0), 0.1);
-      for (let i = 0; i < predicted.length; i++) within(predicted[i]!.calls, actual[i]!, 0.1);
+      const results = run.cells.map((c) => JSON.parse(readFileSync(path.join(run.out, 'cells', c.id, 'result.json'), 'utf8')) as { stoppedBy: string; usage: { total: { calls: number } } });
+      const actual = results.map((r) => r.usage.total.calls);
+      // A cell that stops on its own before its budget (an optimizer that converged on this target, stoppedBy 'done')
+      // may use fewer calls than the cell the estimate extrapolated from: there the estimate is an upper bound.
+      const upTo = (est: number, act: number) => expect(act).toBeLessThanOrEqual(est * 1.1);
+      const early = results.some((r) => r.stoppedBy === 'done' && r.usage.total.calls < 0.9 * predicted[results.indexOf(r)]!.calls);
+      (early ? upTo : within)(predicted.reduce((a, c) => a + c.calls, 0), actual.reduce((a, b) => a + b, 0), 0.1);
+      for (let i = 0; i < predicted.length; i++) (results[i]!.stoppedBy === 'done' ? upTo : within)(predicted[i]!.calls, actual[i]!, 0.1);
     } finally {
       session.close();
     }
