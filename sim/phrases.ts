@@ -42,10 +42,3 @@ export const SYNONYMS: ReadonlyArray<[string, string]> = [
   ['give the final answer', 'state the final answer'],
   ["Let's think step by step.", 'Work through the problem step by step.'],
 ];
-
-/** MIPRO-style tip sentences (grounded proposer tips). */
-export const TIP_PHRASES: Readonly<Record<string, string>> = {
-  persona: 'You are an expert problem solver.',
-  stakes: 'This answer matters a great deal, so be careful.',
-  creative: 'Imagine a bright stage where every curious traveller gathers stories from distant lands.',
-};
