@@ -83,7 +83,7 @@ export function answerOptimizer(
 ): LLMChoice {
   const p = optimizerParams(model, overrides);
   const text = requestText(req);
-  const read = readRequest(text, world);
+  const read = readMemo(text, world);
   const T = req.temperature ?? 0;
   let out = '';
   for (let attempt = 0; attempt < 24; attempt++) {
@@ -92,6 +92,21 @@ export function answerOptimizer(
     if (!previous.includes(out)) break;
   }
   return { text: out, finishReason: 'stop', annotations: { simOptimizer: { kind: read.form, wrapper: read.wrapper.wrapper } } };
+}
+
+const READ_CACHE = new WeakMap<object, Map<string, ReadRequest>>();
+const NO_WORLD = {};
+/** `readRequest`, memoised per world on the request text (the n choices and samples of one meta-prompt read it once). */
+function readMemo(text: string, world?: SimWorld): ReadRequest {
+  const key = world ?? NO_WORLD;
+  let m = READ_CACHE.get(key);
+  if (!m) READ_CACHE.set(key, (m = new Map()));
+  const hit = m.get(text);
+  if (hit) return hit;
+  const r = readRequest(text, world);
+  if (m.size >= 256) m.delete(m.keys().next().value!);
+  m.set(text, r);
+  return r;
 }
 
 /** The text between the first `open` and the last `close` tag, minus one newline at each end. */

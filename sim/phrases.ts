@@ -38,7 +38,7 @@ export const SYNONYMS: ReadonlyArray<[string, string]> = [
   ['Answer the question.', 'Respond to the question.'],
   ['carefully', 'with care'],
   ['Read the question', 'Look at the question'],
-  ['Solve the problem', 'Work out the problem'],
+  ['Solve the problem', 'Tackle the problem'],
   ['give the final answer', 'state the final answer'],
   ["Let's think step by step.", 'Work through the problem step by step.'],
 ];

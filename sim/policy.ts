@@ -97,7 +97,7 @@ export function reasons(c: Conclusions, k: number, p: OptimizerParams, rng: Rng)
  * scores → a recombination keeping each sentence of each with p 0.5 (at least one).
  */
 export function chooseBase(shown: Shown, rng: Rng): string {
-  const ps = shown.prompts;
+  const ps = [...new Set(shown.prompts)];
   if (ps.length <= 1) return ps[0] ?? '';
   if (shown.scored) {
     const top = ps.slice(0, 3);
