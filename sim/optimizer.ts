@@ -13,8 +13,7 @@ import { Rng } from '../core/rng.js';
 import type { LLMChoice, LLMRequest } from '../core/types.js';
 import { parseCauses } from './causes.js';
 import { OPTIMIZER_PARAMS, type OptimizerParams } from './params.js';
-import { candidate, chooseBase, conclude, reasons, stepless } from './policy.js';
-import { FORMAT_PHRASES } from './phrases.js';
+import { asSteps, candidate, chooseBase, conclude, reasons } from './policy.js';
 import { detectKind, detectWrapper, readRequest, type ReadRequest, type Shown, type WrapperSpec } from './reader.js';
 import { requestText } from './target.js';
 import type { SimWorld } from './world.js';
@@ -52,14 +51,6 @@ export function wrap(w: WrapperSpec, items: string[]): string {
     case 'plain':
       return items.length === 1 ? items[0]! : items.map((x, i) => `${i + 1}. ${x}`).join('\n');
   }
-}
-
-/** A prompt laid out as numbered steps, the answer-format sentence last (the procedure form). */
-export function asSteps(prompt: string): string {
-  const ss = stepless(prompt);
-  const isFormat = (s: string) => /^End with /.test(s) || Object.values(FORMAT_PHRASES).includes(s);
-  const ordered = [...ss.filter((s) => !isFormat(s)), ...ss.filter(isFormat)];
-  return ordered.map((s, i) => `${i + 1}. ${s}`).join('\n');
 }
 
 export function optimizerParams(model: string, overrides?: Partial<OptimizerParams>): OptimizerParams {

@@ -146,24 +146,36 @@ function reword(ss: string[], rng: Rng): string[] {
 }
 
 /** Exploratory moves and their weights (docs/sim.md). */
-export const EXPLORE_MOVES: ReadonlyArray<{ move: 'cot' | 'format' | 'concept' | 'knowledge' | 'reword' | 'drop'; weight: number }> = [
+export const EXPLORE_MOVES: ReadonlyArray<{ move: 'cot' | 'format' | 'concept' | 'knowledge' | 'reword' | 'drop' | 'steps'; weight: number }> = [
   { move: 'cot', weight: 0.2 },
   { move: 'format', weight: 0.2 },
   { move: 'concept', weight: 0.2 },
   { move: 'knowledge', weight: 0.05 },
-  { move: 'reword', weight: 0.25 },
+  { move: 'reword', weight: 0.2 },
   { move: 'drop', weight: 0.1 },
+  { move: 'steps', weight: 0.05 },
 ];
+
+/** A prompt laid out as numbered steps, the answer-format sentence last. */
+export function asSteps(prompt: string | string[]): string {
+  const ss = Array.isArray(prompt) ? prompt : stepless(prompt);
+  const isFormat = (s: string) => /^End with /.test(s) || Object.values(FORMAT_PHRASES).includes(s);
+  const ordered = [...ss.filter((s) => !isFormat(s)), ...ss.filter(isFormat)];
+  return ordered.map((s, i) => `${i + 1}. ${s}`).join('\n');
+}
+
+const NUMBERED_LINE = /^\s*(?:step\s*)?\d{1,2}[.):]\s+\S/gim;
 
 /**
  * One candidate prompt from a base (the same process for every request):
- * fix each concluded cause; explore (always when the fixes changed nothing,
+ * fix each concluded cause (a base laid out as numbered steps stays so); explore (always when the fixes changed nothing,
  * else with p `explore`); then the guess draw (p `guessConcept`: a hint for
  * an unsupported word of the base) and the harm draw (p `harm`: drop a
  * sentence 0.4, insert filler 0.4, a wrong-format instruction 0.2).
  */
 export function candidate(base: string, c: Conclusions, p: OptimizerParams, rng: Rng): string {
   let ss = stepless(base);
+  let numbered = (base.match(NUMBERED_LINE) ?? []).length >= 2;
   if (ss.length === 0) ss = [rng.pick(OPENERS)];
   const before = ss.join(' ');
   for (const cause of new Set(c.causes)) {
@@ -186,6 +198,7 @@ export function candidate(base: string, c: Conclusions, p: OptimizerParams, rng:
     else if (move === 'concept' && c.concepts.length) addSentence(ss, conceptHintPhrase(rng.pick(c.concepts)));
     else if (move === 'knowledge') addSentence(ss, KNOWLEDGE_PHRASE);
     else if (move === 'drop' && ss.length > 1) ss.splice(rng.int(0, ss.length - 1), 1);
+    else if (move === 'steps' && !numbered && ss.length >= 2) numbered = true;
     else ss = reword(ss, rng);
   }
   if (rng.next() < p.guessConcept) {
@@ -198,6 +211,6 @@ export function candidate(base: string, c: Conclusions, p: OptimizerParams, rng:
     else if (h === 1 || ss.length <= 1) ss.splice(rng.int(0, ss.length), 0, rng.pick(FILLER));
     else addSentence(ss, rng.pick(Object.values(FORMAT_PHRASES).filter((f) => f !== (c.format ? FORMAT_PHRASES[c.format] : ''))));
   }
-  const out = ss.join(' ').trim();
+  const out = (numbered ? asSteps(ss) : ss.join(' ')).trim();
   return out || rng.pick(OPENERS);
 }

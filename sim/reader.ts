@@ -311,7 +311,7 @@ export interface Shown {
   traceConcepts: string[];
   /** Causes already named in the request (a reflection quoted back), parsed by `parseCauses`. */
   namedCauses: string[];
-  /** Answer format inferred from the golds / outputs shown. */
+  /** Answer format inferred from the golds / outputs shown, else from a task's format instruction shown verbatim. */
   format?: AnswerFormat;
 }
 
@@ -357,7 +357,16 @@ export function readRequest(text: string, world?: SimWorld): ReadRequest {
     }
   }
   const history = scoredHistory(text);
-  const format = inferFormat(text);
+  let format = inferFormat(text);
+  if (!format && world)
+    for (const id of world.taskIds()) {
+      const t = world.getTask(id)!;
+      const fi = t.formatInstruction?.trim();
+      if (fi && fi.length >= 12 && text.includes(fi)) {
+        format = t.answerFormat;
+        break;
+      }
+    }
   return {
     form,
     wrapper,
