@@ -125,7 +125,8 @@ function recording(llm: LLM, seen: string[]): LLM {
 }
 
 describe("every optimizer's real meta-prompts: reply content = the method-neutral policy on what they show", () => {
-  const names = Object.keys(OPTIMIZERS).filter((n) => !['empty', 'zero-shot-cot', 'ape-cot', 'few-shot'].includes(n));
+  // baselines send no meta-prompts; "external" runs its search outside popbench
+  const names = Object.keys(OPTIMIZERS).filter((n) => !['empty', 'zero-shot-cot', 'ape-cot', 'few-shot', 'external'].includes(n));
   for (const name of names)
     it(name, async () => {
       const kit = await makeTestContext({ task: 'like/navigate', seed: 1, devSize: 20, trainSize: 40, budget: { targetCalls: 400, optimizerCalls: 30 } });
