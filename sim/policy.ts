@@ -176,7 +176,8 @@ const NUMBERED_LINE = /^\s*(?:step\s*)?\d{1,2}[.):]\s+\S/gim;
 export function candidate(base: string, c: Conclusions, p: OptimizerParams, rng: Rng): string {
   let ss = stepless(base);
   let numbered = (base.match(NUMBERED_LINE) ?? []).length >= 2;
-  if (ss.length === 0) ss = [rng.pick(OPENERS)];
+  // an empty base is written from scratch: an opener, plus the format phrase when a format is known
+  if (ss.length === 0) ss = [rng.pick(OPENERS), ...(c.format ? [FORMAT_PHRASES[c.format]] : [])];
   const before = ss.join(' ');
   for (const cause of new Set(c.causes)) {
     const kind = causeKind(cause);
@@ -193,6 +194,8 @@ export function candidate(base: string, c: Conclusions, p: OptimizerParams, rng:
   }
   if (ss.join(' ') === before || rng.next() < p.explore) {
     const move = EXPLORE_MOVES[rng.weighted(EXPLORE_MOVES.map((m) => m.weight))]!.move;
+    const was = ss.join(' ');
+    const wasNumbered = numbered;
     if (move === 'cot' && !ss.some(hasCot)) ss.unshift(rng.pick(COT_PHRASES));
     else if (move === 'format' && c.format) addSentence(ss, FORMAT_PHRASES[c.format]);
     else if (move === 'concept' && c.concepts.length) addSentence(ss, conceptHintPhrase(rng.pick(c.concepts)));
@@ -200,6 +203,8 @@ export function candidate(base: string, c: Conclusions, p: OptimizerParams, rng:
     else if (move === 'drop' && ss.length > 1) ss.splice(rng.int(0, ss.length - 1), 1);
     else if (move === 'steps' && !numbered && ss.length >= 2) numbered = true;
     else ss = reword(ss, rng);
+    // a move that would change nothing (CoT already there, no format known, …) becomes a rewording
+    if (ss.join(' ') === was && numbered === wasNumbered) ss = reword(ss, rng);
   }
   if (rng.next() < p.guessConcept) {
     const words = (base.match(/\b[a-z]{7,}\b/gi) ?? []).filter((w) => !RELEVANT_VOCAB.has(w.toLowerCase()));

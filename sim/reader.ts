@@ -358,6 +358,15 @@ export function readRequest(text: string, world?: SimWorld): ReadRequest {
   }
   const history = scoredHistory(text);
   let format = inferFormat(text);
+  if (!format && questions.length) {
+    // a shown question reveals its answer format (the majority over the questions shown)
+    const votes = new Map<AnswerFormat, number>();
+    for (const q of questions) {
+      const f = world!.getTask(q.taskId)!.answerFormat;
+      votes.set(f, (votes.get(f) ?? 0) + 1);
+    }
+    format = [...votes].sort((a, b) => b[1] - a[1])[0]![0];
+  }
   if (!format && world)
     for (const id of world.taskIds()) {
       const t = world.getTask(id)!;
