@@ -14,7 +14,7 @@ import type { LLMChoice, LLMRequest } from '../core/types.js';
 import { parseCauses } from './causes.js';
 import { OPTIMIZER_PARAMS, type OptimizerParams } from './params.js';
 import { asSteps, candidate, chooseBase, conclude, reasons } from './policy.js';
-import { detectKind, detectWrapper, readRequest, type ReadRequest, type Shown, type WrapperSpec } from './reader.js';
+import { readRequest, requestTurn, type ReadRequest, type Shown, type WrapperSpec } from './reader.js';
 import { requestText } from './target.js';
 import type { SimWorld } from './world.js';
 
@@ -28,6 +28,7 @@ export {
   JUDGE_CUE,
   readEvidence,
   readRequest,
+  requestTurn,
   scoredHistory,
   seenConcepts,
   type Form,
@@ -48,6 +49,8 @@ export function wrap(w: WrapperSpec, items: string[]): string {
       return `[[ ## ${w.field} ## ]]\n${items.join('\n')}\n\n[[ ## completed ## ]]`;
     case 'brackets':
       return items.map((x) => `[${x}]`).join('\n');
+    case 'fence':
+      return items.map((x) => '```\n' + x + '\n```').join('\n');
     case 'plain':
       return items.length === 1 ? items[0]! : items.map((x, i) => `${i + 1}. ${x}`).join('\n');
   }
@@ -74,7 +77,7 @@ export function answerOptimizer(
 ): LLMChoice {
   const p = optimizerParams(model, overrides);
   const text = requestText(req);
-  const read = readMemo(text, world);
+  const read = readMemo(text, world, requestTurn(req));
   const T = req.temperature ?? 0;
   let out = '';
   for (let attempt = 0; attempt < 24; attempt++) {
@@ -88,15 +91,16 @@ export function answerOptimizer(
 const READ_CACHE = new WeakMap<object, Map<string, ReadRequest>>();
 const NO_WORLD = {};
 /** `readRequest`, memoised per world on the request text (the n choices and samples of one meta-prompt read it once). */
-function readMemo(text: string, world?: SimWorld): ReadRequest {
+function readMemo(text: string, world: SimWorld | undefined, request: string): ReadRequest {
   const key = world ?? NO_WORLD;
   let m = READ_CACHE.get(key);
   if (!m) READ_CACHE.set(key, (m = new Map()));
-  const hit = m.get(text);
+  const k = request === text ? text : `${request}\u0000${text}`;
+  const hit = m.get(k);
   if (hit) return hit;
-  const r = readRequest(text, world);
+  const r = readRequest(text, world, request);
   if (m.size >= 256) m.delete(m.keys().next().value!);
-  m.set(text, r);
+  m.set(k, r);
   return r;
 }
 

@@ -11,7 +11,7 @@
  * `GOLD_LABELS`, or a prompt label to `PROMPT_LABELS`. Never reword the
  * meta-prompt to suit the sim. Every table is documented in docs/sim.md.
  */
-import type { AnswerFormat, Example } from '../core/types.js';
+import type { AnswerFormat, Example, LLMRequest } from '../core/types.js';
 import { parseCauses, TELLS } from './causes.js';
 import type { Match, SimWorld } from './world.js';
 
@@ -31,7 +31,7 @@ export type RequestKind =
   | 'plain';
 export type Form = RequestKind;
 
-export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'plain';
+export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'plain';
 
 /** The judge meta-prompt's distinctive wording (reports/judge.ts). */
 export const JUDGE_CUE = /error-cause judge/i;
@@ -62,6 +62,10 @@ export const FORMS: readonly FormCues[] = [
     cues: [
       /problem with (this|the) prompt is|based on (these|the above|this|the) (examples|information|reasons|feedback|reflection|analysis)[^\n]*(improv|edit|revis|refin|wrote|new prompt)/i,
       /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i,
+      // a request to write a new instruction from shown responses and feedback (GEPA's reflection prompt)
+      /\bwrite a new instruction\b/i,
+      // a request to refine the prompt after a reasoning turn (PE2's step 2)
+      /\bhelp (?:edit|refine|improve) the prompt\b|\brefining the prompt\b/i,
     ],
     reply: 'N improved prompts (N from "N … prompts", default 1)',
   },
@@ -81,6 +85,8 @@ export const FORMS: readonly FormCues[] = [
     cues: [
       /\b(reasons?|why|causes?|feedback|reflect\w*|analy[sz]e|diagnos\w*)\b[^\n]{0,120}\b(wrong|incorrect|fail\w*|mistakes?|errors?)\b/i,
       /\b(wrong|incorrect|fail\w*|mistakes?|errors?)\b[^\n]{0,120}\b(reasons?|why|causes?|analy[sz]e|diagnos\w*)\b/i,
+      // a per-example reasoning template about the output and the prompt (PE2's step 1)
+      /\bis the output correct\b[^\n]{0,80}\breasoning\b/i,
     ],
     reply: 'N reasons (N from "give N reasons", default one per distinct inferred cause), one sentence each',
   },
@@ -114,6 +120,7 @@ export const WRAPPERS: ReadonlyArray<{ wrapper: Wrapper; test: (t: string) => bo
   { wrapper: 'start', test: (t) => /<START>/i.test(t) },
   { wrapper: 'prompt', test: (t) => /<prompt>/i.test(t) && /<\/prompt>/i.test(t) },
   { wrapper: 'dspy', test: (t) => /\[\[ ## (\w+) ## \]\]/.test(t) },
+  { wrapper: 'fence', test: (t) => /within ``` blocks|between ``` (?:fences|blocks)|in a ``` block/i.test(t) },
   { wrapper: 'brackets', test: (t) => /square brackets|\[\s*\]/i.test(t) },
 ];
 
@@ -174,7 +181,7 @@ export function seenConcepts(text: string): string[] {
 }
 
 /** Labels that introduce a gold answer shown beside an example. */
-export const GOLD_LABELS = /\b(label|gold|correct answer|expected(?: answer| output)?|target|ground truth|true answer)\s*[:=]/gi;
+export const GOLD_LABELS = /\b(label|gold|correct answer|expected(?: answer| output)?|target|ground truth|true answer)\s*[:=]|\bthe correct answer is\s*(?=['"])/gi;
 
 /** Words that say the shown examples were answered wrongly (then the golds shown are failures). */
 export const FAILURE_CONTEXT = /\b(wrong|incorrect|fail(?:s|ed|ure|ures)?|mistakes?|errors?)\b/i;
@@ -184,6 +191,8 @@ export function inferFormat(text: string): AnswerFormat | undefined {
   const values: string[] = [];
   for (const m of text.matchAll(/\b(?:label|gold|correct answer|expected(?: answer| output)?|target|ground truth|true answer|output|answer)\s*[:=]\s*([^\n]{1,60})/gi))
     values.push(m[1]!.trim());
+  // feedback sentences: "The correct answer is 'X'."
+  for (const m of text.matchAll(/\bcorrect answer is\s*'([^'\n]{1,60})'/gi)) values.push(m[1]!.trim());
   const votes = new Map<AnswerFormat, number>();
   const vote = (f: AnswerFormat) => votes.set(f, (votes.get(f) ?? 0) + 1);
   for (const v of values) {
@@ -251,6 +260,12 @@ export function currentPrompts(text: string, kind: RequestKind): string[] {
     const m = /basic[_ ]instruction[^\n]*:\s*\n?([^\n]+)/i.exec(text);
     if (m) return [m[1]!.trim()];
   }
+  // an instruction in a ``` block after "the following instruction(s)" (GEPA's reflection prompt)
+  const fenced = /following instructions?[^\n]*:\s*\n```[^\n]*\n([\s\S]*?)\n```/i.exec(text);
+  if (fenced) return [fenced[1]!.trim()];
+  // "## Current Prompt" heading followed by the prompt (PE2); the last one is the latest
+  const headed = [...text.matchAll(/^#+[ \t]*(?:current )?prompt[ \t]*\n([\s\S]*?)(?=\n[ \t]*\n|\n#|$)/gim)];
+  if (headed.length) return [headed[headed.length - 1]![1]!.trim()];
   const told = /(?:was told to follow|told to follow) this procedure:\s*\n+([\s\S]*?)\n\s*\n/i.exec(text);
   if (told) return [told[1]!.trim()];
   const cur = labelledPrompt(text);
@@ -326,15 +341,20 @@ export interface ReadRequest {
   shown: Shown;
 }
 
-/** Read a meta-prompt. `world` (optional) identifies the example inputs and task descriptions shown. */
-export function readRequest(text: string, world?: SimWorld): ReadRequest {
-  const form = detectKind(text);
-  const wrapper = detectWrapper(text);
+/**
+ * Read a meta-prompt. `world` (optional) identifies the example inputs and
+ * task descriptions shown. `request` is the text that states the request (the
+ * last user turn of a conversation, see `requestTurn`): it decides the form
+ * and wrapper; everything shown anywhere in `text` is content.
+ */
+export function readRequest(text: string, world?: SimWorld, request = text): ReadRequest {
+  const form = detectKind(request);
+  const wrapper = detectWrapper(request);
   const count =
     form === 'reflect'
-      ? requestedCount(text, /(reasons?|causes?|feedbacks?)/)
+      ? requestedCount(request, /(reasons?|causes?|feedbacks?)/)
       : form === 'edit'
-        ? requestedCount(text, /(prompts?|instructions?|candidates?)/)
+        ? requestedCount(request, /(prompts?|instructions?|candidates?)/)
         : undefined;
   const query = form === 'rewrite' ? bpoQuery(text) : undefined;
   const tells = readEvidence(text);
@@ -393,4 +413,19 @@ export function readRequest(text: string, world?: SimWorld): ReadRequest {
       ...(format ? { format } : {}),
     },
   };
+}
+
+/**
+ * The text that states the request: in a conversation with earlier assistant
+ * turns, the last user turn (earlier turns are context: shown failures, the
+ * optimizer's own reasoning); otherwise the whole request.
+ */
+export function requestTurn(req: LLMRequest): string {
+  if (!req.messages.some((m) => m.role === 'assistant')) return requestText(req);
+  for (let i = req.messages.length - 1; i >= 0; i--) if (req.messages[i]!.role === 'user') return req.messages[i]!.content;
+  return requestText(req);
+}
+
+function requestText(req: LLMRequest): string {
+  return req.messages.map((m) => m.content).join('\n');
 }
