@@ -144,6 +144,16 @@ function respond(text: string, read: ReadRequest, p: OptimizerParams, rng: Rng, 
       return wrap(w, Array.from({ length: read.count ?? 1 }, one));
     case 'procedure':
       return wrap(w, [asSteps(one())]);
+    case 'demonstrate': {
+      // the layout asked for: each given step in turn, then the stated expected answer
+      const steps = text
+        .split('\n')
+        .map((l) => /^\s*(\d+)[.)]\s+(.*)$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => `Step ${m[1]}: ${m[2]!.trim()}`);
+      const answer = /expected answer\s*:\s*([^\n]+)/i.exec(text)?.[1]?.trim() ?? '';
+      return wrap(w, [[...steps, `So the answer is ${answer}.`].join('\n')]);
+    }
     case 'evo_ga':
     case 'evo_de':
       return wrap(w.wrapper === 'plain' ? { wrapper: 'prompt' } : w, [one()]);

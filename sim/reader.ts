@@ -21,6 +21,7 @@ export type RequestKind =
   | 'reflect'
   | 'edit'
   | 'procedure'
+  | 'demonstrate'
   | 'evo_de'
   | 'evo_ga'
   | 'opro'
@@ -62,12 +63,20 @@ export const FORMS: readonly FormCues[] = [
     cues: [
       /problem with (this|the) prompt is|based on (these|the above|this|the) (examples|information|reasons|feedback|reflection|analysis)[^\n]*(improv|edit|revis|refin|wrote|new prompt)/i,
       /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i,
+      // GPO's update request (RUCAIBox/GPO generate_without_gradient.py): "write a new improved prompt to replace <Prompt> …"
+      /\bwrite an? (new )?(improved|better) (prompt|instruction) to replace\b/i,
       // a request to write a new instruction from shown responses and feedback (GEPA's reflection prompt)
       /\bwrite a new instruction\b/i,
       // a request to refine the prompt after a reasoning turn (PE2's step 2)
       /\bhelp (?:edit|refine|improve) the prompt\b|\brefining the prompt\b/i,
     ],
     reply: 'N improved prompts (N from "N … prompts", default 1)',
+  },
+  {
+    // a request to carry out given numbered steps on one input whose expected answer it states (ABO's demonstration)
+    form: 'demonstrate',
+    cues: [/^(?=[\s\S]*carry out (every|each) step on (this|the) input)(?=[\s\S]*expected answer\s*:)/i],
+    reply: 'each numbered step shown, as "Step N: …", then "So the answer is <the expected answer shown>."',
   },
   {
     form: 'procedure',
@@ -257,6 +266,9 @@ export function currentPrompts(text: string, kind: RequestKind): string[] {
     if (m) return [m[1]!.trim()];
   }
   if (kind === 'mipro') {
+    // DSPy ChatAdapter (dspy 3.x): the value follows the field header; the system message only describes the field
+    const values = [...text.matchAll(/\[\[ ## basic_instruction ## \]\]\n([^\n]+)/g)].map((x) => x[1]!.trim()).filter((v) => v !== '{basic_instruction}');
+    if (values.length) return [values[values.length - 1]!];
     const m = /basic[_ ]instruction[^\n]*:\s*\n?([^\n]+)/i.exec(text);
     if (m) return [m[1]!.trim()];
   }
