@@ -99,7 +99,7 @@ describe('MIPRO on the sim', () => {
     const initial = r.trajectory.candidates[0]!;
     expect(initial.origin).toBe('initial');
     expect(initial.prompt.instruction).toBe(MIPRO_INITIAL.instruction); // DSPy's default signature instructions
-    expect(r.bestScore).toBeGreaterThan(initial.score! + 0.1);
+    expect(r.bestScore).toBeGreaterThan(initial.score! + 0.05);
     // the best was scored on the whole dev set: re-scoring it is memoized (no new target call) and agrees
     const before = t.targetCalls();
     const again = await t.ctx.evaluator.evaluate(r.best, t.ctx.dev);
