@@ -196,7 +196,7 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
     print(`optimizer ${flags.optimizer} · task ${task.id} · target ${flags.target} · optimizer model ${flags.optimizerModel} · mode ${flags.mode}${setup.preset ? ' · preset paper' : ''}${setup.scoring !== 'strict' ? ` · scoring ${setup.scoring}` : ''}`);
     print(`starting prompt: ${setup.initial ? `${JSON.stringify(setup.initial.instruction)} [${setup.initial.position ?? 'Q_begin'}${setup.initial.layout && setup.initial.layout !== 'qa' ? ', ' + setup.initial.layout : ''}]` : 'empty'}${setup.preset ? ` · preset: ${setup.preset.source}` : ''}`);
     print(`stopped by: ${result.stoppedBy}; spent ${budget.spent.targetCalls} target calls, ${budget.spent.optimizerCalls} optimizer calls, ${budget.spent.tokens} tokens; ${result.trajectory.candidates.length} candidates`);
-    print(`best prompt${scorer.perQuery ? ' (plus per-query rewriting)' : ''}: ${JSON.stringify(result.best.instruction)}${result.best.demos?.length ? ` + ${result.best.demos.length} demos` : ''} [${result.best.position ?? 'Q_begin'}]`);
+    print(`best prompt${scorer.perQuery ? ' (plus per-query rewriting)' : ''}: ${JSON.stringify(result.best.instruction)}${result.best.demos?.length ? ` + ${result.best.demos.length} demos` : ''} [${result.best.position ?? 'Q_begin'}${result.best.layout && result.best.layout !== 'qa' ? ', ' + result.best.layout : ''}]`);
     print(`dev accuracy ${pct(devRes.accuracy)} (${devRes.correct}/${devRes.n})`);
     print(`test accuracy ${pct(testRes.accuracy)} (${testRes.correct}/${testRes.n}), 95% Wilson CI [${pct(ci.lo)}, ${pct(ci.hi)}]`);
     print(session.usage.format());

@@ -40,6 +40,9 @@ describe('the sim optimizer reads each optimizer\'s meta-prompts as intended', (
       const seen: string[] = [];
       kit.ctx.optimizer = recording(kit.ctx.optimizer, seen);
       const { optimizer, equalBudget } = OPTIMIZERS[name]!;
+      // The reference starting prompt, as a run without --initial gets it (optimizers/setup.ts).
+      const initial = optimizer.initial?.(kit.task.id);
+      if (initial) kit.ctx.initial = initial;
       await optimizer.optimize(kit.ctx, optimizer.schema.parse({ ...optimizer.defaults, ...equalBudget }));
       expect(seen.length).toBeGreaterThan(0);
       const kinds = new Set(seen.map(detectKind));
@@ -47,6 +50,16 @@ describe('the sim optimizer reads each optimizer\'s meta-prompts as intended', (
       for (const k of want.required) expect([...kinds], `${name} never sent a "${k}" request`).toContain(k);
     });
   }
+
+  it("OPRO's PaLM meta-prompt is read as an OPRO request answered in square brackets", async () => {
+    const kit = await makeTestContext({ task: 'like/navigate', seed: 1, devSize: 20, budget: { targetCalls: 400, optimizerCalls: 16 } });
+    const seen: string[] = [];
+    kit.ctx.optimizer = recording(kit.ctx.optimizer, seen);
+    const { optimizer } = OPTIMIZERS['opro']!;
+    const res = await optimizer.optimize(kit.ctx, optimizer.schema.parse({ ...optimizer.defaults, steps: 2, metaPrompt: 'palm' }));
+    expect(new Set(seen.map(detectKind))).toEqual(new Set(['opro']));
+    expect(res.trajectory.candidates.some((c) => c.origin === 'opro' && c.prompt.instruction !== '')).toBe(true);
+  });
 
   it('the DE variant of EvoPrompt sends DE requests', async () => {
     const kit = await makeTestContext({ task: 'like/navigate', seed: 1, devSize: 20, budget: { targetCalls: 400, optimizerCalls: 30 } });
