@@ -13,7 +13,7 @@ import { makeTestContext } from './testkit.js';
 
 const EXPECTED: Record<string, { allowed: RequestKind[]; required: RequestKind[] }> = {
   opro: { allowed: ['opro'], required: ['opro'] },
-  ape: { allowed: ['induce', 'paraphrase'], required: ['induce', 'paraphrase'] },
+  ape: { allowed: ['induce', 'paraphrase'], required: ['induce'] }, // resampling (paraphrase) is off by default, as in the reference
   protegi: { allowed: ['reflect', 'edit', 'paraphrase'], required: ['reflect', 'edit'] },
   evoprompt: { allowed: ['evo_ga', 'paraphrase'], required: ['evo_ga'] },
   bpo: { allowed: ['rewrite'], required: ['rewrite'] },
