@@ -68,6 +68,8 @@ export const SuiteSchema = z.strictObject({
   devSize: count.optional(),
   testLimit: count.optional(),
   dataDir: z.string().min(1).optional(),
+  /** Score every finished cell's best prompt on the suite's other targets too (outside the budget; benchmarks/transfer.ts). */
+  transfer: z.boolean().default(false),
 });
 
 export type Suite = z.infer<typeof SuiteSchema>;
