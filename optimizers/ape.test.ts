@@ -229,3 +229,15 @@ describe('APE in sim', () => {
     }
   });
 });
+
+describe('APE with its reference defaults in the sim', () => {
+  it('improves on the test split over the empty instruction (like/object_counting)', async () => {
+    const k = await makeTestContext({ task: 'like/object_counting', devSize: 30, trainSize: 30, seed: 1 });
+    k.ctx.initial = apeInitial();
+    const res = await ape.optimize(k.ctx, APE_DEFAULTS);
+    const test = k.task.splits.test.slice(0, 200);
+    const best = await k.ctx.evaluator.evaluate(res.best, test);
+    const empty = await k.ctx.evaluator.evaluate(apeInitial(), test);
+    expect(best.accuracy).toBeGreaterThan(empty.accuracy);
+  });
+});

@@ -311,3 +311,16 @@ describe('OPRO in sim', () => {
     }
   });
 });
+
+describe('OPRO with its reference settings in the sim', () => {
+  it('improves on the test split over its starting prompt (like/navigate)', async () => {
+    const k = await makeTestContext({ task: 'like/navigate', devSize: 30, seed: 1 });
+    k.ctx.initial = oproInitial('like/navigate');
+    const res = await opro.optimize(k.ctx, { ...OPRO_DEFAULTS, steps: 4 });
+    const test = k.task.splits.test.slice(0, 200);
+    const best = await k.ctx.evaluator.evaluate(res.best, test);
+    const start = await k.ctx.evaluator.evaluate(res.trajectory.candidates[0]!.prompt, test);
+    expect(res.best.layout).toBe('plain');
+    expect(best.accuracy).toBeGreaterThan(start.accuracy);
+  });
+});
