@@ -11,7 +11,7 @@ import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
 import { checkInitial, checkOptions, PRESETS, resolveRun, type InitialOverride, type PresetName } from '../optimizers/setup.js';
 import { SCORINGS, type Scoring } from '../optimizers/types.js';
 import { withScoring } from '../tasks/scoring.js';
-import type { Position } from '../core/types.js';
+import type { Layout, Position } from '../core/types.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
 import { withSessionOptions } from './eval.js';
@@ -35,6 +35,7 @@ export interface OptimizeFlags extends SessionFlags {
   progress: boolean;
   initial?: string;
   initialPosition?: string;
+  initialLayout?: string;
   preset?: string;
   scoring?: string;
 }
@@ -95,6 +96,7 @@ export function register(program: Command): void {
       .option('--mode <mode>', "'equal' (the budget stops it; default with --budget or --tokens) or 'paper' (the paper's schedule; default without)")
       .option('--initial <text|@file>', "starting prompt (default: the optimizer's reference starting prompt, else empty)")
       .option('--initial-position <pos>', 'where the starting prompt goes: before_Q, Q_begin, Q_end or A_begin')
+      .option('--initial-layout <layout>', 'the target template around the question: qa, plain or ape (docs/tasks.md)')
       .option('--preset <name>', "'paper': the paper's splits, starting prompt, position, scorer sample sizes and steps for the task")
       .option('--scoring <rule>', "'strict' (default) or 'paper' (the paper's answer scoring, where it defines one)")
       .option('--set <key=value>', 'override an optimizer option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -130,7 +132,9 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
   const override: InitialOverride = {};
   if (flags.initial !== undefined) override.instruction = readInitialFlag(flags.initial);
   if (flags.initialPosition !== undefined) override.position = flags.initialPosition as Position;
-  checkInitial(override, '--initial-position');
+  checkInitial({ ...(override.position ? { position: override.position } : {}) }, '--initial-position');
+  if (flags.initialLayout !== undefined) override.layout = flags.initialLayout as Layout;
+  checkInitial({ ...(override.layout ? { layout: override.layout } : {}) }, '--initial-layout');
   const setup = resolveRun({
     optimizer: flags.optimizer,
     taskId: flags.task,

@@ -61,6 +61,19 @@ describe('the sim optimizer reads each optimizer\'s meta-prompts as intended', (
     expect(res.trajectory.candidates.some((c) => c.origin === 'opro' && c.prompt.instruction !== '')).toBe(true);
   });
 
+  it("OPRO's GPT text at A_begin (the <Start> sentence) is answered in <Start></Start> tags", async () => {
+    const kit = await makeTestContext({ task: 'like/navigate', seed: 1, devSize: 20, budget: { targetCalls: 400, optimizerCalls: 16 } });
+    kit.ctx.initial = { instruction: "Let's solve the problem.", position: 'A_begin' };
+    const { optimizer } = OPTIMIZERS['opro']!;
+    const res = await optimizer.optimize(kit.ctx, optimizer.schema.parse({ ...optimizer.defaults, steps: 2 }));
+    const made = res.trajectory.candidates.filter((c) => c.origin === 'opro');
+    expect(made.length).toBeGreaterThan(0);
+    for (const c of made) {
+      expect(c.metaPrompt).toContain('The starting sentence should begin with <Start> and end with </Start>.');
+      expect(c.prompt.instruction).not.toMatch(/<\/?(Start|START|END)>/);
+    }
+  });
+
   it('the DE variant of EvoPrompt sends DE requests', async () => {
     const kit = await makeTestContext({ task: 'like/navigate', seed: 1, devSize: 20, budget: { targetCalls: 400, optimizerCalls: 30 } });
     const seen: string[] = [];

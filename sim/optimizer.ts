@@ -37,7 +37,7 @@ export type RequestKind =
   | 'rewrite'
   | 'plain';
 
-export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'plain';
+export type Wrapper = 'ins' | 'start' | 'start_close' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'plain';
 
 /** The judge meta-prompt's distinctive wording (reports/judge.ts). */
 export const JUDGE_CUE = /error-cause judge/i;
@@ -84,6 +84,8 @@ export function detectKind(text: string): RequestKind {
 
 export function detectWrapper(text: string): { wrapper: Wrapper; field?: string } {
   if (/<INS>/i.test(text) && /<\/INS>/i.test(text)) return { wrapper: 'ins' };
+  // OPRO's GPT text at A_begin asks for a sentence that "should begin with <Start> and end with </Start>".
+  if (/<Start>/i.test(text) && /<\/Start>/i.test(text)) return { wrapper: 'start_close' };
   if (/<START>/i.test(text)) return { wrapper: 'start' };
   if (/<prompt>/i.test(text) && /<\/prompt>/i.test(text)) return { wrapper: 'prompt' };
   const fields = [...text.matchAll(/\[\[ ## (\w+) ## \]\]/g)].map((m) => m[1]!).filter((f) => f !== 'completed');
@@ -99,6 +101,8 @@ export function wrap(w: { wrapper: Wrapper; field?: string }, items: string[]): 
       return items.map((x) => `<INS>${x}</INS>`).join('\n');
     case 'start':
       return items.map((x) => `<START>${x}<END>`).join('\n');
+    case 'start_close':
+      return items.map((x) => `<Start>${x}</Start>`).join('\n');
     case 'prompt':
       return items.map((x) => `<prompt>${x}</prompt>`).join('\n');
     case 'dspy':
