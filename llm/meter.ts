@@ -130,7 +130,7 @@ class RunningMean {
  * concurrent calls from jointly passing a token limit; actual usage is recorded.
  */
 export function estimateTokens(req: LLMRequest, completionMean: { value: number }): number {
-  const chars = req.messages.reduce((a, m) => a + m.content.length, 0);
+  const chars = req.prompt !== undefined ? req.prompt.length : req.messages.reduce((a, m) => a + m.content.length, 0);
   const completion = Math.min(req.maxTokens ?? Infinity, completionMean.value) * (req.n ?? 1);
   return Math.ceil(chars / 4 + completion);
 }
@@ -155,6 +155,7 @@ export function meterMiddleware(opts: MeterOptions): LLMMiddleware {
       opts.budget?.record(res.usage, est);
       completionMean.add(res.usage.completionTokens);
       opts.meter.record({ provider: next.provider, model: next.model, role, usage: res.usage, cached: res.cached === true, price: opts.price });
+      if (opts.budget && opts.price && res.cached !== true) opts.budget.recordCost(costUsd(res.usage, opts.price));
       return res;
     },
   });
