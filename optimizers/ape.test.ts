@@ -20,11 +20,11 @@ import { fakeQuality, makeFakeContext } from './fake-context.test-util.js';
 import { makeTestContext } from './testkit.js';
 
 /** Reference outputs (header: "source" in the fixture file). */
-const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures/ape-reference.json'), 'utf8')) as { source: string; forwardQuery: string; evalQuery: string };
+const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'reference/ape-reference.json'), 'utf8')) as { source: string; forwardQuery: string; evalQuery: string };
 
 describe('APE templates', () => {
   const demos = Array.from({ length: 5 }, (_, i) => ({ input: `in ${i}`, output: `out ${i}` }));
-  it('forward generation equals the query the reference sends (fixtures/ape-reference.json): no <COMPLETE>, the model continues', () => {
+  it('forward generation equals the query the reference sends (reference/ape-reference.json): no <COMPLETE>, the model continues', () => {
     expect(REF.source).toMatch(/ape\.py:8/);
     expect(buildForwardMetaPrompt(demos)).toBe(REF.forwardQuery);
     expect(buildForwardMetaPrompt(demos)).not.toMatch(/COMPLETE/);

@@ -57,7 +57,7 @@ describe('evoprompt selection', () => {
 });
 
 /** Reference outputs (header: "source" in the fixture file). */
-const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures/evoprompt-reference.json'), 'utf8')) as {
+const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'reference/evoprompt-reference.json'), 'utf8')) as {
   source: string;
   gaTemplate: string;
   deTemplate: string;
@@ -67,7 +67,7 @@ const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures/evo
   finalPrompt: Array<[string, string]>;
 };
 
-describe('evoprompt meta-prompts equal the reference (fixtures/evoprompt-reference.json)', () => {
+describe('evoprompt meta-prompts equal the reference (reference/evoprompt-reference.json)', () => {
   const [a, b, c, base] = ["Let's think step by step.", 'First,', "Let's solve this problem by splitting it into steps.", "Let's think"];
   it('templates, character for character, with their worked demonstrations', () => {
     expect(REF.source).toMatch(/template_ga\.py:18-33/);

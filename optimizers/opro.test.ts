@@ -39,14 +39,14 @@ function shownPairs(meta: string): { text: string; score: number }[] {
 }
 
 /** Reference outputs (header: "source" in the fixture file). */
-const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures/opro-reference.json'), 'utf8')) as {
+const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'reference/opro-reference.json'), 'utf8')) as {
   source: string;
   metaPrompts: Record<string, string>;
   genPrompt: Record<string, string>;
   scoring: Array<{ true: string; pred: string; input: string; includeAsCorrect: boolean; treatAsNumber: boolean; treatAsBool: boolean; normalized: string; correct: boolean }>;
 };
 
-describe('OPRO meta-prompts equal the reference (fixtures/opro-reference.json)', () => {
+describe('OPRO meta-prompts equal the reference (reference/opro-reference.json)', () => {
   const refHistory: ScoredInstruction[] = [
     { instruction: '', score: 0.125 },
     { instruction: "Let's think step by step.", score: 0.5 },

@@ -1,4 +1,4 @@
-"""Regenerates optimizers/fixtures/ape-reference.json: put automatic_prompt_engineer/template.py of
+"""Regenerates optimizers/reference/ape-reference.json: put automatic_prompt_engineer/template.py of
 keirp/automatic_prompt_engineer at eac521c79a78965245ce7745dcc9f6b0792c7ec7 beside this file and run it.
 """
 import json, template

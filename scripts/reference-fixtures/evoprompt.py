@@ -1,4 +1,4 @@
-"""Regenerates optimizers/fixtures/evoprompt-reference.json: put BBH/data/template_ga.py, BBH/data/template_de.py
+"""Regenerates optimizers/reference/evoprompt-reference.json: put BBH/data/template_ga.py, BBH/data/template_de.py
 and BBH/utils.py (as utils_ref.py) of beeevita/EvoPrompt at 94caff336555df99acc5c338c7930c40cc550ad9 beside this file and run it.
 """
 import json, sys, types

@@ -1,4 +1,4 @@
-"""Regenerates optimizers/fixtures/opro-reference.json by running the reference code.
+"""Regenerates optimizers/reference/opro-reference.json by running the reference code.
 
 Put opt_utils.py (opro/optimization), eval_utils.py and metrics.py (opro/evaluation) of
 google-deepmind/opro at e81b2f573ce4e15755c70c2535279d6fb940b4b7 beside this file and run it
