@@ -18,6 +18,7 @@ import { emptyTotals, UsageMeter, type UsageSnapshot } from '../llm/index.js';
 import { optimizerContext, resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
+import { scoreCheckpoints, type Checkpoint } from './checkpoints.js';
 import { expandCells, infinityAware, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
 
 export interface SplitScore {
@@ -39,6 +40,8 @@ export interface CellResult {
   dev: SplitScore;
   test: SplitScore;
   trajectory: Trajectory;
+  /** Anytime checkpoints: the incumbent's test score at shares of the target-call budget (benchmarks/checkpoints.ts). */
+  checkpoints: Checkpoint[];
   usage: UsageSnapshot;
   meta: { startedAt: string; finishedAt: string; wallMs: number };
 }
@@ -247,6 +250,17 @@ export async function runCell(
   const scorer = resultScorer(task, result, session.model(spec.target, undefined, usage), session.model(spec.optimizerModel, undefined, usage));
   const devRes = await scorer.evaluate(dev);
   const testRes = await scorer.evaluate(test);
+  // Anytime checkpoints, also outside the budget, on the same test examples.
+  const checkpoints = await scoreCheckpoints({
+    k: spec.checkpoints ?? 10,
+    task,
+    result,
+    test,
+    limit: spec.limits.targetCalls,
+    spent: budget.spent.targetCalls,
+    target: session.model(spec.target, undefined, usage),
+    rewriterModel: session.model(spec.optimizerModel, undefined, usage),
+  });
   const samples = [
     ...devRes.outcomes.map((o) => ({ split: 'dev', ...o })),
     ...testRes.outcomes.map((o) => ({ split: 'test', ...o })),
@@ -266,6 +280,7 @@ export async function runCell(
     dev: score(devRes),
     test: score(testRes),
     trajectory: result.trajectory,
+    checkpoints,
     usage: usage.snapshot(),
     meta: { startedAt, finishedAt: new Date(finished).toISOString(), wallMs: finished - started },
   };

@@ -41,10 +41,12 @@ export function parseFormats(value: string): Format[] {
 /** The report document; with the loaded run, also the sections of reports/sections (leaderboard, gap, cost, …). */
 export async function renderDoc(analysis: Analysis, title = 'popbench report', run?: RunDir, opts: { bootstrapB?: number } = {}): Promise<{ doc: ReportDoc; specs: Array<{ id: string; spec: unknown }> }> {
   let tables = buildTables(analysis);
-  const plotDefs = buildPlots(analysis);
+  let plotDefs = buildPlots(analysis);
   if (run) {
     const s = buildSections(run, analysis, tables, opts);
     tables = s.tables;
+    // Checkpoint curves (one scale: test accuracy) replace the dev-score curves, whose scales differ by optimizer.
+    if (s.replacesAnytime) plotDefs = plotDefs.filter((p) => !p.id.startsWith('anytime-'));
     plotDefs.push(...s.plots);
   }
   const plots: RenderedPlot[] = [];
