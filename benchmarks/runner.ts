@@ -16,6 +16,8 @@ import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
 import { Session, type SessionFlags } from '../cli/session.js';
 import { emptyTotals, UsageMeter, type UsageSnapshot } from '../llm/index.js';
 import { optimizerContext, resultScorer } from '../optimizers/common.js';
+import { paperPresetFor } from '../optimizers/setup.js';
+import { withScoring } from '../tasks/scoring.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
 import { scoreCheckpoints, type Checkpoint } from './checkpoints.js';
@@ -230,7 +232,9 @@ export async function runCell(
   const startedAt = new Date(started).toISOString();
   const reg = OPTIMIZERS[spec.optimizer];
   if (!reg) throw new UserError(`cell ${spec.id}: unknown optimizer "${spec.optimizer}"`);
-  const task = session.task(spec.task);
+  const loaded = session.task(spec.task);
+  const presetSplits = spec.preset === 'paper' ? paperPresetFor(spec.optimizer, spec.task).splits : undefined;
+  const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, session.seed) } : loaded, spec.scoring ?? 'strict');
   const budget = new Budget({ ...spec.limits });
   const target = session.model(spec.target, budget, usage);
   const optimizerLLM = session.model(spec.optimizerModel, budget, usage);
@@ -238,7 +242,7 @@ export async function runCell(
   const dev = slice(task.splits.dev, spec.devSize);
   const test = slice(task.splits.test, spec.testLimit);
   const store = new JsonlRunStore(path.join(dir, 'events.jsonl'));
-  const ctx = optimizerContext({ optimizerName: spec.optimizer, seed: spec.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log: store });
+  const ctx = optimizerContext({ optimizerName: spec.optimizer, seed: spec.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log: store, ...(spec.initial ? { initial: spec.initial } : {}) });
   let result: OptimizeResult;
   try {
     result = await (optimize ? optimize(ctx) : reg.optimizer.optimize(ctx, spec.options));
