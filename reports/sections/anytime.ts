@@ -8,6 +8,7 @@
 import jstatModule from 'jstat';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Cell, CellGroup } from '../load.js';
+import { wilsonInterval } from '../stats/index.js';
 import type { Table } from '../tables.js';
 import { colourScale, mean, sd } from './common.js';
 
@@ -40,6 +41,8 @@ export interface AnytimePoint {
   mean: number;
   lo: number;
   hi: number;
+  /** "t over seeds"; "wilson (seeds agree)" when every seed has the same accuracy (a t interval would have zero width); "none (1 seed)". */
+  interval: string;
 }
 
 /** Mean test accuracy of the incumbent per checkpoint share, over the seeds that have it, with a t band. */
@@ -53,7 +56,12 @@ export function anytimePoints(groups: readonly CellGroup[], level = 0.95): Anyti
       if (pts.length === 0) continue;
       const accs = pts.map((p) => p.correct / p.n);
       const m = mean(accs);
-      const half = accs.length > 1 ? (jStat.studentt.inv(1 - (1 - level) / 2, accs.length - 1) * sd(accs)) / Math.sqrt(accs.length) : Number.NaN;
+      const spread = sd(accs);
+      const half = accs.length > 1 ? (jStat.studentt.inv(1 - (1 - level) / 2, accs.length - 1) * spread) / Math.sqrt(accs.length) : Number.NaN;
+      const n = Math.max(...pts.map((p) => p.n));
+      // Seeds that agree leave only the test-set sampling: the Wilson interval on one seed's n examples.
+      const agree = accs.length > 1 && spread < 1e-12;
+      const w = agree ? wilsonInterval(Math.round(m * n), n, level) : undefined;
       out.push({
         task: g.task,
         target: g.target,
@@ -61,10 +69,11 @@ export function anytimePoints(groups: readonly CellGroup[], level = 0.95): Anyti
         fraction: f,
         targetCalls: mean(pts.map((p) => p.targetCalls)),
         seeds: pts.length,
-        n: Math.max(...pts.map((p) => p.n)),
+        n,
         mean: m,
-        lo: Number.isFinite(half) ? Math.max(0, m - half) : Number.NaN,
-        hi: Number.isFinite(half) ? Math.min(1, m + half) : Number.NaN,
+        lo: w ? w.lo : Number.isFinite(half) ? Math.max(0, m - half) : Number.NaN,
+        hi: w ? w.hi : Number.isFinite(half) ? Math.min(1, m + half) : Number.NaN,
+        interval: accs.length === 1 ? 'none (1 seed)' : agree ? 'wilson (seeds agree)' : 't over seeds',
       });
     }
   }
@@ -77,8 +86,8 @@ export function anytimeTables(groups: readonly CellGroup[], points: readonly Any
     {
       id: 'anytime-test',
       title: 'Anytime: incumbent test accuracy at budget checkpoints',
-      note: 'Mean over seeds of the test accuracy of the incumbent at each share of the target-call budget; lo/hi = 95% Student-t interval over seeds (empty with one seed); n = test examples per seed.',
-      columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('fraction', 'budget share', 'num'), c('targetCalls', 'target calls', 'num'), c('seeds', 'seeds', 'int'), c('n', 'n', 'int'), c('mean', 'acc %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct')],
+      note: 'Mean over seeds of the test accuracy of the incumbent at each share of the target-call budget; lo/hi = 95% Student-t interval over seeds; when every seed has the same accuracy, the Wilson interval on n test examples instead (a t interval would have zero width); none with one seed. n = test examples per seed.',
+      columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('fraction', 'budget share', 'num'), c('targetCalls', 'target calls', 'num'), c('seeds', 'seeds', 'int'), c('n', 'n', 'int'), c('mean', 'acc %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('interval', 'interval')],
       rows: points.map((p) => ({ ...p, lo: Number.isFinite(p.lo) ? p.lo : null, hi: Number.isFinite(p.hi) ? p.hi : null })),
       csvOnly: true,
     },

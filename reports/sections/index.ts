@@ -106,7 +106,7 @@ export function buildSections(run: RunDir, a: Analysis, tables: Table[], opts: S
     plots.push({
       id: slug('anytime-test', b.task, b.target),
       title: `Anytime (test accuracy at budget checkpoints): ${b.task} / ${b.target}`,
-      caption: `The incumbent of each run (its best-scored candidate by then, by the optimizer's own score) scored on the same ${ns.join('/')} held-out test examples at each share of the target-call budget, outside the budget. Line = mean over seeds; band = 95% Student-t interval over ${seeds.join('/')} seeds per point (df = seeds − 1; no band with one seed). One scale for every optimizer, whatever score it searched with.`,
+      caption: `The incumbent of each run (its best-scored candidate by then, by the optimizer's own score) scored on the same ${ns.join('/')} held-out test examples at each share of the target-call budget, outside the budget. Line = mean over seeds; band = 95% Student-t interval over ${seeds.join('/')} seeds per point (df = seeds − 1; where all seeds agree, the Wilson interval on the n test examples; no band with one seed). One scale for every optimizer, whatever score it searched with.`,
       spec: anytimeTestSpec(pts, `${b.task} / ${b.target}`, labels),
     });
   }
