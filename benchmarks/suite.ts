@@ -98,6 +98,8 @@ export const SuiteSchema = z.strictObject({
   /** Numbers the reproduced paper reports (reports/sections/paper.ts). */
   paper: z.array(PaperValueSchema).optional(),
   dataDir: z.string().min(1).optional(),
+  /** Score every finished cell's best prompt on the suite's other targets too (outside the budget; benchmarks/transfer.ts). */
+  transfer: z.boolean().default(false),
 });
 
 export type Suite = z.infer<typeof SuiteSchema>;
