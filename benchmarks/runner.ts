@@ -52,6 +52,8 @@ export interface CellResult {
   trajectory: Trajectory;
   /** Anytime checkpoints: the incumbent's test score at shares of the target-call budget (benchmarks/checkpoints.ts). */
   checkpoints: Checkpoint[];
+  /** Calls, tokens and cost of scoring the checkpoints (not in `usage`). */
+  checkpointUsage: UsageSnapshot['total'];
   usage: UsageSnapshot;
   meta: { startedAt: string; finishedAt: string; wallMs: number };
 }
@@ -285,7 +287,9 @@ export async function runCell(
   const scorer = resultScorer(task, result, session.model(spec.target, undefined, usage), session.model(spec.optimizerModel, undefined, usage));
   const devRes = await scorer.evaluate(dev);
   const testRes = await scorer.evaluate(test);
-  // Anytime checkpoints, also outside the budget, on the same test examples.
+  // Anytime checkpoints, also outside the budget, on the same test examples; metered on their own
+  // (checkpointUsage) so `usage` stays the search and the final scoring.
+  const checkpointMeter = new UsageMeter();
   const checkpoints = await scoreCheckpoints({
     k: spec.checkpoints ?? 10,
     task,
@@ -293,8 +297,8 @@ export async function runCell(
     test,
     limit: spec.limits.targetCalls,
     spent: budget.spent.targetCalls,
-    target: session.model(spec.target, undefined, usage),
-    rewriterModel: session.model(spec.optimizerModel, undefined, usage),
+    target: session.model(spec.target, undefined, checkpointMeter),
+    rewriterModel: session.model(spec.optimizerModel, undefined, checkpointMeter),
   });
   const samples = [
     ...devRes.outcomes.map((o) => ({ split: 'dev', ...o })),
@@ -316,6 +320,7 @@ export async function runCell(
     test: score(testRes),
     trajectory: result.trajectory,
     checkpoints,
+    checkpointUsage: checkpointMeter.snapshot().total,
     usage: usage.snapshot(),
     meta: { startedAt, finishedAt: new Date(finished).toISOString(), wallMs: finished - started },
   };
