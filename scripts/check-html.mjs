@@ -1,9 +1,7 @@
 // Headless-browser check of the HTML report (not part of `npm test`):
 //   npm run check:html [-- <run-dir>]
 // Without a run dir it builds the report of the hand-made fixture run
-// (reports/fixture.ts, with a second target so every kind of plot is drawn)
-// and checks that each kind is there: accuracy, anytime on test checkpoints,
-// CD diagram, reflection, cost vs accuracy, scaling. Installs Debian's chromium (apt) and playwright-core
+// (reports/fixture.ts). Installs Debian's chromium (apt) and playwright-core
 // (npm --no-save) when missing; blocks every network request; fails on
 // console errors, missing inline SVG plots or any request leaving the page.
 import { execFileSync } from 'node:child_process';
@@ -34,66 +32,109 @@ async function loadPlaywright() {
 
 const { writeFixtureRun } = await import('../reports/fixture.ts');
 const { buildReport } = await import('../reports/index.ts');
+const { runSuite } = await import('../benchmarks/runner.ts');
+const { parseSuiteYaml } = await import('../benchmarks/suite.ts');
+
+// A small sim run with the sections only real runs have: cross-model transfer,
+// reflection placebo probes and the prompt-leak check.
+async function writeSectionsRun(dir) {
+  const suite = parseSuiteYaml(`
+name: check-html-sections
+seeds: [0, 1]
+tasks: ['like/navigate?size=30']
+targets: [sim-1b, sim-8b]
+optimizers:
+  - name: protegi
+    options: { beamWidth: 2, minibatchSize: 16, gradients: 2, mcSamples: 1, maxExpansion: 4, samplesPerEval: 8, promptsPerRound: 4 }
+  - name: zero-shot-cot
+  - name: empty
+budget: { mode: equal, targetCalls: 120, optimizerCalls: 24 }
+testLimit: 15
+transfer: true
+placebo: true
+`);
+  await runSuite(suite, { out: dir, flags: { cache: false } });
+  return dir;
+}
 
 const argDir = process.argv[2];
-const runDir = argDir ? path.resolve(argDir) : writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-run-')), { extraTarget: 'sim-1b' });
-const EXPECTED_PLOTS = ['accuracy-', 'anytime-test-', 'cd-diagram', 'reflection-hit-rate', 'cost-', 'scaling'];
-const out = path.join(mkdtempSync(path.join(tmpdir(), 'pb-check-html-')), 'report');
-const { files } = await buildReport(runDir, { out, formats: ['html'], png: false });
-const html = files.find((f) => f.endsWith('report.html'));
-console.log(`check-html: report ${html}`);
+const runs = argDir
+  ? [{ dir: path.resolve(argDir), sections: [] }]
+  : [
+      // The fixture with a second target, so every kind of plot is drawn.
+      {
+        dir: writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-run-')), { extraTarget: 'sim-1b' }),
+        sections: ['leaderboard', 'best-vs-rest', 'dev-test-gap', 'rank-tests', 'cost-accuracy'],
+        figures: ['plot-accuracy-', 'plot-anytime-test-', 'plot-cd-diagram', 'plot-reflection-hit-rate', 'plot-cost-', 'plot-scaling'],
+      },
+      { dir: await writeSectionsRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-sections-'))), sections: ['transfer', 'placebo', 'placebo-verdict', 'leaks'], figures: ['transfer-'] },
+    ];
 
 ensureChromium();
 const pw = await loadPlaywright();
 const chromium = pw.chromium ?? pw.default?.chromium;
-const userDataDir = mkdtempSync(path.join(tmpdir(), 'pb-chromium-profile-'));
-const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-// A fresh profile directory per check (playwright passes it as --user-data-dir).
-const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: flags, headless: true, viewport: { width: 1280, height: 900 } });
 const problems = [];
-try {
-  const page = await context.newPage();
-  const pageUrl = pathToFileURL(html).href;
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url === pageUrl) return route.continue();
-    problems.push(`request left the page: ${url}`);
-    return route.abort();
-  });
-  await page.goto(pageUrl, { waitUntil: 'load' });
-  const info = await page.evaluate(() => {
-    const svgs = [...document.querySelectorAll('figure svg')];
-    return {
-      ids: [...document.querySelectorAll('figure')].map((f) => f.id.replace(/^plot-/, '')),
-      svgs: svgs.length,
-      visible: svgs.filter((s) => s.getBoundingClientRect().width > 50 && s.getBoundingClientRect().height > 50).length,
-      tables: document.querySelectorAll('table').length,
-      disclaimer: !!document.querySelector('.disclaimer'),
-    };
-  });
-  console.log(`check-html: ${info.svgs} inline SVG plots (${info.visible} visible), ${info.tables} tables, disclaimer: ${info.disclaimer}`);
-  if (info.svgs === 0 || info.visible !== info.svgs) problems.push('some SVG plots are missing or not visible');
-  if (info.tables === 0) problems.push('no tables');
-  console.log(`check-html: plots ${info.ids.join(', ')}`);
-  if (!argDir) for (const prefix of EXPECTED_PLOTS) if (!info.ids.some((id) => id.startsWith(prefix))) problems.push(`no ${prefix}* plot in the report`);
-  const shot = path.join(path.dirname(html), 'report.png');
-  await page.screenshot({ path: shot, fullPage: true });
-  console.log(`check-html: screenshot ${shot}`);
-  // One close-up per kind of plot, as the browser draws it.
-  for (const prefix of EXPECTED_PLOTS) {
-    const id = info.ids.find((x) => x.startsWith(prefix));
-    if (!id) continue;
-    const file = path.join(path.dirname(html), `report-plot-${id}.png`);
-    await page.locator(`figure[id="plot-${id}"]`).screenshot({ path: file });
-    console.log(`check-html: screenshot ${file}`);
+for (const run of runs) {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'pb-check-html-')), 'report');
+  const { files } = await buildReport(run.dir, { out, formats: ['html'], png: false });
+  const html = files.find((f) => f.endsWith('report.html'));
+  console.log(`check-html: report ${html}`);
+  await checkPage(html, run.sections, run.figures ?? []);
+}
+
+async function checkPage(html, sections, figures) {
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'pb-chromium-profile-'));
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  // A fresh profile directory per check (playwright passes it as --user-data-dir).
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: flags, headless: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    const pageUrl = pathToFileURL(html).href;
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url === pageUrl) return route.continue();
+      problems.push(`request left the page: ${url}`);
+      return route.abort();
+    });
+    await page.goto(pageUrl, { waitUntil: 'load' });
+    const info = await page.evaluate(
+      ([sections, figures]) => {
+        const svgs = [...document.querySelectorAll('figure svg')];
+        return {
+          svgs: svgs.length,
+          visible: svgs.filter((s) => s.getBoundingClientRect().width > 50 && s.getBoundingClientRect().height > 50).length,
+          tables: document.querySelectorAll('table').length,
+          disclaimer: !!document.querySelector('.disclaimer'),
+          missingSections: sections.filter((id) => !document.querySelector(`section[id="${id}"]`)),
+          missingFigures: figures.filter((stem) => ![...document.querySelectorAll('figure')].some((f) => (f.id || f.innerHTML).includes(stem))),
+        };
+      },
+      [sections, figures],
+    );
+    console.log(`check-html: ${info.svgs} inline SVG plots (${info.visible} visible), ${info.tables} tables, disclaimer: ${info.disclaimer}`);
+    if (info.svgs === 0 || info.visible !== info.svgs) problems.push('some SVG plots are missing or not visible');
+    if (info.tables === 0) problems.push('no tables');
+    for (const id of info.missingSections) problems.push(`${html}: no section "${id}"`);
+    for (const stem of info.missingFigures) problems.push(`${html}: no plot "${stem}…"`);
+    const shot = path.join(path.dirname(html), 'report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`check-html: screenshot ${shot}`);
+    // One close-up of the first plot of each expected kind, as the browser draws it, for a person to look at.
+    for (const stem of figures) {
+      const id = await page.evaluate((st) => [...document.querySelectorAll('figure')].find((f) => f.id.includes(st))?.id, stem);
+      if (!id) continue;
+      const file = path.join(path.dirname(html), `report-${id}.png`);
+      await page.locator(`figure[id="${id}"]`).screenshot({ path: file });
+      console.log(`check-html: screenshot ${file}`);
+    }
+  } finally {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
   }
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
 }
 if (problems.length) {
   for (const p of problems) console.error(`check-html: ${p}`);
