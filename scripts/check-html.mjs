@@ -1,7 +1,9 @@
 // Headless-browser check of the HTML report (not part of `npm test`):
 //   npm run check:html [-- <run-dir>]
 // Without a run dir it builds the report of the hand-made fixture run
-// (reports/fixture.ts). Installs Debian's chromium (apt) and playwright-core
+// (reports/fixture.ts, with a second target so every kind of plot is drawn:
+// accuracy, anytime on test checkpoints, CD, reflection, cost vs accuracy,
+// scaling; a close-up screenshot of each) and of a small sim run. Installs Debian's chromium (apt) and playwright-core
 // (npm --no-save) when missing; blocks every network request; fails on
 // console errors, missing inline SVG plots or any request leaving the page.
 import { execFileSync } from 'node:child_process';
