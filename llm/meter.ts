@@ -22,6 +22,8 @@ export interface UsageTotals {
   retries: number;
   promptTokens: number;
   completionTokens: number;
+  /** Calls whose server sent no usage: their tokens are popbench's estimate (llm/providers/chat.ts estimateUsage). */
+  estimatedUsageCalls: number;
   costUsd: number;
 }
 
@@ -40,6 +42,7 @@ export const emptyTotals = (): UsageTotals => ({
   retries: 0,
   promptTokens: 0,
   completionTokens: 0,
+  estimatedUsageCalls: 0,
   costUsd: 0,
 });
 
@@ -62,11 +65,12 @@ export class UsageMeter {
     return [this.total, m, r];
   }
 
-  record(e: { provider: string; model: string; role: CallRole; usage: Usage; cached: boolean; price?: Price }): void {
+  record(e: { provider: string; model: string; role: CallRole; usage: Usage; cached: boolean; price?: Price; estimated?: boolean }): void {
     const cost = e.cached ? 0 : costUsd(e.usage, e.price);
     for (const t of this.buckets(`${e.provider}/${e.model}`, e.role)) {
       t.calls++;
       if (e.cached) t.cachedCalls++;
+      if (e.estimated) t.estimatedUsageCalls++;
       t.promptTokens += e.usage.promptTokens;
       t.completionTokens += e.usage.completionTokens;
       t.costUsd += cost;
@@ -99,7 +103,10 @@ export class UsageMeter {
       `Usage: ${t.calls} calls (${t.cachedCalls} from cache${t.failedCalls ? `, ${t.failedCalls} failed` : ''}${t.retries ? `, ${t.retries} retries` : ''}), ` +
       `${t.promptTokens} prompt + ${t.completionTokens} completion tokens, $${t.costUsd.toFixed(4)}.` +
       (roles.length ? ` By role: ${roles.join('; ')}.` : '') +
-      (models.length ? ` By model: ${models.join('; ')}.` : '')
+      (models.length ? ` By model: ${models.join('; ')}.` : '') +
+      (t.estimatedUsageCalls
+        ? ` ${t.estimatedUsageCalls} of ${t.calls} calls came without usage from the server; their tokens are estimated (characters / 4 + 4 per message).`
+        : '')
     );
   }
 }
@@ -154,7 +161,15 @@ export function meterMiddleware(opts: MeterOptions): LLMMiddleware {
       }
       opts.budget?.record(res.usage, est);
       completionMean.add(res.usage.completionTokens);
-      opts.meter.record({ provider: next.provider, model: next.model, role, usage: res.usage, cached: res.cached === true, price: opts.price });
+      opts.meter.record({
+        provider: next.provider,
+        model: next.model,
+        role,
+        usage: res.usage,
+        cached: res.cached === true,
+        price: opts.price,
+        estimated: res.usageEstimated === true,
+      });
       return res;
     },
   });
