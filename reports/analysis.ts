@@ -199,7 +199,7 @@ export function accuracyRow(g: CellGroup, level = 0.95): AccuracyRow {
   return { ...base, mean: m, lo: clamp01(m - half), hi: clamp01(m + half), interval: 't over seed means' };
 }
 
-function compare(opt: CellGroup, base: CellGroup, B: number): Omit<ComparisonRow, 'pHolm' | 'significant'> | undefined {
+export function compare(opt: CellGroup, base: CellGroup, B: number): Omit<ComparisonRow, 'pHolm' | 'significant'> | undefined {
   const a: boolean[] = [];
   const b: boolean[] = [];
   const seeds: number[] = [];
