@@ -16,8 +16,11 @@ import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
 import { Session, type SessionFlags } from '../cli/session.js';
 import { emptyTotals, UsageMeter, type UsageSnapshot } from '../llm/index.js';
 import { optimizerContext, resultScorer } from '../optimizers/common.js';
+import { paperPresetFor } from '../optimizers/setup.js';
+import { withScoring } from '../tasks/scoring.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
+import { runTransfers, type TransferSummary } from './transfer.js';
 import { expandCells, infinityAware, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
 
 export interface SplitScore {
@@ -74,6 +77,8 @@ export interface RunSummary {
   /** Cells of `external` entries, left for `popbench proxy` (optimizers/external.ts). */
   external: string[];
   failed: Array<{ id: string; message: string }>;
+  /** With `transfer: true`: cells whose prompt was scored on other targets, and cells skipped (benchmarks/transfer.ts). */
+  transfer?: TransferSummary;
   /** Model calls made by this invocation (finished cells' calls are not repeated). */
   usage: UsageSnapshot;
 }
@@ -176,6 +181,15 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
         }),
       ),
     );
+    if (suite.transfer && stop === undefined) {
+      // Cross-model transfer: every finished cell's prompt on the suite's other targets, outside the budget.
+      const usage = new UsageMeter();
+      try {
+        summary.transfer = await runTransfers(suite, out, cells, session, usage);
+      } finally {
+        used.push(usage.snapshot());
+      }
+    }
   } finally {
     summary.usage = sumUsage(used);
     if (!opts.session) session.close();
@@ -227,7 +241,9 @@ export async function runCell(
   const startedAt = new Date(started).toISOString();
   const reg = OPTIMIZERS[spec.optimizer];
   if (!reg) throw new UserError(`cell ${spec.id}: unknown optimizer "${spec.optimizer}"`);
-  const task = session.task(spec.task);
+  const loaded = session.task(spec.task);
+  const presetSplits = spec.preset === 'paper' ? paperPresetFor(spec.optimizer, spec.task).splits : undefined;
+  const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, session.seed) } : loaded, spec.scoring ?? 'strict');
   const budget = new Budget({ ...spec.limits });
   const target = session.model(spec.target, budget, usage);
   const optimizerLLM = session.model(spec.optimizerModel, budget, usage);
@@ -235,7 +251,7 @@ export async function runCell(
   const dev = slice(task.splits.dev, spec.devSize);
   const test = slice(task.splits.test, spec.testLimit);
   const store = new JsonlRunStore(path.join(dir, 'events.jsonl'));
-  const ctx = optimizerContext({ optimizerName: spec.optimizer, seed: spec.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log: store });
+  const ctx = optimizerContext({ optimizerName: spec.optimizer, seed: spec.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log: store, ...(spec.initial ? { initial: spec.initial } : {}) });
   let result: OptimizeResult;
   try {
     result = await (optimize ? optimize(ctx) : reg.optimizer.optimize(ctx, spec.options));
