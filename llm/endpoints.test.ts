@@ -158,7 +158,7 @@ describe('accounting and errors (cases 6-9)', () => {
       server.requests.length = 0;
       server.script(message({ content: 'So the answer is 18.' }, { usage }));
       const meter = new UsageMeter();
-      const budget = new Budget({ tokens: 300 });
+      const budget = new Budget({ tokens: 3000 });
       const llm = local(server, { budget, usage: meter, concurrency: 8 });
       const res = await llm.complete({ messages: [{ role: 'user', content: 'x'.repeat(400) }] });
       expect(res.usageEstimated).toBe(true);
@@ -168,8 +168,9 @@ describe('accounting and errors (cases 6-9)', () => {
       const many: Example[] = Array.from({ length: 200 }, (_, i) => ({ ...janet, id: `t${i}`, input: `${janet.input} (${i})` }));
       const err = await createEvaluator(gsm, llm).evaluate(p, many).catch((e) => e);
       expect(err).toBeInstanceOf(BudgetExhausted);
-      expect(server.requests.length).toBeLessThan(10);
-      expect(budget.spent.tokens).toBeLessThanOrEqual(300);
+      expect(server.requests.length).toBeLessThan(40); // about 100 estimated tokens a call
+      expect(budget.spent.tokens).toBeLessThanOrEqual(3000);
+      expect(budget.spent.tokens).toBeGreaterThan(2000);
     }
   });
 

@@ -118,49 +118,47 @@ export interface MeterOptions {
   price?: Price;
 }
 
-/** Running mean of completion tokens of one model (seeds the estimate with 64). */
-class RunningMean {
-  private n = 0;
-  private sum = 0;
-  add(x: number): void {
-    this.n++;
-    this.sum += x;
-  }
-  get value(): number {
-    return this.n ? this.sum / this.n : 64;
-  }
+/**
+ * A call's token estimate for budget admission: the prompt at ⌈characters / 4⌉
+ * + 4 per message, plus the longest answer allowed (maxTokens × n; 256 × n when
+ * the request sets none). Deterministic, so the budget admits the same calls
+ * at any concurrency; an admitted call fits in what is left however long its answer.
+ */
+export function estimateTokens(req: LLMRequest): number {
+  const prompt = req.messages.reduce((a, m) => a + Math.ceil(m.content.length / 4) + 4, 0);
+  return prompt + (req.maxTokens ?? 256) * (req.n ?? 1);
 }
 
 /**
- * A call's token estimate for budget reservation: prompt ≈ characters / 4, plus
- * the model's mean completion so far, capped at maxTokens. Only used to keep
- * concurrent calls from jointly passing a token limit; actual usage is recorded.
+ * A bound on a call's tokens: the prompt's UTF-8 bytes + 16 per message (a
+ * token is at least a byte; chat templates add a few per message) plus
+ * maxTokens × n; Infinity when the request sets no maxTokens.
  */
-export function estimateTokens(req: LLMRequest, completionMean: { value: number }): number {
-  const chars = req.messages.reduce((a, m) => a + m.content.length, 0);
-  const completion = Math.min(req.maxTokens ?? Infinity, completionMean.value) * (req.n ?? 1);
-  return Math.ceil(chars / 4 + completion);
+export function upperBoundTokens(req: LLMRequest): number {
+  if (req.maxTokens === undefined) return Infinity;
+  const prompt = req.messages.reduce((a, m) => a + Buffer.byteLength(m.content) + 16, 0);
+  return prompt + req.maxTokens * (req.n ?? 1);
 }
 
 export function meterMiddleware(opts: MeterOptions): LLMMiddleware {
-  const completionMean = new RunningMean();
   return (next: LLM): LLM => ({
     provider: next.provider,
     model: next.model,
+    ...(next.endpoint !== undefined ? { endpoint: next.endpoint } : {}),
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
       const role: CallRole = req.role ?? 'target';
-      const est = opts.budget?.limits.tokens !== undefined ? estimateTokens(req, completionMean) : 0;
-      opts.budget?.reserve(role, est); // throws BudgetExhausted before any call is made
+      const budget = opts.budget;
+      // Decided in call order; rejects with BudgetExhausted before any call is made.
+      const ticket = budget ? await budget.admit(role, estimateTokens(req), upperBoundTokens(req)) : undefined;
       let res: LLMResponse;
       try {
         res = await next.complete(req, signal);
       } catch (err) {
-        opts.budget?.release(role, est);
+        if (ticket) budget!.settle(ticket);
         opts.meter.recordFailure({ provider: next.provider, model: next.model, role });
         throw err;
       }
-      opts.budget?.record(res.usage, est);
-      completionMean.add(res.usage.completionTokens);
+      if (ticket) budget!.settle(ticket, res.usage);
       opts.meter.record({
         provider: next.provider,
         model: next.model,
