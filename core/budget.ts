@@ -8,6 +8,12 @@ export interface BudgetLimits {
   optimizerCalls?: number;
   /** Max total tokens (prompt + completion) over all roles. */
   tokens?: number;
+  /**
+   * Max spend in USD over all roles: calls that reached a priced provider
+   * (cache hits and unpriced models cost 0). Like `tokens`, checked before each
+   * call against what is spent, so it can be passed by at most the calls in flight.
+   */
+  costUsd?: number;
 }
 
 export interface BudgetSpent {
@@ -26,6 +32,8 @@ const isTarget = (role: CallRole | undefined) => (role ?? 'target') === 'target'
  */
 export class Budget {
   readonly spent: BudgetSpent = { targetCalls: 0, optimizerCalls: 0, tokens: 0 };
+  /** USD spent so far (limits.costUsd). */
+  spentUsd = 0;
   constructor(readonly limits: BudgetLimits = {}) {}
 
   static unlimited(): Budget {
@@ -34,8 +42,9 @@ export class Budget {
 
   /** Would one more call of this role fit? */
   canCall(role?: CallRole): boolean {
-    const { targetCalls, optimizerCalls, tokens } = this.limits;
+    const { targetCalls, optimizerCalls, tokens, costUsd } = this.limits;
     if (tokens !== undefined && this.spent.tokens >= tokens) return false;
+    if (costUsd !== undefined && this.spentUsd >= costUsd) return false;
     if (isTarget(role)) return targetCalls === undefined || this.spent.targetCalls + 1 <= targetCalls;
     return optimizerCalls === undefined || this.spent.optimizerCalls + 1 <= optimizerCalls;
   }
@@ -50,7 +59,8 @@ export class Budget {
    * concurrent calls cannot overshoot it together.
    */
   reserve(role?: CallRole, estTokens = 0): void {
-    const { targetCalls, optimizerCalls, tokens } = this.limits;
+    const { targetCalls, optimizerCalls, tokens, costUsd } = this.limits;
+    if (costUsd !== undefined && this.spentUsd >= costUsd) throw new BudgetExhausted('cost USD', this.spentUsd, costUsd);
     if (tokens !== undefined && this.spent.tokens + this.inflightTokens + Math.max(estTokens, 1) > tokens)
       throw new BudgetExhausted('tokens', this.spent.tokens, tokens);
     if (isTarget(role)) {
@@ -78,6 +88,11 @@ export class Budget {
     this.spent.tokens += usage.promptTokens + usage.completionTokens;
   }
 
+  /** Record a finished call's cost in USD (0 for cache hits and unpriced models). */
+  recordCost(usd: number): void {
+    this.spentUsd += usd;
+  }
+
   // ------------------------------------------------------------ ordered admission
 
   /** Calls asked for through `admit`, not yet decided, in the order asked. */
@@ -86,6 +101,8 @@ export class Budget {
   private running = 0;
   private runningUpper = 0;
   private runningUnbounded = 0;
+  private runningUpperUsd = 0;
+  private runningUnboundedUsd = 0;
 
   /**
    * Admit one call, deciding calls strictly in the order they were asked for,
@@ -99,20 +116,26 @@ export class Budget {
    * is what lets later calls proceed without waiting while the limit is far.
    * Resolves with a ticket for `settle`, or rejects with BudgetExhausted.
    */
-  admit(role: CallRole | undefined, estTokens: number, upperTokens: number = Infinity): Promise<AdmissionTicket> {
-    const ticket = new AdmissionTicket(role, Math.max(0, estTokens), Math.max(estTokens, upperTokens));
+  admit(role: CallRole | undefined, estTokens: number, upperTokens: number = Infinity, upperUsd: number = Infinity): Promise<AdmissionTicket> {
+    const ticket = new AdmissionTicket(role, Math.max(0, estTokens), Math.max(estTokens, upperTokens), Math.max(0, upperUsd));
     this.queue.push(ticket);
     this.pump();
     return ticket.decided;
   }
 
-  /** A call admitted by `admit` finished: with its usage, or failed for good (`usage` undefined: the call is given back). */
-  settle(ticket: AdmissionTicket, usage?: Usage): void {
+  /**
+   * A call admitted by `admit` finished: with its usage and cost in USD, or
+   * failed for good (`usage` undefined: the call is given back).
+   */
+  settle(ticket: AdmissionTicket, usage?: Usage, usd = 0): void {
     if (ticket.settled) return;
     ticket.settled = true;
     this.running--;
     if (Number.isFinite(ticket.upper)) this.runningUpper -= ticket.upper;
     else this.runningUnbounded--;
+    if (Number.isFinite(ticket.upperUsd)) this.runningUpperUsd -= ticket.upperUsd;
+    else this.runningUnboundedUsd--;
+    this.spentUsd += usd;
     if (usage) this.spent.tokens += usage.promptTokens + usage.completionTokens;
     else if (isTarget(ticket.role)) this.spent.targetCalls = Math.max(0, this.spent.targetCalls - 1);
     else this.spent.optimizerCalls = Math.max(0, this.spent.optimizerCalls - 1);
@@ -134,12 +157,19 @@ export class Budget {
       this.running++;
       if (Number.isFinite(t.upper)) this.runningUpper += t.upper;
       else this.runningUnbounded++;
+      if (Number.isFinite(t.upperUsd)) this.runningUpperUsd += t.upperUsd;
+      else this.runningUnboundedUsd++;
       t.resolve();
     }
   }
 
   private decide(t: AdmissionTicket): 'admit' | 'wait' | BudgetExhausted {
-    const { targetCalls, optimizerCalls, tokens } = this.limits;
+    const { targetCalls, optimizerCalls, tokens, costUsd } = this.limits;
+    // Cost, like at concurrency 1: refused once what earlier calls spent reaches the cap.
+    if (costUsd !== undefined) {
+      if (this.spentUsd >= costUsd) return new BudgetExhausted('cost USD', this.spentUsd, costUsd);
+      if (this.running > 0 && !(this.runningUnboundedUsd === 0 && this.spentUsd + this.runningUpperUsd < costUsd)) return 'wait';
+    }
     if (isTarget(t.role)) {
       if (targetCalls !== undefined && this.spent.targetCalls + 1 > targetCalls)
         return new BudgetExhausted('target calls', this.spent.targetCalls, targetCalls);
@@ -177,6 +207,7 @@ export class AdmissionTicket {
     readonly role: CallRole | undefined,
     readonly est: number,
     readonly upper: number,
+    readonly upperUsd: number,
   ) {
     this.decided = new Promise<AdmissionTicket>((resolve, reject) => {
       this.resolve = () => resolve(this);

@@ -149,7 +149,10 @@ export function meterMiddleware(opts: MeterOptions): LLMMiddleware {
       const role: CallRole = req.role ?? 'target';
       const budget = opts.budget;
       // Decided in call order; rejects with BudgetExhausted before any call is made.
-      const ticket = budget ? await budget.admit(role, estimateTokens(req), upperBoundTokens(req)) : undefined;
+      const upper = upperBoundTokens(req);
+      const perToken = opts.price ? Math.max(opts.price.input, opts.price.output) / 1_000_000 : 0;
+      const upperUsd = perToken > 0 ? upper * perToken : 0;
+      const ticket = budget ? await budget.admit(role, estimateTokens(req), upper, upperUsd) : undefined;
       let res: LLMResponse;
       try {
         res = await next.complete(req, signal);
@@ -158,7 +161,8 @@ export function meterMiddleware(opts: MeterOptions): LLMMiddleware {
         opts.meter.recordFailure({ provider: next.provider, model: next.model, role });
         throw err;
       }
-      if (ticket) budget!.settle(ticket, res.usage);
+      // Money is counted only for calls that reached a priced provider.
+      if (ticket) budget!.settle(ticket, res.usage, opts.price && res.cached !== true ? costUsd(res.usage, opts.price) : 0);
       opts.meter.record({
         provider: next.provider,
         model: next.model,
