@@ -125,7 +125,7 @@ export interface MeterOptions {
  * at any concurrency; an admitted call fits in what is left however long its answer.
  */
 export function estimateTokens(req: LLMRequest): number {
-  const prompt = req.messages.reduce((a, m) => a + Math.ceil(m.content.length / 4) + 4, 0);
+  const prompt = req.prompt !== undefined ? Math.ceil(req.prompt.length / 4) : req.messages.reduce((a, m) => a + Math.ceil(m.content.length / 4) + 4, 0);
   return prompt + (req.maxTokens ?? 256) * (req.n ?? 1);
 }
 
@@ -136,7 +136,7 @@ export function estimateTokens(req: LLMRequest): number {
  */
 export function upperBoundTokens(req: LLMRequest): number {
   if (req.maxTokens === undefined) return Infinity;
-  const prompt = req.messages.reduce((a, m) => a + Buffer.byteLength(m.content) + 16, 0);
+  const prompt = req.prompt !== undefined ? Buffer.byteLength(req.prompt) + 16 : req.messages.reduce((a, m) => a + Buffer.byteLength(m.content) + 16, 0);
   return prompt + req.maxTokens * (req.n ?? 1);
 }
 

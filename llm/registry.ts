@@ -84,6 +84,11 @@ export function priceOf(spec: ModelSpec, config: PopbenchConfig): Price | undefi
   return spec.price ?? config.prices[spec.name] ?? config.prices[spec.model];
 }
 
+/** The API key a model needs from the environment (undefined for keyless servers); UserError when missing. */
+export function apiKeyFor(spec: ModelSpec, env: Env): string | undefined {
+  return apiKey(spec, env);
+}
+
 /**
  * The key to send for a spec, or undefined when none is needed: a model marked
  * `keyless`, or (unless marked `keyless: false`) one whose server is on

@@ -41,6 +41,31 @@ export function toChatBody(model: string, req: LLMRequest, opts: { maxTokensFiel
   return body;
 }
 
+/** The OpenAI-style raw completion body (`POST /v1/completions`) for a request with `prompt`. */
+export function toCompletionBody(
+  model: string,
+  req: LLMRequest,
+  opts: { maxTokensField?: 'max_tokens' | 'max_completion_tokens' } = {},
+): Omit<ChatBody, 'messages'> & { prompt: string } {
+  const { messages: _m, ...rest } = toChatBody(model, req, opts);
+  return { ...rest, prompt: req.prompt ?? '' };
+}
+
+/** Check and convert a raw completion reply (choices[i].text) into the chat-reply shape, then read it as one. */
+export function fromCompletionBody(raw: unknown, model: string, where: string, req?: LLMRequest): LLMResponse {
+  if (isObject(raw) && Array.isArray(raw.choices))
+    raw = {
+      ...raw,
+      choices: raw.choices.map((c, i) => {
+        if (!isObject(c)) throw llmError(`${where}: malformed reply: choices[${i}] is not an object`);
+        if (c.text !== undefined && c.text !== null && typeof c.text !== 'string') throw llmError(`${where}: malformed reply: choices[${i}].text is not text`);
+        const { text, ...rest } = c;
+        return { ...rest, message: { role: 'assistant', content: text ?? '' } };
+      }),
+    };
+  return fromChatBody(raw, model, where, req);
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Part types that carry a reasoning model's thinking rather than its answer. */
@@ -90,7 +115,7 @@ export function messageText(message: Record<string, unknown>): { text: string; r
  */
 export function estimateUsage(req: LLMRequest, choices: readonly LLMChoice[]): Usage {
   const tokens = (s: string) => Math.ceil(s.length / 4);
-  const promptTokens = req.messages.reduce((a, m) => a + tokens(m.content) + 4, 0);
+  const promptTokens = req.prompt !== undefined ? tokens(req.prompt) : req.messages.reduce((a, m) => a + tokens(m.content) + 4, 0);
   const completionTokens = choices.reduce((a, c) => a + tokens(c.text) + tokens(c.reasoning ?? ''), 0);
   return { promptTokens, completionTokens: Math.max(completionTokens, choices.length) };
 }

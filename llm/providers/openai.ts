@@ -1,5 +1,5 @@
 /**
- * OpenAI-compatible chat completions provider (OpenAI, vLLM, Ollama,
+ * OpenAI-compatible chat completions provider (raw `/v1/completions` for requests with `prompt`) (OpenAI, vLLM, Ollama,
  * llama.cpp server, popbench serve-sim) through the `openai` package.
  * The package's own retries and timeout are switched off: retry and timeout
  * are middleware (llm/retry.ts, llm/timeout.ts).
@@ -9,7 +9,7 @@ import type { LLM, LLMRequest, LLMResponse } from '../../core/types.js';
 import { LLMError } from '../../core/errors.js';
 import { errorText, isRetryableStatus, llmError, parseRetryAfter } from '../errors.js';
 import { registerSecret } from '../secrets.js';
-import { fromChatBody, toChatBody } from './chat.js';
+import { fromChatBody, fromCompletionBody, toChatBody, toCompletionBody } from './chat.js';
 import { checkedFetch, withCheckedFetch } from './http.js';
 
 export interface OpenAIProviderOptions {
@@ -51,13 +51,14 @@ export function openaiProvider(opts: OpenAIProviderOptions): LLM {
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
       let raw: unknown;
       try {
-        // `as never`: the body is a plain chat completion request; extra fields stay typed in chat.ts.
-        const body = toChatBody(opts.model, req, { maxTokensField: opts.maxTokensField });
-        raw = await withCheckedFetch(() => client.chat.completions.create(body as never, { signal }));
+        // `as never`: the body is a plain (chat) completion request; extra fields stay typed in chat.ts.
+        const opt = { maxTokensField: opts.maxTokensField };
+        if (req.prompt !== undefined) raw = await withCheckedFetch(() => client.completions.create(toCompletionBody(opts.model, req, opt) as never, { signal }));
+        else raw = await withCheckedFetch(() => client.chat.completions.create(toChatBody(opts.model, req, opt) as never, { signal }));
       } catch (err) {
         throw classifyOpenAIError(err, where);
       }
-      return fromChatBody(raw, opts.model, where, req);
+      return req.prompt !== undefined ? fromCompletionBody(raw, opts.model, where, req) : fromChatBody(raw, opts.model, where, req);
     },
   };
 }
