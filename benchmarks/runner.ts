@@ -212,7 +212,7 @@ export async function runCell(spec: CellSpec, dir: string, session: Session, usa
   const startedAt = new Date(started).toISOString();
   const reg = OPTIMIZERS[spec.optimizer];
   if (!reg) throw new UserError(`cell ${spec.id}: unknown optimizer "${spec.optimizer}"`);
-  const task = session.task(spec.task);
+  const task = session.task(spec.task, spec.splitSeed === 'per-seed' ? spec.seed : undefined);
   const budget = new Budget({ ...spec.limits });
   const target = session.model(spec.target, budget, usage);
   const optimizerLLM = session.model(spec.optimizerModel, budget, usage);

@@ -48,6 +48,12 @@ export const SuiteSchema = z.strictObject({
   trainSize: count.optional(),
   devSize: count.optional(),
   testLimit: count.optional(),
+  /**
+   * fixed (default): every seed uses the task's split for seed 0, so all seeds score the
+   * same test examples; per-seed: each cell draws its split (and, for like/ tasks, its
+   * examples) with its own seed. The report analyses the two designs differently.
+   */
+  splitSeed: z.enum(['fixed', 'per-seed']).default('fixed'),
   dataDir: z.string().min(1).optional(),
 });
 
@@ -71,6 +77,8 @@ export interface CellSpec {
   trainSize?: number;
   devSize?: number;
   testLimit?: number;
+  /** Present only for `splitSeed: per-seed` suites (fixed-split cells keep their ids). */
+  splitSeed?: 'per-seed';
 }
 
 export interface LoadSuiteOptions {
@@ -218,6 +226,7 @@ export function expandCells(suite: Suite): CellSpec[] {
             ...(suite.trainSize !== undefined ? { trainSize: suite.trainSize } : {}),
             ...(suite.devSize !== undefined ? { devSize: suite.devSize } : {}),
             ...(suite.testLimit !== undefined ? { testLimit: suite.testLimit } : {}),
+            ...(suite.splitSeed === 'per-seed' ? { splitSeed: 'per-seed' as const } : {}),
           };
           cells.push({ id: cellId(spec), suite: suite.name, ...spec });
         }
