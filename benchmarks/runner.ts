@@ -12,12 +12,14 @@ import { Budget } from '../core/budget.js';
 import { LLMError, UserError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import { JsonlRunStore } from '../core/store.js';
-import type { EvalResult, Prompt } from '../core/types.js';
+import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
 import { Session, type SessionFlags } from '../cli/session.js';
 import { emptyTotals, UsageMeter, type UsageSnapshot } from '../llm/index.js';
 import { optimizerContext, resultScorer } from '../optimizers/common.js';
+import { paperPresetFor } from '../optimizers/setup.js';
+import { withScoring } from '../tasks/scoring.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
-import type { Trajectory } from '../optimizers/types.js';
+import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
 import { expandCells, infinityAware, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
 
 export interface SplitScore {
@@ -71,6 +73,8 @@ export interface RunSummary {
   cells: CellSpec[];
   ran: string[];
   skipped: string[];
+  /** Cells of `external` entries, left for `popbench proxy` (optimizers/external.ts). */
+  external: string[];
   failed: Array<{ id: string; message: string }>;
   /** Model calls made by this invocation (finished cells' calls are not repeated). */
   usage: UsageSnapshot;
@@ -119,7 +123,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
 
   const session = opts.session ?? new Session({ ...(suite.dataDir ? { dataDir: suite.dataDir } : {}), ...opts.flags, seed: 0 });
   const used: UsageSnapshot[] = [];
-  const summary: RunSummary = { out, cells, ran: [], skipped: [], failed: [], usage: sumUsage([]) };
+  const summary: RunSummary = { out, cells, ran: [], skipped: [], external: [], failed: [], usage: sumUsage([]) };
   let finished = 0;
   const progress = (cell: string, status: ProgressEvent['status']) => opts.onProgress?.({ finished, total: cells.length, cell, status });
   const limit = pLimit(Math.max(1, opts.concurrency ?? 1));
@@ -128,6 +132,12 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   const one = async (spec: CellSpec) => {
     if (stop !== undefined) return;
     const dir = cellDir(out, spec.id);
+    if (OPTIMIZERS[spec.optimizer]?.external) {
+      summary.external.push(spec.id);
+      finished++;
+      progress(spec.id, 'skipped');
+      return;
+    }
     if (resume && existsSync(path.join(dir, 'result.json'))) {
       summary.skipped.push(spec.id);
       finished++;
@@ -207,12 +217,22 @@ const score = (r: EvalResult): SplitScore => ({ n: r.n, correct: r.correct, accu
  * the session's stack; events streamed to events.jsonl; the best prompt scored
  * on dev and test outside the budget; samples.jsonl; result.json last.
  */
-export async function runCell(spec: CellSpec, dir: string, session: Session, usage: UsageMeter): Promise<CellResult> {
+export async function runCell(
+  spec: CellSpec,
+  dir: string,
+  session: Session,
+  usage: UsageMeter,
+  /** Runs the search instead of the registered optimizer (`popbench proxy` drives an external one). */
+  optimize?: (ctx: OptimizerContext) => Promise<OptimizeResult>,
+): Promise<CellResult> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const reg = OPTIMIZERS[spec.optimizer];
   if (!reg) throw new UserError(`cell ${spec.id}: unknown optimizer "${spec.optimizer}"`);
-  const task = session.task(spec.task, spec.splitSeed === 'per-seed' ? spec.seed : undefined);
+  const splitSeed = spec.splitSeed === 'per-seed' ? spec.seed : session.seed;
+  const loaded = session.task(spec.task, splitSeed);
+  const presetSplits = spec.preset === 'paper' ? paperPresetFor(spec.optimizer, spec.task).splits : undefined;
+  const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, splitSeed) } : loaded, spec.scoring ?? 'strict');
   const budget = new Budget({ ...spec.limits });
   const target = session.model(spec.target, budget, usage);
   const optimizerLLM = session.model(spec.optimizerModel, budget, usage);
@@ -220,9 +240,13 @@ export async function runCell(spec: CellSpec, dir: string, session: Session, usa
   const dev = slice(task.splits.dev, spec.devSize);
   const test = slice(task.splits.test, spec.testLimit);
   const store = new JsonlRunStore(path.join(dir, 'events.jsonl'));
-  const ctx = optimizerContext({ optimizerName: spec.optimizer, seed: spec.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log: store });
-  const result = await reg.optimizer.optimize(ctx, spec.options);
-  store.close();
+  const ctx = optimizerContext({ optimizerName: spec.optimizer, seed: spec.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log: store, ...(spec.initial ? { initial: spec.initial } : {}) });
+  let result: OptimizeResult;
+  try {
+    result = await (optimize ? optimize(ctx) : reg.optimizer.optimize(ctx, spec.options));
+  } finally {
+    store.close();
+  }
 
   // Final scoring is outside the search budget: a fresh, unbudgeted stack (same usage meter).
   const scorer = resultScorer(task, result, session.model(spec.target, undefined, usage), session.model(spec.optimizerModel, undefined, usage));
@@ -241,7 +265,8 @@ export async function runCell(spec: CellSpec, dir: string, session: Session, usa
     stoppedBy: result.stoppedBy,
     spent: { ...budget.spent },
     best: result.best,
-    bestScore: result.bestScore,
+    // A search that scored nothing itself (an external one, through the proxy) gets its dev accuracy.
+    bestScore: Number.isNaN(result.bestScore) ? devRes.accuracy : result.bestScore,
     ...(scorer.perQuery ? { perQueryRewriter: true } : {}),
     dev: score(devRes),
     test: score(testRes),

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import type { BudgetLimits } from '../core/budget.js';
 import { UserError } from '../core/errors.js';
 import { canonicalJson, sha256 } from '../core/hash.js';
-import { checkOptions } from '../cli/optimize.js';
+import { checkOptions, paperPresetFor, resolveRun } from '../optimizers/setup.js';
+import { LAYOUTS, POSITIONS, SCORINGS, type Layout, type Position, type Prompt, type Scoring } from '../core/types.js';
 import { lookupModel, type PopbenchConfig } from '../llm/index.js';
 import { likeParams, listTasks } from '../tasks/registry.js';
 
@@ -28,6 +29,24 @@ const OptimizerEntrySchema = z.strictObject({
     .optional(),
   /** Optimizer model for this entry only (default: the suite's optimizerModel). */
   optimizerModel: z.string().min(1).optional(),
+  /**
+   * Starting prompt: its text, or any of instruction / position / layout
+   * (default: the optimizer's reference starting prompt, else empty).
+   */
+  initial: z
+    .union([
+      z.string(),
+      z.strictObject({
+        instruction: z.string().optional(),
+        position: z.enum(POSITIONS as unknown as [Position, ...Position[]]).optional(),
+        layout: z.enum(LAYOUTS as unknown as [Layout, ...Layout[]]).optional(),
+      }),
+    ])
+    .optional(),
+  /** 'paper': the paper's splits, starting prompt, position, scorer sample sizes and steps for each task. */
+  preset: z.enum(['paper']).optional(),
+  /** Answer scoring: 'strict' (default) or 'paper' (tasks/scoring.ts). */
+  scoring: z.enum(SCORINGS as unknown as [Scoring, ...Scoring[]]).optional(),
 });
 
 export const SuiteSchema = z.strictObject({
@@ -79,6 +98,12 @@ export interface CellSpec {
   testLimit?: number;
   /** Present only for `splitSeed: per-seed` suites (fixed-split cells keep their ids). */
   splitSeed?: 'per-seed';
+  /** The starting prompt, when one is set (entry `initial`, preset or the optimizer's reference). */
+  initial?: Prompt;
+  /** 'paper' when the entry asks for the paper preset (its splits are applied when the cell runs). */
+  preset?: 'paper';
+  /** Present when not 'strict'. */
+  scoring?: Scoring;
 }
 
 export interface LoadSuiteOptions {
@@ -156,15 +181,30 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
 
   const seen = new Map<string, number>();
   suite.optimizers.forEach((o, i) => {
-    let res: ReturnType<typeof checkOptions>;
-    try {
-      res = checkOptions(o.name, mode, o.options ?? {});
-    } catch (err) {
-      return fail(['optimizers', i, 'name'], (err as Error).message);
-    }
-    if ('issue' in res) {
-      const option = res.issue.unknown ? res.issue.option.split(', ')[0]! : res.issue.option;
-      fail(['optimizers', i, 'options', ...option.split('.')], res.issue.unknown ? 'unknown option' : res.issue.message);
+    for (const [k, taskId] of suite.tasks.entries()) {
+      let presetOptions: Record<string, unknown> = {};
+      if (o.preset === 'paper') {
+        try {
+          presetOptions = paperPresetFor(o.name, taskId).options ?? {};
+        } catch (err) {
+          if (!(err as Error).message.startsWith('unknown optimizer')) fail(['optimizers', i, 'preset'], `${(err as Error).message} (tasks.${k})`);
+        }
+      }
+      let res: ReturnType<typeof checkOptions>;
+      try {
+        res = checkOptions(o.name, mode, o.options ?? {}, presetOptions);
+      } catch (err) {
+        return fail(['optimizers', i, 'name'], (err as Error).message);
+      }
+      if ('issue' in res) {
+        const option = res.issue.unknown ? res.issue.option.split(', ')[0]! : res.issue.option;
+        fail(['optimizers', i, 'options', ...option.split('.')], res.issue.unknown ? 'unknown option' : res.issue.message);
+      }
+      try {
+        entrySetup(o, taskId, mode);
+      } catch (err) {
+        fail(['optimizers', i, 'initial'], (err as Error).message);
+      }
     }
     if (o.optimizerModel !== undefined) checkModel(['optimizers', i, 'optimizerModel'], o.optimizerModel);
     const key = entryLabel(o);
@@ -177,6 +217,29 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
     if (dup >= 0) fail([field, dup], `duplicate ${JSON.stringify(list[dup])}`);
   }
   return suite;
+}
+
+/** An entry's `initial` as an override of the starting prompt. */
+function initialOverride(o: OptimizerEntry): { instruction?: string; position?: Position; layout?: Layout } | undefined {
+  if (o.initial === undefined) return undefined;
+  return typeof o.initial === 'string' ? { instruction: o.initial } : o.initial;
+}
+
+/** Resolve one entry on one task (optimizers/setup.ts `resolveRun`). */
+export function entrySetup(o: OptimizerEntry, taskId: string, mode: 'equal' | 'paper') {
+  const initial = initialOverride(o);
+  return resolveRun(
+    {
+      optimizer: o.name,
+      taskId,
+      mode,
+      sets: o.options ?? {},
+      ...(o.preset ? { preset: o.preset } : {}),
+      ...(initial ? { initial } : {}),
+      ...(o.scoring ? { scoring: o.scoring } : {}),
+    },
+    'option',
+  );
 }
 
 /** The entry's name in cell ids and tables. */
@@ -208,15 +271,19 @@ export function expandCells(suite: Suite): CellSpec[] {
   const limits = suiteLimits(suite);
   const cells: CellSpec[] = [];
   for (const o of suite.optimizers) {
-    const res = checkOptions(o.name, suite.budget.mode, o.options ?? {});
-    if ('issue' in res) throw new UserError(`suite ${suite.name}: optimizer ${o.name}: option ${res.issue.option}: ${res.issue.message}`);
-    for (const task of suite.tasks)
+    for (const task of suite.tasks) {
+      let setup: ReturnType<typeof entrySetup>;
+      try {
+        setup = entrySetup(o, task, suite.budget.mode);
+      } catch (err) {
+        throw new UserError(`suite ${suite.name}: optimizer ${o.name}: ${(err as Error).message}`);
+      }
       for (const target of suite.targets)
         for (const seed of suite.seeds) {
           const spec: Omit<CellSpec, 'id' | 'suite'> = {
             optimizer: o.name,
             ...(o.label !== undefined ? { label: o.label } : {}),
-            options: res.options,
+            options: setup.options,
             task,
             target,
             optimizerModel: o.optimizerModel ?? suite.optimizerModel,
@@ -227,9 +294,13 @@ export function expandCells(suite: Suite): CellSpec[] {
             ...(suite.devSize !== undefined ? { devSize: suite.devSize } : {}),
             ...(suite.testLimit !== undefined ? { testLimit: suite.testLimit } : {}),
             ...(suite.splitSeed === 'per-seed' ? { splitSeed: 'per-seed' as const } : {}),
+            ...(setup.initial ? { initial: setup.initial } : {}),
+            ...(o.preset ? { preset: o.preset } : {}),
+            ...(setup.scoring !== 'strict' ? { scoring: setup.scoring } : {}),
           };
           cells.push({ id: cellId(spec), suite: suite.name, ...spec });
         }
+    }
   }
   return cells;
 }

@@ -36,9 +36,11 @@ describe('docs/benchmarks.md suite example', () => {
     const block = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
     const suite = parseSuiteYaml(block, 'docs/benchmarks.md');
     const cells = expandCells(suite);
-    expect(cells).toHaveLength(1 * 2 * 2 * 3);
+    expect(cells).toHaveLength(2 * 2 * 2 * 3);
     expect(cells[0]!.id).toMatch(/^opro-noscores__like-navigate/);
     expect(cells[0]!.options).toMatchObject({ showScores: false });
     expect(cells[0]!.optimizerModel).toBe('sim-opt-small');
+    const withInitial = cells.find((c) => c.label === 'opro-paper')!;
+    expect(withInitial.initial).toMatchObject({ instruction: "Let's solve the problem.", position: 'Q_begin' });
   });
 });

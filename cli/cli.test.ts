@@ -36,7 +36,7 @@ describe('popbench CLI bad input', () => {
 
   it('bad flag values', () => {
     expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--limit', 'ten']), /--limit: expected an integer/);
-    expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--position', 'middle']), /--position: expected one of Q_begin/);
+    expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--position', 'middle']), /--position: expected one of before_Q, Q_begin/);
     expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--bogus']), /unknown option '--bogus'/);
     expectOneLineError(popbench(['eval', '--task', 'like/navigate', '--limt', '3']), /unknown option '--limt' \(Did you mean --limit\?\)/);
   });

@@ -34,7 +34,7 @@ describe('popbench data', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('answer format: yes_no');
     expect(r.stdout).toContain('splits (seed 0): train 2, dev 1, test 7');
-    expect(r.stdout).toMatch(/\nQ: If you follow these instructions/);
+    expect(r.stdout).toMatch(/\nQ: End your answer with .*\nIf you follow these instructions/);
   });
 
   it('bad flags and unknown tasks exit 2 with one line', async () => {

@@ -139,7 +139,7 @@ export function register(program: Command): void {
       .option('--model <name>', 'target model (sim-1b, sim-8b, sim-70b, openai:<model>, hf:<model>, or a config name)', 'sim-8b')
       .option('--prompt <text>', 'instruction text (default: empty)')
       .option('--prompt-file <file>', 'read the instruction from a file')
-      .option('--position <pos>', 'instruction position: Q_begin, Q_end or A_begin', 'Q_begin')
+      .option('--position <pos>', 'instruction position (OPRO): before_Q, Q_begin, Q_end or A_begin', 'Q_begin')
       .option('--demos <k>', 'add k few-shot demos drawn from the train split')
       .option('--cot-demos', "add the dataset's chain-of-thought demos (BBH)")
       .option('--split <name>', 'train, dev or test', 'test')

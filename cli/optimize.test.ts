@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunEvents } from '../core/store.js';
 import { runDemo } from './demo.js';
-import { parseSets, resolveOptions, runOptimize } from './optimize.js';
+import { parseSets, readInitialFlag, resolveOptions, runOptimize } from './optimize.js';
 import { expectOneLineError, popbench } from './testing.js';
 
 
@@ -39,6 +39,24 @@ describe('popbench optimize', () => {
     const streamed = readRunEvents(events);
     expect(streamed.length).toBe(saved.events.length);
     expect(streamed.filter((e) => e.type === 'candidate')).toHaveLength(res.trajectory.candidates.length);
+  });
+
+  it('--initial sets the starting prompt: ProTeGi quotes it in its first gradient meta-prompt; @file reads a file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pb-opt-'));
+    const events = path.join(dir, 'e.jsonl');
+    const text = 'Determine whether the instructions return to the start.';
+    const lines: string[] = [];
+    await runOptimize(
+      { optimizer: 'protegi', task: 'bbh/navigate', target: 'sim-8b', optimizerModel: 'sim-opt-large', budget: '120', set: [], initial: text, testLimit: '5', events, progress: false, cache: false, seed: '0' },
+      (l) => lines.push(l),
+    );
+    expect(lines.join('\n')).toContain(`starting prompt: ${JSON.stringify(text)} [Q_begin]`);
+    const first = readRunEvents(events).find((e) => e.type === 'reflection')!;
+    expect(first.metaPrompt).toContain(`My current prompt is:\n"${text}"`);
+    const file = path.join(dir, 'ins.txt');
+    writeFileSync(file, 'From a file.\n');
+    expect(readInitialFlag('@' + file)).toBe('From a file.');
+    expect(() => readInitialFlag('@' + path.join(dir, 'missing.txt'))).toThrow(/--initial: cannot read file/);
   });
 
   it('parses --set values as JSON when they are JSON', () => {

@@ -1,14 +1,17 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { ZodError } from 'zod';
 import { Budget, type BudgetLimits } from '../core/budget.js';
 import { UserError } from '../core/errors.js';
 import { JsonlRunStore, MemoryRunStore } from '../core/store.js';
 import type { EventSink } from '../core/types.js';
 import { optimizerContext, resultScorer } from '../optimizers/common.js';
 import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
+import { checkInitial, checkOptions, PRESETS, resolveRun, type InitialOverride, type PresetName } from '../optimizers/setup.js';
+import { SCORINGS, type Scoring } from '../optimizers/types.js';
+import { withScoring } from '../tasks/scoring.js';
+import type { Position } from '../core/types.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
 import { withSessionOptions } from './eval.js';
@@ -22,7 +25,7 @@ export interface OptimizeFlags extends SessionFlags {
   budget?: string;
   optimizerBudget?: string;
   tokens?: string;
-  mode: string;
+  mode?: string;
   set: string[];
   trainSize?: string;
   devSize?: string;
@@ -30,6 +33,10 @@ export interface OptimizeFlags extends SessionFlags {
   out?: string;
   events?: string;
   progress: boolean;
+  initial?: string;
+  initialPosition?: string;
+  preset?: string;
+  scoring?: string;
 }
 
 /** Parse `key=value` option overrides; values are JSON when they parse as JSON, else strings. */
@@ -51,45 +58,26 @@ export function parseSets(sets: readonly string[]): Record<string, unknown> {
   return out;
 }
 
-/** What is wrong with one option: its name (dotted path) and the schema's complaint. */
-export interface OptionIssue {
-  option: string;
-  message: string;
-  /** True when the option is not one the optimizer has. */
-  unknown: boolean;
-}
-
-/**
- * Merge overrides over an optimizer's defaults (and, in equal mode, its
- * equal-budget overrides) and validate: the options, or the first issue.
- * An unknown optimizer name is a UserError.
- */
-export function checkOptions(
-  name: string,
-  mode: 'paper' | 'equal',
-  sets: Record<string, unknown>,
-): { options: Record<string, unknown> } | { issue: OptionIssue } {
-  const reg = OPTIMIZERS[name];
-  if (!reg) throw new UserError(`unknown optimizer "${name}"; known: ${optimizerNames().join(', ')}`);
-  const merged = { ...reg.optimizer.defaults, ...(mode === 'equal' ? reg.equalBudget : {}), ...sets };
-  try {
-    return { options: reg.optimizer.schema.parse(merged) as Record<string, unknown> };
-  } catch (err) {
-    if (err instanceof ZodError) {
-      const issue = err.issues[0]!;
-      const keys = (issue as { keys?: string[] }).keys;
-      const option = keys?.length ? keys.join(', ') : issue.path.join('.') || '(options)';
-      return { issue: { option, message: issue.message, unknown: issue.code === 'unrecognized_keys' } };
-    }
-    throw err;
-  }
-}
+export { checkOptions, type OptionIssue } from '../optimizers/setup.js';
 
 /** Merge overrides over an optimizer's defaults and validate; errors name the option. */
 export function resolveOptions(name: string, mode: 'paper' | 'equal', sets: Record<string, unknown>): Record<string, unknown> {
   const r = checkOptions(name, mode, sets);
   if ('issue' in r) throw new UserError(`--set ${r.issue.option}: ${r.issue.message} (optimizer ${name})`);
   return r.options;
+}
+
+/** `--initial TEXT|@file`: the text, or the contents of the file after `@` (one trailing newline dropped). */
+export function readInitialFlag(value: string): string {
+  if (!value.startsWith('@')) return value;
+  const file = value.slice(1);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`--initial: cannot read file "${file}"`);
+  }
+  return text.replace(/\r?\n$/, '');
 }
 
 export function register(program: Command): void {
@@ -104,7 +92,11 @@ export function register(program: Command): void {
       .option('--budget <n>', 'target-model calls the optimizer may spend')
       .option('--optimizer-budget <n>', 'optimizer-model calls it may spend (default: same as --budget)')
       .option('--tokens <n>', 'total token limit over both models')
-      .option('--mode <mode>', "'equal' (the budget stops it) or 'paper' (the paper's schedule)", 'equal')
+      .option('--mode <mode>', "'equal' (the budget stops it; default with --budget or --tokens) or 'paper' (the paper's schedule; default without)")
+      .option('--initial <text|@file>', "starting prompt (default: the optimizer's reference starting prompt, else empty)")
+      .option('--initial-position <pos>', 'where the starting prompt goes: before_Q, Q_begin, Q_end or A_begin')
+      .option('--preset <name>', "'paper': the paper's splits, starting prompt, position, scorer sample sizes and steps for the task")
+      .option('--scoring <rule>', "'strict' (default) or 'paper' (the paper's answer scoring, where it defines one)")
       .option('--set <key=value>', 'override an optimizer option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--train-size <n>', 'use only the first n train examples')
       .option('--dev-size <n>', 'use only the first n dev examples')
@@ -127,9 +119,28 @@ export function register(program: Command): void {
     });
 }
 
-export async function runOptimize(flags: OptimizeFlags, print: (line: string) => void = console.log): Promise<OptimizeResult> {
+export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) => void = console.log): Promise<OptimizeResult> {
+  const flags = { ...flagsIn, mode: flagsIn.mode ?? (flagsIn.budget !== undefined || flagsIn.tokens !== undefined ? 'equal' : 'paper') };
   if (flags.mode !== 'equal' && flags.mode !== 'paper') throw new UserError(`--mode: expected equal or paper, got "${flags.mode}"`);
-  const options = resolveOptions(flags.optimizer, flags.mode, parseSets(flags.set ?? []));
+  if (flags.preset !== undefined && !PRESETS.includes(flags.preset as PresetName))
+    throw new UserError(`--preset: expected one of ${PRESETS.join(', ')}, got "${flags.preset}"`);
+  if (flags.scoring !== undefined && !SCORINGS.includes(flags.scoring as Scoring))
+    throw new UserError(`--scoring: expected one of ${SCORINGS.join(', ')}, got "${flags.scoring}"`);
+  if (!OPTIMIZERS[flags.optimizer]) throw new UserError(`unknown optimizer "${flags.optimizer}"; known: ${optimizerNames().join(', ')}`);
+  const override: InitialOverride = {};
+  if (flags.initial !== undefined) override.instruction = readInitialFlag(flags.initial);
+  if (flags.initialPosition !== undefined) override.position = flags.initialPosition as Position;
+  checkInitial(override, '--initial-position');
+  const setup = resolveRun({
+    optimizer: flags.optimizer,
+    taskId: flags.task,
+    mode: flags.mode,
+    sets: parseSets(flags.set ?? []),
+    ...(flags.preset !== undefined ? { preset: flags.preset as PresetName } : {}),
+    initial: override,
+    ...(flags.scoring !== undefined ? { scoring: flags.scoring as Scoring } : {}),
+  });
+  const options = setup.options;
   const limits: BudgetLimits = {};
   if (flags.budget !== undefined) limits.targetCalls = parseIntFlag('--budget', flags.budget, { min: 1 });
   if (flags.optimizerBudget !== undefined) limits.optimizerCalls = parseIntFlag('--optimizer-budget', flags.optimizerBudget, { min: 0 });
@@ -140,7 +151,8 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
 
   const session = new Session(flags);
   try {
-    const task = session.task(flags.task);
+    const loaded = session.task(flags.task);
+    const task = withScoring(setup.preset?.splits ? { ...loaded, splits: setup.preset.splits(loaded, session.seed) } : loaded, setup.scoring);
     const budget = new Budget(limits);
     const target = session.model(flags.target, budget);
     const optimizerLLM = session.model(flags.optimizerModel, budget);
@@ -164,7 +176,7 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
       },
     };
     bar?.start(limits.targetCalls ?? 0, 0, { best: '-' });
-    const ctx = optimizerContext({ optimizerName: flags.optimizer, seed: session.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log });
+    const ctx = optimizerContext({ optimizerName: flags.optimizer, seed: session.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log, ...(setup.initial ? { initial: setup.initial } : {}) });
     const reg = OPTIMIZERS[flags.optimizer]!;
     let result: OptimizeResult;
     try {
@@ -181,7 +193,8 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
     const testRes = await scorer.evaluate(testSet);
     const pct = (x: number) => (100 * x).toFixed(1) + '%';
     const ci = wilsonInterval(testRes.correct, testRes.n);
-    print(`optimizer ${flags.optimizer} · task ${task.id} · target ${flags.target} · optimizer model ${flags.optimizerModel} · mode ${flags.mode}`);
+    print(`optimizer ${flags.optimizer} · task ${task.id} · target ${flags.target} · optimizer model ${flags.optimizerModel} · mode ${flags.mode}${setup.preset ? ' · preset paper' : ''}${setup.scoring !== 'strict' ? ` · scoring ${setup.scoring}` : ''}`);
+    print(`starting prompt: ${setup.initial ? `${JSON.stringify(setup.initial.instruction)} [${setup.initial.position ?? 'Q_begin'}${setup.initial.layout && setup.initial.layout !== 'qa' ? ', ' + setup.initial.layout : ''}]` : 'empty'}${setup.preset ? ` · preset: ${setup.preset.source}` : ''}`);
     print(`stopped by: ${result.stoppedBy}; spent ${budget.spent.targetCalls} target calls, ${budget.spent.optimizerCalls} optimizer calls, ${budget.spent.tokens} tokens; ${result.trajectory.candidates.length} candidates`);
     print(`best prompt${scorer.perQuery ? ' (plus per-query rewriting)' : ''}: ${JSON.stringify(result.best.instruction)}${result.best.demos?.length ? ` + ${result.best.demos.length} demos` : ''} [${result.best.position ?? 'Q_begin'}]`);
     print(`dev accuracy ${pct(devRes.accuracy)} (${devRes.correct}/${devRes.n})`);
@@ -192,7 +205,7 @@ export async function runOptimize(flags: OptimizeFlags, print: (line: string) =>
       const { rewriter: _r, rewriterOn: _o, ...plain } = result;
       writeFileSync(
         flags.out,
-        JSON.stringify({ optimizer: flags.optimizer, options, task: task.id, target: flags.target, optimizerModel: flags.optimizerModel, limits, spent: budget.spent, dev: devRes.accuracy, test: testRes.accuracy, result: plain, events: store.events() }, (_k, v) => (v === Infinity ? 'Infinity' : v), 2),
+        JSON.stringify({ optimizer: flags.optimizer, options, ...(setup.initial ? { initial: setup.initial } : {}), scoring: setup.scoring, ...(flags.preset ? { preset: flags.preset } : {}), task: task.id, target: flags.target, optimizerModel: flags.optimizerModel, limits, spent: budget.spent, dev: devRes.accuracy, test: testRes.accuracy, result: plain, events: store.events() }, (_k, v) => (v === Infinity ? 'Infinity' : v), 2),
       );
       print(`result written to ${flags.out}`);
     }

@@ -93,6 +93,8 @@ export async function runRun(file: string, flags: RunFlags, print: (line: string
     print(
       `${what}${summary.cells.length} cells: ${summary.ran.length} ran, ${summary.skipped.length} already done, ${summary.failed.length} failed; ${summary.usage.total.calls} model calls`,
     );
+    if (summary.external.length)
+      print(`${summary.external.length} external cell(s) wait for \`popbench proxy --suite ${file} --cell <id> --out ${out}\` (docs/proxy.md): ${summary.external.join(', ')}`);
     print(`run directory: ${out}`);
     if (summary.failed.length) {
       const ids = summary.failed.map((f) => f.id);

@@ -13,7 +13,9 @@ export interface EvaluatorOptions {
 
 /** Canonical identity of a prompt for memoization and logs. */
 export function promptKey(prompt: Prompt): string {
-  return sha256({ i: prompt.instruction, d: prompt.demos ?? [], p: prompt.position ?? 'Q_begin' });
+  // The layout enters the key only when it is not the default, so keys of qa prompts are unchanged.
+  const l = prompt.layout && prompt.layout !== 'qa' ? { l: prompt.layout } : {};
+  return sha256({ i: prompt.instruction, d: prompt.demos ?? [], p: prompt.position ?? 'Q_begin', ...l });
 }
 
 /**

@@ -8,12 +8,29 @@ import type { Budget } from './budget.js';
 // ---------------------------------------------------------------- prompts
 
 /**
- * Where the instruction goes relative to the question (OPRO §4.1 / §5.1):
- * Q_begin = before the question, Q_end = after the question, A_begin = at the
+ * Where the instruction goes, as OPRO defines the four positions
+ * (google-deepmind/opro, opro/evaluation/eval_utils.py:201-259, `gen_prompt`):
+ * before_Q = on its own line before `Q:`, Q_begin = at the beginning of the
+ * question (inside `Q:`), Q_end = at the end of the question, A_begin = at the
  * start of the answer (the model continues after it).
  */
-export type Position = 'Q_begin' | 'Q_end' | 'A_begin';
-export const POSITIONS: readonly Position[] = ['Q_begin', 'Q_end', 'A_begin'];
+export type Position = 'before_Q' | 'Q_begin' | 'Q_end' | 'A_begin';
+export const POSITIONS: readonly Position[] = ['before_Q', 'Q_begin', 'Q_end', 'A_begin'];
+
+/**
+ * How a prompt is laid out around the question (docs/tasks.md, "Prompt templates"):
+ * - `qa`: OPRO's `include_qa=True` template, `Q: <question>\n\nA:` with the
+ *   instruction at its position (eval_utils.py:224-248);
+ * - `plain`: OPRO's `include_qa=False` template, the bare question with the
+ *   instruction on the line before (Q_begin, before_Q) or after it (Q_end)
+ *   (eval_utils.py:249-258; the layout of OPRO's reference runs,
+ *   optimize_instructions.py:689-697); A_begin has no plain form;
+ * - `ape`: APE's evaluation template `Instruction: <instruction>\n\nInput: <question>\nOutput:`
+ *   (keirp/automatic_prompt_engineer, automatic_prompt_engineer/configs/default.yaml,
+ *   eval_template); the position is ignored.
+ */
+export type Layout = 'qa' | 'plain' | 'ape';
+export const LAYOUTS: readonly Layout[] = ['qa', 'plain', 'ape'];
 
 export interface Demo {
   input: string;
@@ -25,6 +42,8 @@ export interface Prompt {
   demos?: Demo[];
   /** Default Q_begin. */
   position?: Position;
+  /** Default qa. */
+  layout?: Layout;
 }
 
 // ---------------------------------------------------------------- chat / LLM
@@ -117,6 +136,13 @@ export interface Example {
 }
 
 export type SplitName = 'train' | 'dev' | 'test';
+
+/**
+ * How answers are scored: 'strict' (popbench's extractor and scorer, the
+ * default) or 'paper' (OPRO's published rule: tasks/scoring.ts).
+ */
+export type Scoring = 'strict' | 'paper';
+export const SCORINGS: readonly Scoring[] = ['strict', 'paper'];
 
 export interface TaskSplits {
   train: Example[];

@@ -240,8 +240,8 @@ export function optimizerRng(seed: number, optimizer: string, taskId: string): R
 }
 
 /**
- * The context of one optimization run: the target's evaluator, and the random
- * stream keyed by (seed, optimizer, task) (`optimizerRng`).
+ * The context of one optimization run: the target's evaluator, the random
+ * stream keyed by (seed, optimizer, task) (`optimizerRng`) and the starting prompt.
  */
 export function optimizerContext(o: {
   optimizerName: string;
@@ -253,8 +253,11 @@ export function optimizerContext(o: {
   optimizer: LLM;
   budget: OptimizerContext['budget'];
   log: OptimizerContext['log'];
+  /** The starting prompt (optimizers/setup.ts `resolveRun`); none = the empty instruction. */
+  initial?: Prompt;
 }): OptimizerContext {
   return {
+    ...(o.initial ? { initial: o.initial } : {}),
     task: o.task,
     train: o.train,
     dev: o.dev,
@@ -265,4 +268,36 @@ export function optimizerContext(o: {
     rng: optimizerRng(o.seed, o.optimizerName, o.task.id),
     log: o.log,
   };
+}
+
+/** Task family of a task id: "gsm8k", "bbh", "mmlu" or "like". */
+export function taskFamily(taskId: string): string {
+  return taskId.split(/[/?]/, 1)[0]!;
+}
+
+/**
+ * Equal-budget step scaling (docs/optimizers.md, "Budgets"): the number of
+ * examples each candidate is scored on, shrunk so that a run can afford its
+ * start-up evaluations plus one full step within the target-call budget.
+ *
+ *   n' = min(n, max(1, ⌊B / (c_start + c_step)⌋))
+ *
+ * where B is the target-call limit (no limit: n unchanged), c_start the
+ * candidates scored before the first step and c_step the candidates scored in
+ * one step, each on n' examples. Memoized re-scorings cost nothing and are not
+ * counted. The result is recorded by the caller (event `budget-scaled`).
+ */
+export function fitEvalSize(ctx: OptimizerContext, n: number, cStart: number, cStep: number): number {
+  const B = ctx.budget.limits.targetCalls;
+  if (B === undefined || !Number.isFinite(B)) return n;
+  const per = cStart + cStep;
+  if (per <= 0) return n;
+  return Math.min(n, Math.max(1, Math.floor(B / per)));
+}
+
+/** Apply `fitEvalSize` and log the change (event `budget-scaled`) when it shrinks n. */
+export function fitEvalSizeLogged(ctx: OptimizerContext, optimizer: string, what: string, n: number, cStart: number, cStep: number): number {
+  const fitted = fitEvalSize(ctx, n, cStart, cStep);
+  if (fitted < n) ctx.log.emit({ type: 'budget-scaled', optimizer, what, from: n, to: fitted, targetCalls: ctx.budget.limits.targetCalls, cStart, cStep });
+  return fitted;
 }

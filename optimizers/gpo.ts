@@ -246,6 +246,7 @@ export function feedbackMetaPrompt(instruction: string, failureString: string): 
 /** A task exemplar with <Prompt> at the instruction position (reference generate_based_util_gradient.py). */
 export function gpoExemplar(ex: Example, position: Position): string {
   switch (position) {
+    case 'before_Q':
     case 'Q_begin':
       return `Input:\n<Prompt>\n${ex.input}\nOutput:\n${ex.target}`;
     case 'Q_end':
@@ -256,6 +257,7 @@ export function gpoExemplar(ex: Example, position: Position): string {
 }
 
 const POSITION_WORDS: Record<Position, string> = {
+  before_Q: 'before the question',
   Q_begin: 'at the beginning of the question',
   Q_end: 'at the end of the question',
   A_begin: 'at the beginning of the answer',

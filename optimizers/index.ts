@@ -7,6 +7,7 @@ import { ape } from './ape.js';
 import { apeCot, empty, fewShot, zeroShotCot } from './baselines.js';
 import { bpo } from './bpo.js';
 import { evoprompt } from './evoprompt.js';
+import { external } from './external.js';
 import { gpo } from './gpo.js';
 import { abo } from './abo.js';
 import { mipro } from './mipro.js';
@@ -19,6 +20,8 @@ export interface RegisteredOptimizer {
   optimizer: Optimizer<any>;
   /** Option overrides for equal-budget mode (unbounded schedules; the budget stops the run). */
   equalBudget: Record<string, unknown>;
+  /** The search runs outside popbench, through `popbench proxy` (optimizers/external.ts). */
+  external?: boolean;
 }
 
 const entry = <O extends object>(optimizer: Optimizer<O>, equalBudget: Partial<O> = {}): RegisteredOptimizer => ({
@@ -40,9 +43,13 @@ export const OPTIMIZERS: Record<string, RegisteredOptimizer> = Object.fromEntrie
     entry(gpo, { epochs: Infinity }),
     entry(abo, { steps: Infinity }),
     entry(mipro, { numTrials: Infinity }),
+    { ...entry(external), external: true },
   ].map((e) => [e.optimizer.name, e]),
 );
 
+/** The optimizers popbench runs itself (without `external`, whose search runs through `popbench proxy`). */
 export function optimizerNames(): string[] {
-  return Object.keys(OPTIMIZERS).sort();
+  return Object.keys(OPTIMIZERS)
+    .filter((n) => !OPTIMIZERS[n]!.external)
+    .sort();
 }

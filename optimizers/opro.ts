@@ -83,6 +83,8 @@ export interface OproMetaPromptArgs {
 /** How an exemplar shows where the instruction goes (Appendix C.2, Figure 3: `Q: <INS>` etc.). */
 export function exemplarInput(question: string, position: Position): string {
   switch (position) {
+    case 'before_Q':
+      return `<INS>\nQ: ${question}\nA:`;
     case 'Q_begin':
       return `Q: <INS>\n${question}\nA:`;
     case 'Q_end':

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { BudgetSpent } from '../core/budget.js';
-import type { LLM, OptimizerContext, Prompt } from '../core/types.js';
+import type { LLM, OptimizerContext, Prompt, Scoring, Task, TaskSplits } from '../core/types.js';
 
 export interface Candidate {
   id: string;
@@ -82,6 +82,30 @@ export interface OptimizeResult {
   stoppedBy: 'done' | 'budget';
 }
 
+export { SCORINGS, type Scoring } from '../core/types.js';
+
+/**
+ * What `preset: paper` sets for one task: the paper's splits, starting
+ * prompt, position (inside `initial`), scorer sample sizes and steps
+ * (inside `options`), and scoring. Every number is cited beside it in the
+ * optimizer's file (docs/optimizers.md, "Paper presets").
+ */
+export interface PaperPreset {
+  /** What it follows, e.g. "OPRO §5.1; google-deepmind/opro optimize_instructions.py:640-679". */
+  source: string;
+  /** Option overrides, over the defaults and equal-budget overrides and under the user's own. */
+  options?: Record<string, unknown>;
+  /** The starting prompt (an explicit `--initial` / suite `initial` wins). */
+  initial?: Prompt;
+  /** Scoring rule (an explicit `--scoring` / suite `scoring` wins). */
+  scoring?: Scoring;
+  /**
+   * The paper's train / dev / test for the loaded task; `seed` is the run's
+   * split seed. The optimizer sees train and dev; the result is reported on test.
+   */
+  splits?: (task: Task, seed: number) => TaskSplits;
+}
+
 export interface Optimizer<O extends object = Record<string, unknown>> {
   /** CLI name, e.g. "opro". */
   name: string;
@@ -91,5 +115,12 @@ export interface Optimizer<O extends object = Record<string, unknown>> {
   defaults: O;
   /** Validates user options (partial, merged over defaults). */
   schema: z.ZodType<O>;
+  /**
+   * The reference's starting prompt for a task (instruction and position),
+   * used when the run sets none; undefined = the empty instruction at Q_begin.
+   */
+  initial?(taskId: string): Prompt | undefined;
+  /** The paper preset for a task (`preset: paper`); undefined when the paper has none for its family. */
+  paperPreset?(taskId: string): PaperPreset | undefined;
   optimize(ctx: OptimizerContext, options: O): Promise<OptimizeResult>;
 }

@@ -381,6 +381,14 @@ export function compareGroups(opt: CellGroup, base: CellGroup, opts: { level?: n
   };
 }
 
+/**
+ * `compareGroups` under its earlier name. The bootstrap size is ignored: the comparison
+ * is analytic (two-level variance, exact McNemar or two-level t), so it needs no resampling.
+ */
+export function compare(opt: CellGroup, base: CellGroup, _bootstrapB?: number): ComparisonRow | undefined {
+  return compareGroups(opt, base);
+}
+
 /** Blocks below which the omnibus p is the permutation p (Demšar 2006: the χ²/F approximations need N > 10). */
 export const FRIEDMAN_EXACT_BELOW = 10;
 

@@ -9,7 +9,8 @@ import { UserError } from '../core/errors.js';
 import type { LLM } from '../core/types.js';
 import { analyze, type Analysis, type AnalysisOptions } from './analysis.js';
 import { judgeRun } from './judge.js';
-import { loadRunDir } from './load.js';
+import { loadRunDir, type RunDir } from './load.js';
+import { buildSections } from './sections/index.js';
 import { buildPlots, renderPng, renderSvg } from './plots.js';
 import { buildTables } from './tables.js';
 import { toCsv, toHtml, toLatex, toMarkdown, type RenderedPlot, type ReportDoc } from './writers.js';
@@ -37,9 +38,15 @@ export function parseFormats(value: string): Format[] {
   return [...new Set(list)] as Format[];
 }
 
-export async function renderDoc(analysis: Analysis, title = 'popbench report'): Promise<{ doc: ReportDoc; specs: Array<{ id: string; spec: unknown }> }> {
-  const tables = buildTables(analysis);
+/** The report document; with the loaded run, also the sections of reports/sections (leaderboard, gap, cost, …). */
+export async function renderDoc(analysis: Analysis, title = 'popbench report', run?: RunDir, opts: { bootstrapB?: number } = {}): Promise<{ doc: ReportDoc; specs: Array<{ id: string; spec: unknown }> }> {
+  let tables = buildTables(analysis);
   const plotDefs = buildPlots(analysis);
+  if (run) {
+    const s = buildSections(run, analysis, tables, opts);
+    tables = s.tables;
+    plotDefs.push(...s.plots);
+  }
   const plots: RenderedPlot[] = [];
   for (const p of plotDefs) plots.push({ id: p.id, title: p.title, caption: p.caption, svg: await renderSvg(p.spec) });
   return { doc: { title, analysis, tables, plots }, specs: plotDefs.map((p) => ({ id: p.id, spec: p.spec })) };
@@ -51,7 +58,7 @@ export async function buildReport(runDir: string, opts: ReportOptions = {}): Pro
   const analysis = analyze(run, { ...opts, ...(judged ? { judged } : {}) });
   const out = opts.out ?? path.join(runDir, 'report');
   const formats = opts.formats ?? FORMATS;
-  const { doc, specs } = await renderDoc(analysis, `popbench report: ${path.basename(path.resolve(runDir))}`);
+  const { doc, specs } = await renderDoc(analysis, `popbench report: ${path.basename(path.resolve(runDir))}`, run, opts.bootstrapB !== undefined ? { bootstrapB: opts.bootstrapB } : {});
   const files: string[] = [];
   const write = (rel: string, data: string | Buffer) => {
     const file = path.join(out, rel);

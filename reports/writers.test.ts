@@ -91,7 +91,7 @@ describe('report files', async () => {
 
   it('HTML is self-contained: inline SVG plots, no URLs, no secrets', () => {
     const svgs = html.match(/<svg[\s>]/g) ?? [];
-    expect(svgs.length).toBe(5); // 2 accuracy + 2 anytime + reflection (no CD diagram: the Friedman permutation test does not reject)
+    expect(svgs.length).toBe(7); // 2 accuracy + 2 anytime + reflection + 2 cost-vs-accuracy (no CD diagram: the Friedman permutation test does not reject)
     expect(html).not.toMatch(/http/i);
     expect(html).not.toMatch(/<(script|link|img)\b/i);
     expect(html).not.toMatch(/sk-[A-Za-z0-9]{8,}/);

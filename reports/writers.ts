@@ -80,32 +80,56 @@ const TEX_MAP: Record<string, string> = {
   '∞': '$\\infty$',
   '∩': '$\\cap$',
   '…': '\\ldots{}',
+  '√': '$\\surd$',
+  '≈': '$\\approx$',
+  '·': '$\\cdot$',
+  '→': '$\\rightarrow$',
+  '₁': '$_1$',
+  '₂': '$_2$',
+  '₋': '$_-$',
+  'δ': '$\\delta$',
+  'β': '$\\beta$',
+  '½': '$\\frac{1}{2}$',
+  '≪': '$\\ll$',
+  '§': '\\S{}',
 };
+
+const TEX_RE = new RegExp(`[${Object.keys(TEX_MAP).map((k) => k.replace(/[\\\]^-]/g, '\\$&')).join('')}]|[^\\x00-\\u017f]`, 'gu');
 
 /** Escapes text for LaTeX (special characters and the few Unicode symbols the report uses). */
 export function texEscape(s: string): string {
-  return s.replace(/[\\&%$#_{}~^–—×≤≥−χ²α∞∩…]/g, (ch) => TEX_MAP[ch] ?? ch);
+  // Characters outside the map and outside Latin-1/Latin Extended-A (which T1 + utf8 typeset) become "?" rather than break the build.
+  return s.replace(TEX_RE, (ch) => TEX_MAP[ch] ?? '?');
 }
 
+/**
+ * One table as a `longtable` (breaks across pages, so no row is ever cut off;
+ * header repeated on each page), booktabs rules, caption and label, the note
+ * below it.
+ */
 export function latexTable(t: Table): string {
   const align = t.columns.map((c) => (c.kind === 'text' ? 'l' : 'r')).join('');
+  const head = t.columns.map((c) => `\\textbf{${texEscape(c.header)}}`).join(' & ') + ' \\\\';
   const lines = [
-    '\\begin{table}[ht]',
-    '\\centering',
-    '\\small',
-    `\\caption{${texEscape(t.title)}}`,
-    `\\label{tab:${t.id}}`,
-    '\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%',
-    `\\begin{tabular}{${align}}`,
+    '{\\scriptsize\\setlength{\\tabcolsep}{3pt}',
+    `\\begin{longtable}{${align}}`,
+    `\\caption{${texEscape(t.title)}}\\label{tab:${t.id}}\\\\`,
     '\\toprule',
-    t.columns.map((c) => texEscape(c.header)).join(' & ') + ' \\\\',
+    head,
     '\\midrule',
-    ...t.rows.map((r) => t.columns.map((c) => texEscape(formatValue(r[c.key] ?? null, c.kind))).join(' & ') + ' \\\\'),
+    '\\endfirsthead',
+    `\\multicolumn{${t.columns.length}}{l}{\\emph{${texEscape(t.title)} (continued)}}\\\\`,
+    '\\toprule',
+    head,
+    '\\midrule',
+    '\\endhead',
     '\\bottomrule',
-    '\\end{tabular}}',
+    '\\endlastfoot',
+    ...t.rows.map((r) => t.columns.map((c) => texEscape(formatValue(r[c.key] ?? null, c.kind))).join(' & ') + ' \\\\'),
+    '\\end{longtable}}',
     '',
-    `\\par\\smallskip\\footnotesize ${texEscape(t.note)}`,
-    '\\end{table}',
+    `{\\footnotesize ${texEscape(t.note)}\\par}`,
+    '\\bigskip',
   ];
   return lines.join('\n');
 }
@@ -115,20 +139,24 @@ export function toLatex(doc: ReportDoc): string {
     '\\documentclass{article}',
     '\\usepackage[T1]{fontenc}',
     '\\usepackage[utf8]{inputenc}',
+    '\\usepackage{lmodern}',
     '\\usepackage{booktabs}',
+    '\\usepackage{longtable}',
     '\\usepackage{graphicx}',
-    '\\usepackage[margin=2cm]{geometry}',
+    '\\usepackage[a4paper,landscape,margin=1.5cm]{geometry}',
+    '\\setlength{\\LTleft}{0pt}',
+    '\\setlength{\\LTright}{0pt plus 1fill}',
     '\\begin{document}',
     `\\section*{${texEscape(doc.title)}}`,
   ];
-  if (doc.analysis.sim) out.push(`\\noindent\\fbox{\\parbox{\\linewidth}{\\textbf{${texEscape(SIM_DISCLAIMER)}}}}`, '');
+  if (doc.analysis.sim) out.push(`\\noindent\\fbox{\\parbox{\\dimexpr\\linewidth-2\\fboxsep-2\\fboxrule}{\\textbf{${texEscape(SIM_DISCLAIMER)}}}}`, '');
   out.push(...header(doc).map((l) => `\\noindent ${texEscape(l)}\\\\`), '');
   for (const t of doc.tables) {
     if (t.csvOnly) continue;
     out.push(t.rows.length ? latexTable(t) : `\\paragraph{${texEscape(t.title)}} No rows. ${texEscape(t.note)}`, '');
   }
   for (const p of doc.plots) {
-    out.push('\\begin{figure}[ht]', '\\centering', `\\includegraphics[width=0.8\\linewidth]{plots/${p.id}.png}`, `\\caption{${texEscape(p.title)}. ${texEscape(p.caption)}}`, '\\end{figure}', '');
+    out.push('\\begin{figure}[p]', '\\centering', `\\includegraphics[width=\\linewidth,height=0.8\\textheight,keepaspectratio]{plots/${p.id}.png}`, `\\caption{${texEscape(p.title)}. ${texEscape(p.caption)}}`, '\\end{figure}', '');
   }
   out.push('\\end{document}', '');
   return out.join('\n');

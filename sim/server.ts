@@ -7,8 +7,9 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { hashUnit, sha256 } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
-import type { LLMRequest, Message } from '../core/types.js';
-import { isSimModel, SIM_MODELS, simComplete } from './index.js';
+import type { LLMRequest } from '../core/types.js';
+import { errorBody, HttpError, parseBody as parseWireBody, replyBody, wireKind, type WireKind } from '../llm/openai-wire.js';
+import { SIM_MODELS, simComplete } from './index.js';
 import type { SimWorld } from './world.js';
 
 export interface FaultOptions {
@@ -97,58 +98,9 @@ export function decideFault(bodyHash: string, attempt: number, f: Required<Fault
   return 'none';
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type = 'invalid_request_error',
-  ) {
-    super(message);
-  }
-}
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Check an OpenAI-style body and turn it into an LLMRequest. */
-export function parseBody(body: unknown, kind: 'chat' | 'completion'): { model: string; req: LLMRequest } {
-  if (!isObj(body)) throw new HttpError(400, 'request body must be a JSON object');
-  const model = body.model;
-  if (typeof model !== 'string') throw new HttpError(400, '"model" must be a string');
-  if (!isSimModel(model)) throw new HttpError(404, `model "${model}" not found; available: ${SIM_MODELS.join(', ')}`, 'model_not_found');
-  let messages: Message[];
-  if (kind === 'chat') {
-    if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, '"messages" must be a non-empty array');
-    messages = body.messages.map((m, i) => {
-      if (!isObj(m) || typeof m.content !== 'string' || !['system', 'user', 'assistant'].includes(String(m.role)))
-        throw new HttpError(400, `messages[${i}] must have role system|user|assistant and string content`);
-      return { role: m.role as Message['role'], content: m.content };
-    });
-  } else {
-    const p = Array.isArray(body.prompt) && body.prompt.length === 1 ? body.prompt[0] : body.prompt;
-    if (typeof p !== 'string') throw new HttpError(400, '"prompt" must be a string');
-    messages = [{ role: 'user', content: p }];
-  }
-  const num = (k: string, lo: number, hi: number, int = false): number | undefined => {
-    const v = body[k];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !(v >= lo && v <= hi) || (int && !Number.isInteger(v))) throw new HttpError(400, `"${k}" must be a ${int ? 'integer' : 'number'} in [${lo}, ${hi}]`);
-    return v;
-  };
-  const req: LLMRequest = { messages, temperature: num('temperature', 0, 2) ?? (kind === 'chat' ? 1 : 1) };
-  const n = num('n', 1, 16, true);
-  if (n !== undefined) req.n = n;
-  const mt = num('max_tokens', 1, 1_000_000, true);
-  if (mt !== undefined) req.maxTokens = mt;
-  const seed = num('seed', -(2 ** 53), 2 ** 53, true);
-  if (seed !== undefined) req.seed = seed;
-  const si = num('sample_index', 0, 2 ** 31, true);
-  if (si !== undefined) req.sampleIndex = si;
-  else if (seed !== undefined) req.sampleIndex = Math.abs(seed);
-  const stop = body.stop;
-  if (typeof stop === 'string') req.stop = [stop];
-  else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) req.stop = stop as string[];
-  else if (stop !== undefined && stop !== null) throw new HttpError(400, '"stop" must be a string or an array of strings');
-  return { model, req };
+/** Check an OpenAI-style body for one of the sim models (llm/openai-wire.ts). */
+export function parseBody(body: unknown, kind: WireKind): { model: string; req: LLMRequest } {
+  return parseWireBody(body, kind, SIM_MODELS);
 }
 
 export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
@@ -181,14 +133,14 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     res.end(body);
   };
   const sendError = (res: http.ServerResponse, status: number, message: string, type: string, headers: Record<string, string> = {}) =>
-    send(res, status, JSON.stringify({ error: { message, type, code: status } }), headers);
+    send(res, status, errorBody(status, message, type), headers);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, raw: string) => {
     const url = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
     if (req.method === 'GET' && url === '/v1/models') {
       return send(res, 200, JSON.stringify({ object: 'list', data: SIM_MODELS.map((id) => ({ id, object: 'model', created: 0, owned_by: 'popbench-sim' })) }));
     }
-    const kind = url === '/v1/chat/completions' ? 'chat' : url === '/v1/completions' ? 'completion' : null;
+    const kind = wireKind(url);
     if (!kind) return sendError(res, 404, `no route ${req.method} ${url}`, 'not_found');
     if (req.method !== 'POST') return sendError(res, 405, `${url} accepts POST only`, 'invalid_request_error');
 
@@ -225,15 +177,10 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
       const { model, req: llmReq } = parseBody(parsed, kind);
       const r = simComplete(model, opts.world, llmReq);
       const id = `simcmpl-${bodyHash.slice(0, 24)}`;
-      const usage = { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, total_tokens: r.usage.promptTokens + r.usage.completionTokens };
-      const choices = r.choices.map((c, index) => {
-        const extra = (c.annotations ?? {}) as Record<string, unknown>;
-        const sim = extra['sim'] ?? extra['simOptimizer'] ?? null;
-        return kind === 'chat'
-          ? { index, message: { role: 'assistant', content: c.text }, finish_reason: c.finishReason ?? 'stop', sim }
-          : { index, text: c.text, logprobs: null, finish_reason: c.finishReason ?? 'stop', sim };
+      out = replyBody(kind, id, model, r, (i) => {
+        const extra = (r.choices[i]!.annotations ?? {}) as Record<string, unknown>;
+        return { sim: extra['sim'] ?? extra['simOptimizer'] ?? null };
       });
-      out = JSON.stringify({ id, object: kind === 'chat' ? 'chat.completion' : 'text_completion', created: 0, model, choices, usage });
     } catch (err) {
       if (err instanceof HttpError) return sendError(res, err.status, err.message, err.type);
       return sendError(res, 500, `sim failed: ${(err as Error).message}`, 'server_error');

@@ -6,20 +6,34 @@ import { FORMAT_INSTRUCTIONS, makeTask, renderPrompt } from './task.js';
 
 const mk = (n: number, prefix = 'ex'): Example[] => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, input: `q${i}`, target: String(i) }));
 
-describe('renderPrompt (OPRO instruction positions)', () => {
+describe('renderPrompt (OPRO instruction positions, opro/evaluation/eval_utils.py:223-259)', () => {
   const demos = [{ input: '1+1?', output: '2' }];
-  it('Q_begin: instruction, demos, then the query', () => {
-    expect(renderPrompt({ instruction: 'Solve it.', demos }, 'What is 2+3?')).toBe('Solve it.\n\nQ: 1+1?\nA: 2\n\nQ: What is 2+3?\nA:');
+  const q = 'What is 2+3?';
+  // Expected strings are gen_prompt's output for instruction "Solve it." and question q.
+  it('qa layout: the four positions exactly as gen_prompt(include_qa=True)', () => {
+    expect(renderPrompt({ instruction: 'Solve it.', position: 'before_Q' }, q)).toBe('Solve it.\nQ: What is 2+3?\n\nA:');
+    expect(renderPrompt({ instruction: 'Solve it.', position: 'Q_begin' }, q)).toBe('Q: Solve it.\nWhat is 2+3?\n\nA:');
+    expect(renderPrompt({ instruction: 'Solve it.' }, q)).toBe('Q: Solve it.\nWhat is 2+3?\n\nA:');
+    expect(renderPrompt({ instruction: 'Solve it.', position: 'Q_end' }, q)).toBe('Q: What is 2+3?\nSolve it.\n\nA:');
+    expect(renderPrompt({ instruction: "Let's think step by step.", position: 'A_begin' }, q)).toBe("Q: What is 2+3?\n\nA: Let's think step by step.");
   });
-  it('Q_end: instruction after the question', () => {
-    expect(renderPrompt({ instruction: 'Solve it.', demos, position: 'Q_end' }, 'What is 2+3?')).toBe('Q: 1+1?\nA: 2\n\nQ: What is 2+3?\nSolve it.\nA:');
+  it('plain layout: gen_prompt(include_qa=False); A_begin has no plain form', () => {
+    expect(renderPrompt({ instruction: 'Solve it.', layout: 'plain' }, q)).toBe('Solve it.\nWhat is 2+3?');
+    expect(renderPrompt({ instruction: 'Solve it.', position: 'Q_end', layout: 'plain' }, q)).toBe('What is 2+3?\nSolve it.');
+    expect(renderPrompt({ instruction: '', layout: 'plain' }, q)).toBe('What is 2+3?');
+    expect(() => renderPrompt({ instruction: 'x', position: 'A_begin', layout: 'plain' }, q)).toThrow(/no A_begin/);
   });
-  it('A_begin: instruction starts the answer', () => {
-    expect(renderPrompt({ instruction: "Let's think step by step.", position: 'A_begin' }, 'What is 2+3?')).toBe("Q: What is 2+3?\nA: Let's think step by step.");
+  it("ape layout: APE's evaluation template", () => {
+    expect(renderPrompt({ instruction: 'add the numbers', layout: 'ape' }, '2 3')).toBe('Instruction: add the numbers\n\nInput: 2 3\nOutput:');
+  });
+  it('demos come before the query; a before_Q instruction heads the prompt', () => {
+    expect(renderPrompt({ instruction: 'Solve it.', demos }, q)).toBe('Q: 1+1?\nA: 2\n\nQ: Solve it.\nWhat is 2+3?\n\nA:');
+    expect(renderPrompt({ instruction: 'Solve it.', demos, position: 'before_Q' }, q)).toBe('Solve it.\n\nQ: 1+1?\nA: 2\n\nQ: What is 2+3?\n\nA:');
+    expect(renderPrompt({ instruction: 'Solve it.', demos, position: 'Q_end' }, q)).toBe('Q: 1+1?\nA: 2\n\nQ: What is 2+3?\nSolve it.\n\nA:');
   });
   it('an empty instruction leaves no blank parts', () => {
-    for (const position of ['Q_begin', 'Q_end', 'A_begin'] as const)
-      expect(renderPrompt({ instruction: '  ', position }, 'x')).toBe('Q: x\nA:');
+    for (const position of ['before_Q', 'Q_begin', 'Q_end', 'A_begin'] as const)
+      expect(renderPrompt({ instruction: '  ', position }, 'x')).toBe('Q: x\n\nA:');
   });
 });
 
@@ -30,7 +44,7 @@ describe('makeTask', () => {
   });
   it('renders one user message and uses the format extractor/scorer', () => {
     const msgs = task.render({ instruction: 'Add.' }, { id: 'a', input: '2+2?', target: '4' });
-    expect(msgs).toEqual([{ role: 'user', content: 'Add.\n\nQ: 2+2?\nA:' }]);
+    expect(msgs).toEqual([{ role: 'user', content: 'Q: Add.\n2+2?\n\nA:' }]);
     expect(task.formatInstruction).toBe(FORMAT_INSTRUCTIONS.integer);
     const ex = { id: 'a', input: '2+2?', target: '4' };
     expect(task.score(task.extract('so 2+2 = 4. #### 4', ex), ex)).toBe(true);

@@ -2,7 +2,7 @@
  * `makeTask`: builds a `Task` (core/types.ts) from data + answer format.
  * The prompt templates are documented in docs/tasks.md ("Prompt templates").
  */
-import type { AnswerFormat, Demo, Example, Message, Position, Prompt, Task, TaskSplits } from '../core/types.js';
+import type { AnswerFormat, Demo, Example, Layout, Message, Position, Prompt, Task, TaskSplits } from '../core/types.js';
 import { extractAnswer, scoreAnswer } from './extract.js';
 
 export interface TaskSpec {
@@ -41,31 +41,64 @@ export function renderDemo(d: Demo): string {
 }
 
 /**
- * The single user message for a prompt and an example (OPRO §4.1 / §5.1 positions):
- *   Q_begin: `<instruction>\n\n<demos>\n\nQ: <input>\nA:`
- *   Q_end:   `<demos>\n\nQ: <input>\n<instruction>\nA:`
- *   A_begin: `<demos>\n\nQ: <input>\nA: <instruction>`
- * Demo blocks are separated by a blank line; an empty instruction (after
- * trimming) and an empty demo list leave out their parts and separators.
+ * The single user message for a prompt and an example. Layouts and positions
+ * are OPRO's (google-deepmind/opro, opro/evaluation/eval_utils.py:223-259,
+ * `gen_prompt`), plus APE's evaluation template (docs/tasks.md, "Prompt templates"):
+ *
+ *   qa    before_Q: `<ins>\nQ: <input>\n\nA:`       (eval_utils.py:225-229)
+ *         Q_begin:  `Q: <ins>\n<input>\n\nA:`       (eval_utils.py:230-236)
+ *         Q_end:    `Q: <input>\n<ins>\n\nA:`       (eval_utils.py:237-242)
+ *         A_begin:  `Q: <input>\n\nA: <ins>`        (eval_utils.py:243-248)
+ *   plain Q_begin, before_Q: `<ins>\n<input>`      (eval_utils.py:251-254)
+ *         Q_end:    `<input>\n<ins>`                (eval_utils.py:255-258)
+ *   ape   `Instruction: <ins>\n\nInput: <input>\nOutput:`
+ *         (automatic_prompt_engineer experiments/run_instruction_induction.py:33)
+ *
+ * Demos (`Q: …\nA: …` blocks; `Input: …\nOutput: …` in the ape layout) come
+ * before the query, after a before_Q instruction, one blank line apart. An
+ * empty instruction (after trimming) leaves out its text and separator, as
+ * the reference does. plain + A_begin has no reference form and throws.
  */
 export function renderPrompt(prompt: Prompt, input: string): string {
   const ins = prompt.instruction.trim();
   const position: Position = prompt.position ?? 'Q_begin';
-  const parts: string[] = [];
-  if (position === 'Q_begin' && ins) parts.push(ins);
-  for (const d of prompt.demos ?? []) parts.push(renderDemo(d));
-  switch (position) {
-    case 'Q_begin':
-      parts.push(`Q: ${input}\nA:`);
-      break;
-    case 'Q_end':
-      parts.push(`Q: ${input}\n${ins ? ins + '\n' : ''}A:`);
-      break;
-    case 'A_begin':
-      parts.push(`Q: ${input}\nA:${ins ? ' ' + ins : ''}`);
-      break;
+  const layout: Layout = prompt.layout ?? 'qa';
+  const demos = prompt.demos ?? [];
+  if (layout === 'ape') {
+    const shown = demos.map((d) => `Input: ${d.input}\nOutput: ${d.output}`);
+    return [...shown, `Instruction: ${ins}\n\nInput: ${input}\nOutput:`].join('\n\n');
   }
-  return parts.join('\n\n');
+  const parts: string[] = demos.map(renderDemo);
+  let query: string;
+  if (layout === 'plain') {
+    if (position === 'A_begin') throw new Error('the plain layout has no A_begin position (OPRO eval_utils.py:250)');
+    query = position === 'Q_end' ? `${input}${ins ? '\n' + ins : ''}` : `${ins ? ins + '\n' : ''}${input}`;
+  } else {
+    switch (position) {
+      case 'before_Q':
+        query = `${ins ? ins + '\n' : ''}Q: ${input}\n\nA:`;
+        break;
+      case 'Q_begin':
+        query = `Q: ${ins ? ins + '\n' : ''}${input}\n\nA:`;
+        break;
+      case 'Q_end':
+        query = `Q: ${input}${ins ? '\n' + ins : ''}\n\nA:`;
+        break;
+      case 'A_begin':
+        query = `Q: ${input}\n\nA:${ins ? ' ' + ins : ''}`;
+        break;
+    }
+  }
+  if (position === 'before_Q' && ins && parts.length > 0) {
+    // before_Q: the instruction heads the whole prompt, demos follow.
+    return [ins, ...parts, query.slice(ins.length + 1)].join('\n\n');
+  }
+  return [...parts, query].join('\n\n');
+}
+
+/** Is (layout, position) a combination the reference defines? */
+export function layoutAllows(layout: Layout, position: Position): boolean {
+  return !(layout === 'plain' && position === 'A_begin');
 }
 
 export function makeTask(spec: TaskSpec): LoadedTask {

@@ -1,0 +1,93 @@
+/**
+ * The server side of the OpenAI-compatible wire format, shared by every
+ * popbench server (serve-sim, the metering proxy): request bodies of
+ * `/v1/chat/completions` and `/v1/completions` turned into an LLMRequest,
+ * LLMResponses turned into OpenAI-shaped reply bodies, and error bodies of
+ * the shape OpenAI clients read (`{ error: { message, type, code } }`).
+ */
+import type { LLMRequest, LLMResponse, Message } from '../core/types.js';
+
+/** An error answered as an HTTP status with an OpenAI-shaped error body. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type = 'invalid_request_error',
+  ) {
+    super(message);
+  }
+}
+
+export type WireKind = 'chat' | 'completion';
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The route's kind, or null for a path that is neither completions endpoint. */
+export function wireKind(url: string): WireKind | null {
+  return url === '/v1/chat/completions' ? 'chat' : url === '/v1/completions' ? 'completion' : null;
+}
+
+/**
+ * Check an OpenAI-style body and turn it into an LLMRequest. `models` lists
+ * the model ids served (404 `model_not_found` otherwise). A completion's
+ * `prompt` becomes one user message. `sample_index` (popbench's) or `seed`
+ * selects the sample; errors are HttpError 400 naming the field.
+ */
+export function parseBody(body: unknown, kind: WireKind, models: readonly string[]): { model: string; req: LLMRequest } {
+  if (!isObj(body)) throw new HttpError(400, 'request body must be a JSON object');
+  const model = body.model;
+  if (typeof model !== 'string') throw new HttpError(400, '"model" must be a string');
+  if (!models.includes(model)) throw new HttpError(404, `model "${model}" not found; available: ${models.join(', ')}`, 'model_not_found');
+  let messages: Message[];
+  if (kind === 'chat') {
+    if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, '"messages" must be a non-empty array');
+    messages = body.messages.map((m, i) => {
+      if (!isObj(m) || typeof m.content !== 'string' || !['system', 'user', 'assistant'].includes(String(m.role)))
+        throw new HttpError(400, `messages[${i}] must have role system|user|assistant and string content`);
+      return { role: m.role as Message['role'], content: m.content };
+    });
+  } else {
+    const p = Array.isArray(body.prompt) && body.prompt.length === 1 ? body.prompt[0] : body.prompt;
+    if (typeof p !== 'string') throw new HttpError(400, '"prompt" must be a string');
+    messages = [{ role: 'user', content: p }];
+  }
+  const num = (k: string, lo: number, hi: number, int = false): number | undefined => {
+    const v = body[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !(v >= lo && v <= hi) || (int && !Number.isInteger(v))) throw new HttpError(400, `"${k}" must be a ${int ? 'integer' : 'number'} in [${lo}, ${hi}]`);
+    return v;
+  };
+  const req: LLMRequest = { messages, temperature: num('temperature', 0, 2) ?? 1 };
+  const n = num('n', 1, 16, true);
+  if (n !== undefined) req.n = n;
+  const mt = num('max_tokens', 1, 1_000_000, true) ?? num('max_completion_tokens', 1, 1_000_000, true);
+  if (mt !== undefined) req.maxTokens = mt;
+  const topP = num('top_p', 0, 1);
+  if (topP !== undefined) req.topP = topP;
+  const seed = num('seed', -(2 ** 53), 2 ** 53, true);
+  if (seed !== undefined) req.seed = seed;
+  const si = num('sample_index', 0, 2 ** 31, true);
+  if (si !== undefined) req.sampleIndex = si;
+  else if (seed !== undefined) req.sampleIndex = Math.abs(seed);
+  const stop = body.stop;
+  if (typeof stop === 'string') req.stop = [stop];
+  else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) req.stop = stop as string[];
+  else if (stop !== undefined && stop !== null) throw new HttpError(400, '"stop" must be a string or an array of strings');
+  return { model, req };
+}
+
+/** An OpenAI-shaped reply body; `extra(i)` adds fields to choice i (e.g. serve-sim's ground truth). */
+export function replyBody(kind: WireKind, id: string, model: string, r: LLMResponse, extra: (i: number) => Record<string, unknown> = () => ({})): string {
+  const usage = { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, total_tokens: r.usage.promptTokens + r.usage.completionTokens };
+  const choices = r.choices.map((c, index) =>
+    kind === 'chat'
+      ? { index, message: { role: 'assistant', content: c.text }, finish_reason: c.finishReason ?? 'stop', ...extra(index) }
+      : { index, text: c.text, logprobs: null, finish_reason: c.finishReason ?? 'stop', ...extra(index) },
+  );
+  return JSON.stringify({ id, object: kind === 'chat' ? 'chat.completion' : 'text_completion', created: 0, model, choices, usage });
+}
+
+/** `{ error: { message, type, code } }`, the body OpenAI clients surface as the error's message. */
+export function errorBody(status: number, message: string, type: string): string {
+  return JSON.stringify({ error: { message, type, code: status } });
+}
