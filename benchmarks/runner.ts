@@ -20,6 +20,7 @@ import { paperPresetFor } from '../optimizers/setup.js';
 import { withScoring } from '../tasks/scoring.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
+import { runTransfers, type TransferSummary } from './transfer.js';
 import { expandCells, infinityAware, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
 
 export interface SplitScore {
@@ -76,6 +77,8 @@ export interface RunSummary {
   /** Cells of `external` entries, left for `popbench proxy` (optimizers/external.ts). */
   external: string[];
   failed: Array<{ id: string; message: string }>;
+  /** With `transfer: true`: cells whose prompt was scored on other targets, and cells skipped (benchmarks/transfer.ts). */
+  transfer?: TransferSummary;
   /** Model calls made by this invocation (finished cells' calls are not repeated). */
   usage: UsageSnapshot;
 }
@@ -178,6 +181,15 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
         }),
       ),
     );
+    if (suite.transfer && stop === undefined) {
+      // Cross-model transfer: every finished cell's prompt on the suite's other targets, outside the budget.
+      const usage = new UsageMeter();
+      try {
+        summary.transfer = await runTransfers(suite, out, cells, session, usage);
+      } finally {
+        used.push(usage.snapshot());
+      }
+    }
   } finally {
     summary.usage = sumUsage(used);
     if (!opts.session) session.close();

@@ -74,6 +74,8 @@ export const SuiteSchema = z.strictObject({
    */
   splitSeed: z.enum(['fixed', 'per-seed']).default('fixed'),
   dataDir: z.string().min(1).optional(),
+  /** Score every finished cell's best prompt on the suite's other targets too (outside the budget; benchmarks/transfer.ts). */
+  transfer: z.boolean().default(false),
 });
 
 export type Suite = z.infer<typeof SuiteSchema>;

@@ -4,6 +4,7 @@
  * reflection quality and budget use. No I/O; every number carries its n,
  * seeds and the kind of interval (docs/reports.md).
  */
+import { leakCheck, type LeakReport } from './leak.js';
 import { isSimModel, isSimTarget, parseCauses } from '../sim/index.js';
 import { anytimeCurve } from './anytime.js';
 import { groupCells, type Cell, type CellGroup, type MissingCell, type RunDir } from './load.js';
@@ -202,6 +203,8 @@ export interface Analysis {
   budget: BudgetRow[];
   missing: MissingCell[];
   cellsDone: number;
+  /** Prompt-leak check of every finished cell's best prompt against its test items (reports/leak.ts). */
+  leaks: LeakReport;
   /** Only with a judge (`popbench report --judge-model`). */
   judged?: JudgedReflectionAnalysis;
 }
@@ -649,6 +652,7 @@ export function analyze(run: RunDir, opts: AnalysisOptions = {}): Analysis {
     budget: groups.map(budgetRow),
     missing: run.missing,
     cellsDone: run.cells.length,
+    leaks: leakCheck(run.cells),
     ...(opts.judged ? { judged: judgedReflection(run.cells, opts.judged) } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * one CSV per table, plots as SVG + PNG and the vega-lite specs behind them.
  * Reads only the run directory.
  */
+import { transferAnalysis, transferPlots, transferTable } from './transfer.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -46,6 +47,11 @@ export async function renderDoc(analysis: Analysis, title = 'popbench report', r
     const s = buildSections(run, analysis, tables, opts);
     tables = s.tables;
     plotDefs.push(...s.plots);
+    const transfer = transferAnalysis(run);
+    if (transfer.rows.length || transfer.notes.length) {
+      tables.push(transferTable(transfer));
+      plotDefs.push(...transferPlots(transfer));
+    }
   }
   const plots: RenderedPlot[] = [];
   for (const p of plotDefs) plots.push({ id: p.id, title: p.title, caption: p.caption, svg: await renderSvg(p.spec) });

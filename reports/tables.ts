@@ -158,6 +158,15 @@ export function buildTables(a: Analysis): Table[] {
     rows: a.missing.map((m) => ({ cell: m.id, optimizer: m.label ?? null, task: m.spec?.task ?? null, target: m.spec?.target ?? null, seed: m.spec?.seed ?? null, status: m.status, reason: m.reason })),
   });
 
+  const lk = a.leaks;
+  tables.push({
+    id: 'leaks',
+    title: 'Prompt-leak check',
+    note: `Best prompts (instruction and demos) that quote a test item: a distinctive ${lk.n}-word n-gram of the item's input (one that occurs in no other dev or test item, so shared template text never counts; shorter inputs whole) found in the prompt; "with gold" when the item's gold answer follows within ${lk.goldWindow} words. ${lk.checked} cells checked, ${lk.flagged.length} flagged${lk.unchecked ? `, ${lk.unchecked} not checkable (no test inputs in samples.jsonl)` : ''}. A flagged cell's test accuracy may measure recall of test items, not the prompt.`,
+    columns: [c('cell', 'cell'), c('optimizer', 'optimizer'), c('task', 'task'), c('target', 'target'), c('seed', 'seed', 'int'), c('items', 'test items quoted', 'int'), c('withGold', 'with gold', 'int'), c('example', 'first example')],
+    rows: lk.flagged.map((r) => ({ cell: r.cell, optimizer: r.optimizer, task: r.task, target: r.target, seed: r.seed, items: r.items, withGold: r.withGold, example: `${r.hits[0]!.exampleId}: "${r.hits[0]!.ngram}"` })),
+  });
+
   tables.push({
     id: 'anytime',
     title: 'Anytime curves',
