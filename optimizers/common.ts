@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { createEvaluator, promptKey } from '../core/evaluator.js';
-import type { CallRole, EvalOptions, EvalResult, Example, LLM, OptimizerContext, Position, Prompt, Task } from '../core/types.js';
+import type { CallRole, EvalOptions, EvalResult, Example, LLM, Message, OptimizerContext, Position, Prompt, Task } from '../core/types.js';
 import type { Candidate, OptimizeResult, ReflectionRecord, Trajectory } from './types.js';
 
 export interface AskOptions {
@@ -100,6 +100,22 @@ export class Recorder {
     }
     if (texts.length === 0 && error) throw error;
     return texts;
+  }
+
+  /**
+   * Send a multi-turn conversation (system / user / assistant turns) to the
+   * optimizer LLM as one call with a fresh sample index; returns the reply text.
+   */
+  async chat(messages: Message[], opts: Omit<AskOptions, 'samples'> = {}): Promise<string> {
+    const res = await this.ctx.optimizer.complete({
+      messages,
+      temperature: opts.temperature ?? 1,
+      ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
+      maxTokens: opts.maxTokens ?? 1024,
+      sampleIndex: this.sampleCounter++,
+      role: opts.role ?? 'optimizer',
+    });
+    return res.choices[0]?.text ?? '';
   }
 
   reflect(record: ReflectionRecord): void {

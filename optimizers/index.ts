@@ -8,10 +8,12 @@ import { apeCot, empty, fewShot, zeroShotCot } from './baselines.js';
 import { bpo } from './bpo.js';
 import { evoprompt } from './evoprompt.js';
 import { external } from './external.js';
+import { gepa } from './gepa.js';
 import { gpo } from './gpo.js';
 import { abo } from './abo.js';
 import { mipro } from './mipro.js';
 import { opro } from './opro.js';
+import { pe2 } from './pe2.js';
 import { protegi } from './protegi.js';
 import type { Optimizer } from './types.js';
 
@@ -43,6 +45,8 @@ export const OPTIMIZERS: Record<string, RegisteredOptimizer> = Object.fromEntrie
     entry(gpo, { epochs: Infinity }),
     entry(abo, { steps: Infinity }),
     entry(mipro, { numTrials: Infinity }),
+    entry(gepa, { auto: null, maxMetricCalls: Infinity, maxFullEvals: null }),
+    entry(pe2, { steps: Infinity }),
     { ...entry(external), external: true },
   ].map((e) => [e.optimizer.name, e]),
 );

@@ -37,7 +37,7 @@ export type RequestKind =
   | 'rewrite'
   | 'plain';
 
-export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'plain';
+export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'plain';
 
 /** The judge meta-prompt's distinctive wording (reports/judge.ts). */
 export const JUDGE_CUE = /error-cause judge/i;
@@ -52,7 +52,11 @@ export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => 
     kind: 'edit',
     test: (t) =>
       /problem with (this|the) prompt is|based on (these|the above|this|the) (examples|information|reasons|feedback|reflection|analysis)[^\n]*(improv|edit|revis|refin|wrote|new prompt)/i.test(t) ||
-      /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i.test(t),
+      /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i.test(t) ||
+      // a request to write a new instruction from shown responses and feedback (GEPA's reflection prompt)
+      /\bwrite a new instruction\b/i.test(t) ||
+      // a request to refine the prompt after a reasoning turn (PE2's step 2)
+      /\bhelp (?:edit|refine|improve) the prompt\b|\brefining the prompt\b/i.test(t),
   },
   { kind: 'procedure', test: (t) => /(step-by-step|explicit|numbered) (procedure|behaviou?r|steps?)|\bprocedure\b[^\n]*(target|model) should/i.test(t) },
   // A scored instruction history is checked before reflection: the history quotes
@@ -63,6 +67,8 @@ export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => 
     // The request asks, within one line, for reasons/causes of wrong answers.
     test: (t) =>
       /\b(reasons?|why|causes?|feedback|reflect\w*|analy[sz]e|diagnos\w*)\b[^\n]{0,120}\b(wrong|incorrect|fail\w*|mistakes?|errors?)\b/i.test(t) ||
+      // a per-example reasoning template about the output and the prompt (PE2's step 1)
+      /\bis the output correct\b[^\n]{0,80}\breasoning\b/i.test(t) ||
       /\b(wrong|incorrect|fail\w*|mistakes?|errors?)\b[^\n]{0,120}\b(reasons?|why|causes?|analy[sz]e|diagnos\w*)\b/i.test(t),
   },
   { kind: 'induce', test: (t) => /i gave a friend an instruction|input-output pairs|the instruction was to/i.test(t) },
@@ -82,6 +88,7 @@ export function detectWrapper(text: string): { wrapper: Wrapper; field?: string 
   if (/<prompt>/i.test(text) && /<\/prompt>/i.test(text)) return { wrapper: 'prompt' };
   const fields = [...text.matchAll(/\[\[ ## (\w+) ## \]\]/g)].map((m) => m[1]!).filter((f) => f !== 'completed');
   if (fields.length) return { wrapper: 'dspy', field: fields[fields.length - 1]! };
+  if (/within ``` blocks|between ``` (?:fences|blocks)|in a ``` block/i.test(text)) return { wrapper: 'fence' };
   if (/square brackets|\[\s*\]/i.test(text)) return { wrapper: 'brackets' };
   return { wrapper: 'plain' };
 }
@@ -98,6 +105,8 @@ export function wrap(w: { wrapper: Wrapper; field?: string }, items: string[]): 
       return `[[ ## ${w.field} ## ]]\n${items.join('\n')}\n\n[[ ## completed ## ]]`;
     case 'brackets':
       return items.map((x) => `[${x}]`).join('\n');
+    case 'fence':
+      return items.map((x) => '```\n' + x + '\n```').join('\n');
     case 'plain':
       return items.length === 1 ? items[0]! : items.map((x, i) => `${i + 1}. ${x}`).join('\n');
   }
@@ -144,7 +153,7 @@ export function seenConcepts(text: string): string[] {
   return [...out];
 }
 
-const LABEL_RE = /\b(label|gold|correct answer|expected(?: answer| output)?|target|ground truth|true answer)\s*[:=]/gi;
+const LABEL_RE = /\b(label|gold|correct answer|expected(?: answer| output)?|target|ground truth|true answer)\s*[:=]|\bthe correct answer is\s*(?=['"])/gi;
 
 function priorCause(rng: Rng, concepts: string[]): string {
   const i = rng.weighted(PRIOR_CAUSES.map((p) => p.weight));
@@ -185,6 +194,8 @@ export function inferFormat(text: string): AnswerFormat | undefined {
   const values: string[] = [];
   for (const m of text.matchAll(/\b(?:label|gold|correct answer|expected(?: answer| output)?|target|ground truth|true answer|output|answer)\s*[:=]\s*([^\n]{1,60})/gi))
     values.push(m[1]!.trim());
+  // feedback sentences: "The correct answer is 'X'."
+  for (const m of text.matchAll(/\bcorrect answer is\s*'([^'\n]{1,60})'/gi)) values.push(m[1]!.trim());
   const votes = new Map<AnswerFormat, number>();
   const vote = (f: AnswerFormat) => votes.set(f, (votes.get(f) ?? 0) + 1);
   for (const v of values) {
@@ -239,6 +250,12 @@ export function currentPrompts(text: string, kind: RequestKind): string[] {
     const m = /basic[_ ]instruction[^\n]*:\s*\n?([^\n]+)/i.exec(text);
     if (m) return [m[1]!.trim()];
   }
+  // an instruction in a ``` block after "the following instruction(s)" (GEPA's reflection prompt)
+  const fenced = /following instructions?[^\n]*:\s*\n```[^\n]*\n([\s\S]*?)\n```/i.exec(text);
+  if (fenced) return [fenced[1]!.trim()];
+  // "## Current Prompt" heading followed by the prompt (PE2); the last one is the latest
+  const headed = [...text.matchAll(/^#+[ \t]*(?:current )?prompt[ \t]*\n([\s\S]*?)(?=\n[ \t]*\n|\n#|$)/gim)];
+  if (headed.length) return [headed[headed.length - 1]![1]!.trim()];
   const q = firstQuoted(text, /(?:current|original|old|given|existing) (?:prompt|instruction)(?: is)?/);
   if (q !== undefined) return [q];
   const m = /(?:current|original|old|given|existing) (?:prompt|instruction)(?: is)?\s*:\s*\n?([^\n]+)/i.exec(text);
@@ -342,14 +359,26 @@ export function optimizerParams(model: string): OptimizerParams {
 export function answerOptimizer(model: string, req: LLMRequest, choiceIndex: number, previous: string[]): LLMChoice {
   const p = optimizerParams(model);
   const text = requestText(req);
+  const request = requestTurn(req);
   const T = req.temperature ?? 0;
   let out = '';
   for (let attempt = 0; attempt < 24; attempt++) {
     const rng = new Rng(hash32([model, text, T, T > 0 ? (req.sampleIndex ?? 0) : 0, choiceIndex, attempt]) | 0);
-    out = respond(text, p, rng);
+    out = respond(text, p, rng, request);
     if (!previous.includes(out)) break;
   }
-  return { text: out, finishReason: 'stop', annotations: { simOptimizer: { kind: detectKind(text), wrapper: detectWrapper(text).wrapper } } };
+  return { text: out, finishReason: 'stop', annotations: { simOptimizer: { kind: detectKind(request), wrapper: detectWrapper(request).wrapper } } };
+}
+
+/**
+ * The text that states the request: in a conversation with earlier assistant
+ * turns, the last user turn (earlier turns are context: shown failures, the
+ * optimizer's own reasoning); otherwise the whole request.
+ */
+export function requestTurn(req: LLMRequest): string {
+  if (!req.messages.some((m) => m.role === 'assistant')) return requestText(req);
+  for (let i = req.messages.length - 1; i >= 0; i--) if (req.messages[i]!.role === 'user') return req.messages[i]!.content;
+  return requestText(req);
 }
 
 /** The text between the first `open` and the last `close` tag, minus one newline at each end. */
@@ -375,10 +404,10 @@ function judgeAnswer(text: string, p: OptimizerParams, rng: Rng): string {
   return JSON.stringify({ causes: [] });
 }
 
-function respond(text: string, p: OptimizerParams, rng: Rng): string {
-  const kind = detectKind(text);
+function respond(text: string, p: OptimizerParams, rng: Rng, request = text): string {
+  const kind = detectKind(request);
   if (kind === 'judge') return judgeAnswer(text, p, rng);
-  const w = detectWrapper(text);
+  const w = detectWrapper(request);
   const format = inferFormat(text);
   const concepts = seenConcepts(text);
   const shownFailures = readEvidence(text).length > 0 || LABEL_RE.test(text);
