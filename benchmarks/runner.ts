@@ -262,7 +262,9 @@ export async function runCell(
   const loaded = session.task(spec.task, splitSeed);
   const presetSplits = spec.preset === 'paper' ? paperPresetFor(spec.optimizer, spec.task).splits : undefined;
   const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, splitSeed) } : loaded, spec.scoring ?? 'strict');
-  const budget = new Budget({ ...spec.limits });
+  // The config's maxCostUsd caps cells whose suite sets no cost limit.
+  const cap = session.config.maxCostUsd;
+  const budget = new Budget({ ...(cap !== undefined ? { costUsd: cap } : {}), ...spec.limits });
   const target = session.model(spec.target, budget, usage);
   const optimizerLLM = session.model(spec.optimizerModel, budget, usage);
   const train = slice(task.splits.train, spec.trainSize);
