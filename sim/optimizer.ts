@@ -35,9 +35,10 @@ export type RequestKind =
   | 'paraphrase'
   | 'mipro'
   | 'rewrite'
+  | 'create'
   | 'plain';
 
-export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'plain';
+export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'json' | 'plain';
 
 /** The judge meta-prompt's distinctive wording (reports/judge.ts). */
 export const JUDGE_CUE = /error-cause judge/i;
@@ -47,7 +48,11 @@ export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => 
   // First: a judge meta-prompt quotes reflections and failures, whose words must not read as a request.
   { kind: 'judge', test: (t) => JUDGE_CUE.test(t) },
   { kind: 'evo_de', test: (t) => /different parts/i.test(t) },
-  { kind: 'evo_ga', test: (t) => /cross ?over|crossover/i.test(t) || (/\bmutate\b/i.test(t) && /prompt 1/i.test(t)) },
+  {
+    kind: 'evo_ga',
+    test: (t) =>
+      /cross ?over|crossover/i.test(t) || (/\bmutate\b/i.test(t) && /prompt 1/i.test(t)) || (/\bmerge the two prompts\b/i.test(t) && /prompt 1/i.test(t)),
+  },
   {
     kind: 'edit',
     test: (t) =>
@@ -75,6 +80,8 @@ export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => 
   { kind: 'paraphrase', test: (t) => /generate a variation|keeping the semantic meaning|paraphrase|rephrase/i.test(t) },
   { kind: 'mipro', test: (t) => /dataset[_ ](summary|description)|program[_ ](code|description)|proposed[_ ]instruction|basic[_ ]instruction/i.test(t) },
   { kind: 'rewrite', test: (t) => /(rewrite|optimi[sz]e|improve|refine)\b[^\n]{0,60}\b(user'?s? )?(query|prompt|request)/i.test(t) },
+  // a request to write several prompts from a task description (CAPO's initial population)
+  { kind: 'create', test: (t) => /\bcreate\b[^\n]{0,40}\bprompts\b[^\n]{0,40}\bfor the following task\b/i.test(t) },
 ];
 
 export function detectKind(text: string): RequestKind {
@@ -89,6 +96,7 @@ export function detectWrapper(text: string): { wrapper: Wrapper; field?: string 
   const fields = [...text.matchAll(/\[\[ ## (\w+) ## \]\]/g)].map((m) => m[1]!).filter((f) => f !== 'completed');
   if (fields.length) return { wrapper: 'dspy', field: fields[fields.length - 1]! };
   if (/within ``` blocks|between ``` (?:fences|blocks)|in a ``` block/i.test(text)) return { wrapper: 'fence' };
+  if (/\bjson\b[^\n]{0,80}\barray\b|\bas an? (?:json )?array\b/i.test(text)) return { wrapper: 'json' };
   if (/square brackets|\[\s*\]/i.test(text)) return { wrapper: 'brackets' };
   return { wrapper: 'plain' };
 }
@@ -107,6 +115,8 @@ export function wrap(w: { wrapper: Wrapper; field?: string }, items: string[]): 
       return items.map((x) => `[${x}]`).join('\n');
     case 'fence':
       return items.map((x) => '```\n' + x + '\n```').join('\n');
+    case 'json':
+      return JSON.stringify(items);
     case 'plain':
       return items.length === 1 ? items[0]! : items.map((x, i) => `${i + 1}. ${x}`).join('\n');
   }
@@ -245,6 +255,9 @@ export function currentPrompts(text: string, kind: RequestKind): string[] {
   if (kind === 'paraphrase') {
     const m = /input:\s*([\s\S]*?)\s*\n\s*output:/i.exec(text);
     if (m) return [m[1]!.trim()];
+    // "Prompt: <text>" on its own line (CAPO's mutation)
+    const p = /^prompt:[ \t]*([^\n]*)$/im.exec(text);
+    if (p) return [p[1]!.trim()];
   }
   if (kind === 'mipro') {
     const m = /basic[_ ]instruction[^\n]*:\s*\n?([^\n]+)/i.exec(text);
@@ -493,6 +506,20 @@ function respond(text: string, p: OptimizerParams, rng: Rng, request = text): st
       if (fmt && rng.next() < 0.4 + 0.4 * p.recognise) guide.push(FORMAT_PHRASES[fmt]);
       if (rng.next() < p.harm) guide.push(rng.pick(FILLER));
       return wrap(w, [`${query}\n\n${guide.join(' ') || 'Please answer clearly.'}`]);
+    }
+    case 'create': {
+      // k prompts written from the task description: an opener, a reasoning cue and the
+      // format sentence the request states, each kept with a probability that grows with size
+      const k = requestedCount(text, /(prompts?|instructions?)/) ?? 1;
+      const stated = /\b(End (?:your answer )?with [^\n]*)/.exec(text)?.[1]?.trim();
+      const items: string[] = [];
+      for (let i = 0; i < k; i++) {
+        const ss = [rng.pick(OPENERS)];
+        if (rng.next() < 0.3 + 0.3 * p.recognise) ss.push(rng.pick(COT_PHRASES));
+        if (stated && rng.next() < 0.3 + 0.5 * p.recognise) ss.push(stated);
+        items.push(editInstruction(ss.join(' '), [], { ...ctx, explore: rng.next() < 0.5 }));
+      }
+      return wrap(w, items);
     }
     case 'plain':
     default:
