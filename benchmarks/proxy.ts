@@ -24,13 +24,14 @@ import { z } from 'zod';
 import { BudgetExhausted, LLMError, UserError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 import { POSITIONS, type CallRole, type OptimizerContext, type Position, type Prompt } from '../core/types.js';
-import type { Session } from '../cli/session.js';
+import type { Session } from './session.js';
 import { UsageMeter } from '../llm/index.js';
 import { errorBody, HttpError, parseBody, replyBody, wireKind } from '../llm/openai-wire.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { cellDir, readJson, runCell, writeAtomic, type CellResult } from './runner.js';
-import { expandCells, infinityAware, type CellSpec, type Suite } from './suite.js';
+import { cellState, checkRecordedCells, lockCell, writeGrid } from './rundir.js';
+import { expandCells, infinityAware, plain, type CellSpec, type Suite } from './suite.js';
 
 export const PROXY_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 
@@ -79,7 +80,7 @@ export function proxyCell(suite: Suite, cellId: string, out: string): CellSpec {
   }
   if (!OPTIMIZERS[spec.optimizer]?.external)
     throw new UserError(`--cell ${cellId}: optimizer "${spec.optimizer}" is run by \`popbench run\`; the proxy serves cells of "external" entries only`);
-  if (existsSync(path.join(cellDir(out, cellId), 'result.json'))) throw new UserError(`--cell ${cellId}: already finished in ${out} (remove its folder to redo it)`);
+  if (cellState(out, cellId, spec).status === 'done') throw new UserError(`--cell ${cellId}: already finished in ${out} (remove its folder to redo it)`);
   return spec;
 }
 
@@ -100,6 +101,12 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const prev = readJson<{ name?: string }>(suiteFile);
     if (prev.name !== suite.name) throw new UserError(`${out} holds a run of suite "${prev.name}", not "${suite.name}"; choose another --out`);
   } else writeAtomic(suiteFile, json(suite));
+  const grid = expandCells(suite);
+  checkRecordedCells(out, grid);
+  writeGrid(out, { suite: suite.name, cells: grid.map(plain) });
+  // The cell's lock, held until the cell ends, so a `run` or another proxy never runs it at the same time.
+  const lock = lockCell(out, spec.id);
+  if (!lock.ok) throw new UserError(`--cell ${spec.id}: another process (pid ${lock.owner?.pid ?? '?'}) is running it in ${out}`);
   const dir = cellDir(out, spec.id);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -280,7 +287,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       throw err;
     },
   );
-  done.catch(() => {});
+  done.catch(() => {}).finally(() => lock.release());
 
   return {
     url: `http://${hostInUrl}:${addr.port}/v1`,

@@ -123,7 +123,12 @@ describe('suite runner on the smoke suite', () => {
     const specFile = path.join(copy, 'cells', id, 'spec.json');
     const spec = JSON.parse(readFileSync(specFile, 'utf8'));
     writeFileSync(specFile, JSON.stringify({ ...spec, seed: 99 }));
-    expect(() => mergeRuns([full, copy], tmp('m2'))).toThrow(new RegExp(`cell ${id} has different specs`));
+    const resultFile = path.join(copy, 'cells', id, 'result.json');
+    const result = JSON.parse(readFileSync(resultFile, 'utf8'));
+    writeFileSync(resultFile, JSON.stringify({ ...result, spec: { ...spec, seed: 99 } }));
+    expect(() => mergeRuns([full, copy], tmp('m2'))).toThrow(new RegExp(`cell ${id} has different specs in .* \\(seed \\([01] -> 99\\)\\)`));
+    // Tampered in one directory only: its spec no longer matches the cell id's fingerprint.
+    expect(() => mergeRuns([copy], tmp('m3'))).toThrow(/spec does not match the cell id's fingerprint|not a cell of the suite's grid/);
   });
 
   it('after a crash, resume redoes only the unfinished cells (partial ones from scratch) and no finished one', async () => {

@@ -1,27 +1,34 @@
 /**
  * The suite runner: runs the cells of a suite (or of one shard of it) and
  * writes the run directory of docs/run-format.md. A cell is done iff its
- * result.json exists (written last, atomically), so a run killed at any point
- * loses no finished cell; on resume, finished cells are skipped without a
- * single model call and an unfinished cell is redone from an empty folder.
+ * result.json is valid (schema, id, spec) — written last, atomically and
+ * durably — so a run killed at any point loses no finished cell; on resume,
+ * finished cells are skipped without a single model call and an unfinished or
+ * invalid cell is redone from an empty folder. Each cell is run under its own
+ * lock (locks/<id>.lock), so shards and repeated runs can share a directory.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
+import { cleanTemps, writeAtomic } from '../core/atomic.js';
 import { Budget } from '../core/budget.js';
 import { LLMError, UserError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import { JsonlRunStore } from '../core/store.js';
 import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
-import { Session, type SessionFlags } from '../cli/session.js';
 import { emptyTotals, UsageMeter, type UsageSnapshot } from '../llm/index.js';
 import { optimizerContext, resultScorer } from '../optimizers/common.js';
 import { paperPresetFor } from '../optimizers/setup.js';
 import { withScoring } from '../tasks/scoring.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
+import { cellDir, cellIds, cellState, checkRecordedCells, json, lockCell, readJson, writeGrid } from './rundir.js';
+import { Session, type SessionFlags } from './session.js';
 import { runTransfers, type TransferSummary } from './transfer.js';
-import { expandCells, infinityAware, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
+import { expandCells, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
+
+export { cellDir, readJson } from './rundir.js';
+export { writeAtomic } from '../core/atomic.js';
 
 export interface SplitScore {
   n: number;
@@ -51,7 +58,8 @@ export interface ProgressEvent {
   finished: number;
   total: number;
   cell: string;
-  status: 'start' | 'done' | 'skipped' | 'failed';
+  /** `busy`: another process holds the cell's lock (it is running it). */
+  status: 'start' | 'done' | 'skipped' | 'busy' | 'failed';
 }
 
 export interface RunSuiteOptions {
@@ -74,6 +82,10 @@ export interface RunSummary {
   cells: CellSpec[];
   ran: string[];
   skipped: string[];
+  /** Cells left alone because another process holds their lock. */
+  busy: string[];
+  /** Cells whose result.json was invalid and which were therefore redone (or attempted), with the reason. */
+  invalid: Array<{ id: string; reason: string }>;
   /** Cells of `external` entries, left for `popbench proxy` (optimizers/external.ts). */
   external: string[];
   failed: Array<{ id: string; message: string }>;
@@ -81,31 +93,6 @@ export interface RunSummary {
   transfer?: TransferSummary;
   /** Model calls made by this invocation (finished cells' calls are not repeated). */
   usage: UsageSnapshot;
-}
-
-export const cellDir = (out: string, id: string) => path.join(out, 'cells', id);
-
-/** Write a file so that it is either absent or complete: temp file + rename. */
-export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
-const json = (v: unknown) => JSON.stringify(v, infinityAware, 2) + '\n';
-
-export function readJson<T>(file: string): T {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`cannot read ${file}`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new UserError(`${file}: malformed JSON`);
-  }
 }
 
 /** Run (the shard of) a suite into `opts.out`. Cell failures are returned, not thrown. */
@@ -116,17 +103,24 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   const cells = shardCells(all, opts.shard);
 
   mkdirSync(path.join(out, 'cells'), { recursive: true });
+  // Leftovers of killed writers (temp files and copies) are removed by the next writer.
+  cleanTemps(out);
+  cleanTemps(path.join(out, 'cells'));
+  cleanTemps(path.join(out, 'locks'));
   const suiteFile = path.join(out, 'suite.json');
   if (existsSync(suiteFile)) {
     const prev = readJson<{ name?: string }>(suiteFile);
-    if (prev.name !== suite.name)
-      throw new UserError(`${out} holds a run of suite "${prev.name}", not "${suite.name}"; choose another --out`);
+    if (prev?.name !== suite.name)
+      throw new UserError(`${out} holds a run of suite "${prev?.name}", not "${suite.name}"; choose another --out`);
   }
+  // Recorded cells must be cells of this grid (same full spec); new cells may be added.
+  checkRecordedCells(out, all);
   writeAtomic(suiteFile, json(suite));
+  writeGrid(out, { suite: suite.name, cells: all.map(plain) });
 
   const session = opts.session ?? new Session({ ...(suite.dataDir ? { dataDir: suite.dataDir } : {}), ...opts.flags, seed: 0 });
   const used: UsageSnapshot[] = [];
-  const summary: RunSummary = { out, cells, ran: [], skipped: [], external: [], failed: [], usage: sumUsage([]) };
+  const summary: RunSummary = { out, cells, ran: [], skipped: [], busy: [], invalid: [], external: [], failed: [], usage: sumUsage([]) };
   let finished = 0;
   const progress = (cell: string, status: ProgressEvent['status']) => opts.onProgress?.({ finished, total: cells.length, cell, status });
   const limit = pLimit(Math.max(1, opts.concurrency ?? 1));
@@ -141,31 +135,54 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
       progress(spec.id, 'skipped');
       return;
     }
-    if (resume && existsSync(path.join(dir, 'result.json'))) {
+    const skip = () => {
+      const st = cellState(out, spec.id, spec);
+      if (st.status === 'invalid' && !summary.invalid.some((i) => i.id === spec.id)) summary.invalid.push({ id: spec.id, reason: st.reason });
+      return resume && st.status === 'done';
+    };
+    if (skip()) {
       summary.skipped.push(spec.id);
       finished++;
       progress(spec.id, 'skipped');
       return;
     }
-    progress(spec.id, 'start');
-    // A cell left unfinished (or failed) by an earlier run starts again from an empty folder.
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    writeAtomic(path.join(dir, 'spec.json'), json(spec));
-    const usage = new UsageMeter();
+    const lock = lockCell(out, spec.id);
+    if (!lock.ok) {
+      summary.busy.push(spec.id);
+      finished++;
+      progress(spec.id, 'busy');
+      return;
+    }
     try {
-      await runCell(spec, dir, session, usage);
-      summary.ran.push(spec.id);
-      finished++;
-      used.push(usage.snapshot());
-      progress(spec.id, 'done');
-    } catch (err) {
-      used.push(usage.snapshot());
-      if (!(err instanceof UserError || err instanceof LLMError)) throw err;
-      writeAtomic(path.join(dir, 'error.json'), json({ message: err.message }));
-      summary.failed.push({ id: spec.id, message: err.message });
-      finished++;
-      progress(spec.id, 'failed');
+      // Another process may have finished the cell between the check and the lock.
+      if (resume && cellState(out, spec.id, spec).status === 'done') {
+        summary.skipped.push(spec.id);
+        finished++;
+        progress(spec.id, 'skipped');
+        return;
+      }
+      progress(spec.id, 'start');
+      // A cell left unfinished, failed or invalid by an earlier run starts again from an empty folder.
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      writeAtomic(path.join(dir, 'spec.json'), json(spec));
+      const usage = new UsageMeter();
+      try {
+        await runCell(spec, dir, session, usage);
+        summary.ran.push(spec.id);
+        finished++;
+        used.push(usage.snapshot());
+        progress(spec.id, 'done');
+      } catch (err) {
+        used.push(usage.snapshot());
+        if (!(err instanceof UserError || err instanceof LLMError)) throw err;
+        writeAtomic(path.join(dir, 'error.json'), json({ message: err.message }));
+        summary.failed.push({ id: spec.id, message: err.message });
+        finished++;
+        progress(spec.id, 'failed');
+      }
+    } finally {
+      lock.release();
     }
   };
 
@@ -244,7 +261,9 @@ export async function runCell(
   const loaded = session.task(spec.task);
   const presetSplits = spec.preset === 'paper' ? paperPresetFor(spec.optimizer, spec.task).splits : undefined;
   const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, session.seed) } : loaded, spec.scoring ?? 'strict');
-  const budget = new Budget({ ...spec.limits });
+  // The config's maxCostUsd caps cells whose suite sets no cost limit.
+  const cap = session.config.maxCostUsd;
+  const budget = new Budget({ ...(cap !== undefined ? { costUsd: cap } : {}), ...spec.limits });
   const target = session.model(spec.target, budget, usage);
   const optimizerLLM = session.model(spec.optimizerModel, budget, usage);
   const train = slice(task.splits.train, spec.trainSize);
@@ -289,14 +308,16 @@ export async function runCell(
   return plain(cell);
 }
 
-/** Read the result of every finished cell in a run directory (optionally only the given ids). */
+/**
+ * The results of the finished cells of a run directory (optionally only the
+ * given ids): those whose result.json is valid; temp copies and cells with an
+ * invalid result are left out.
+ */
 export function readResults(out: string, ids?: readonly string[]): CellResult[] {
-  const root = path.join(out, 'cells');
-  const names = ids ?? (existsSync(root) ? readdirSync(root).filter((n) => !/\.tmp-\d+$/.test(n)).sort() : []);
   const outList: CellResult[] = [];
-  for (const id of names) {
-    const f = path.join(root, id, 'result.json');
-    if (existsSync(f)) outList.push(readJson<CellResult>(f));
+  for (const id of ids ?? cellIds(out)) {
+    const st = cellState(out, id);
+    if (st.status === 'done') outList.push(st.result as unknown as CellResult);
   }
   return outList;
 }

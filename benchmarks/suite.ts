@@ -63,6 +63,8 @@ export const SuiteSchema = z.strictObject({
     /** Default: the same as targetCalls. */
     optimizerCalls: z.int().nonnegative().optional(),
     tokens: count.optional(),
+    /** Cost cap in USD per cell (priced models only; see docs/models.md for prices). */
+    maxCostUsd: z.number().positive().optional(),
   }),
   trainSize: count.optional(),
   devSize: count.optional(),
@@ -257,6 +259,7 @@ export function suiteLimits(suite: Suite): BudgetLimits {
   if (optimizerCalls !== undefined) limits.optimizerCalls = optimizerCalls;
   else if (targetCalls !== undefined) limits.optimizerCalls = targetCalls;
   if (tokens !== undefined) limits.tokens = tokens;
+  if (suite.budget.maxCostUsd !== undefined) limits.costUsd = suite.budget.maxCostUsd;
   return limits;
 }
 

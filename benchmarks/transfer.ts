@@ -16,10 +16,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { createEvaluator } from '../core/evaluator.js';
 import type { Prompt } from '../core/types.js';
-import type { Session } from '../cli/session.js';
+import type { Session } from './session.js';
 import type { UsageMeter } from '../llm/index.js';
 import { cellDir, readJson, writeAtomic, type CellResult } from './runner.js';
 import type { CellSpec, Suite } from './suite.js';
+import { cellState } from './rundir.js';
 
 export const TransferFileSchema = z.object({
   source: z.string(),
@@ -59,9 +60,9 @@ export function readTransfer(out: string, id: string): TransferFile | undefined 
 export async function runTransfers(suite: Suite, out: string, cells: readonly CellSpec[], session: Session, usage: UsageMeter): Promise<TransferSummary> {
   const summary: TransferSummary = { evaluated: [], skipped: [] };
   for (const spec of cells) {
-    const resultFile = path.join(cellDir(out, spec.id), 'result.json');
-    if (!existsSync(resultFile)) continue;
-    const result = readJson<CellResult>(resultFile);
+    const st = cellState(out, spec.id, spec);
+    if (st.status !== 'done') continue; // only a valid result is transferred
+    const result = st.result as unknown as CellResult;
     if (result.perQueryRewriter) {
       summary.skipped.push({ id: spec.id, reason: 'per-query rewriter: no single prompt to transfer' });
       continue;

@@ -15,7 +15,7 @@ import type { Position } from '../core/types.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
 import { withSessionOptions } from './eval.js';
-import { parseIntFlag, Session, type SessionFlags } from './session.js';
+import { parseFloatFlag, parseIntFlag, Session, type SessionFlags } from './session.js';
 
 export interface OptimizeFlags extends SessionFlags {
   optimizer: string;
@@ -25,6 +25,7 @@ export interface OptimizeFlags extends SessionFlags {
   budget?: string;
   optimizerBudget?: string;
   tokens?: string;
+  maxCostUsd?: string;
   mode?: string;
   set: string[];
   trainSize?: string;
@@ -92,6 +93,7 @@ export function register(program: Command): void {
       .option('--budget <n>', 'target-model calls the optimizer may spend')
       .option('--optimizer-budget <n>', 'optimizer-model calls it may spend (default: same as --budget)')
       .option('--tokens <n>', 'total token limit over both models')
+      .option('--max-cost-usd <usd>', 'cost cap in USD over both models (priced models only; default: the config\'s maxCostUsd)')
       .option('--mode <mode>', "'equal' (the budget stops it; default with --budget or --tokens) or 'paper' (the paper's schedule; default without)")
       .option('--initial <text|@file>', "starting prompt (default: the optimizer's reference starting prompt, else empty)")
       .option('--initial-position <pos>', 'where the starting prompt goes: before_Q, Q_begin, Q_end or A_begin')
@@ -146,6 +148,7 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
   if (flags.optimizerBudget !== undefined) limits.optimizerCalls = parseIntFlag('--optimizer-budget', flags.optimizerBudget, { min: 0 });
   else if (limits.targetCalls !== undefined) limits.optimizerCalls = limits.targetCalls;
   if (flags.tokens !== undefined) limits.tokens = parseIntFlag('--tokens', flags.tokens, { min: 1 });
+  if (flags.maxCostUsd !== undefined) limits.costUsd = parseFloatFlag('--max-cost-usd', flags.maxCostUsd, { min: 0 });
   if (flags.mode === 'equal' && limits.targetCalls === undefined && limits.tokens === undefined)
     throw new UserError('--mode equal needs --budget or --tokens (or use --mode paper)');
 
@@ -153,7 +156,8 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
   try {
     const loaded = session.task(flags.task);
     const task = withScoring(setup.preset?.splits ? { ...loaded, splits: setup.preset.splits(loaded, session.seed) } : loaded, setup.scoring);
-    const budget = new Budget(limits);
+    const cap = session.config.maxCostUsd;
+    const budget = new Budget({ ...(cap !== undefined && limits.costUsd === undefined ? { costUsd: cap } : {}), ...limits });
     const target = session.model(flags.target, budget);
     const optimizerLLM = session.model(flags.optimizerModel, budget);
     const train = flags.trainSize ? task.splits.train.slice(0, parseIntFlag('--train-size', flags.trainSize, { min: 1 })) : task.splits.train;

@@ -33,6 +33,7 @@ export async function runReport(runDir: string, flags: ReportFlags, print: (line
   }
   const { out, files, analysis } = built;
   print(`report: ${analysis.cellsDone} finished cells, ${analysis.missing.length} missing or failed → ${out}`);
+  for (const m of analysis.missing) print(`  ${m.status} ${m.id}: ${m.reason}`);
   if (analysis.judged) {
     const j = analysis.judged;
     const ag = j.agreement;

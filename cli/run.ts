@@ -90,9 +90,11 @@ export async function runRun(file: string, flags: RunFlags, print: (line: string
     const results = readResults(out, summary.cells.map((c) => c.id));
     print(formatTable(summary.cells, results));
     const what = shard ? `shard ${shard.index}/${shard.count}: ` : '';
+    const busy = summary.busy.length ? `, ${summary.busy.length} running in another process` : '';
     print(
-      `${what}${summary.cells.length} cells: ${summary.ran.length} ran, ${summary.skipped.length} already done, ${summary.failed.length} failed; ${summary.usage.total.calls} model calls`,
+      `${what}${summary.cells.length} cells: ${summary.ran.length} ran, ${summary.skipped.length} already done${busy}, ${summary.failed.length} failed; ${summary.usage.total.calls} model calls`,
     );
+    for (const i of summary.invalid) print(`redone (invalid result): ${i.reason}`);
     if (summary.external.length)
       print(`${summary.external.length} external cell(s) wait for \`popbench proxy --suite ${file} --cell <id> --out ${out}\` (docs/proxy.md): ${summary.external.join(', ')}`);
     print(`run directory: ${out}`);

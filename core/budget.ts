@@ -8,6 +8,12 @@ export interface BudgetLimits {
   optimizerCalls?: number;
   /** Max total tokens (prompt + completion) over all roles. */
   tokens?: number;
+  /**
+   * Max spend in USD over all roles: calls that reached a priced provider
+   * (cache hits and unpriced models cost 0). Like `tokens`, checked before each
+   * call against what is spent, so it can be passed by at most the calls in flight.
+   */
+  costUsd?: number;
 }
 
 export interface BudgetSpent {
@@ -26,6 +32,8 @@ const isTarget = (role: CallRole | undefined) => (role ?? 'target') === 'target'
  */
 export class Budget {
   readonly spent: BudgetSpent = { targetCalls: 0, optimizerCalls: 0, tokens: 0 };
+  /** USD spent so far (limits.costUsd). */
+  spentUsd = 0;
   constructor(readonly limits: BudgetLimits = {}) {}
 
   static unlimited(): Budget {
@@ -34,8 +42,9 @@ export class Budget {
 
   /** Would one more call of this role fit? */
   canCall(role?: CallRole): boolean {
-    const { targetCalls, optimizerCalls, tokens } = this.limits;
+    const { targetCalls, optimizerCalls, tokens, costUsd } = this.limits;
     if (tokens !== undefined && this.spent.tokens >= tokens) return false;
+    if (costUsd !== undefined && this.spentUsd >= costUsd) return false;
     if (isTarget(role)) return targetCalls === undefined || this.spent.targetCalls + 1 <= targetCalls;
     return optimizerCalls === undefined || this.spent.optimizerCalls + 1 <= optimizerCalls;
   }
@@ -50,7 +59,8 @@ export class Budget {
    * concurrent calls cannot overshoot it together.
    */
   reserve(role?: CallRole, estTokens = 0): void {
-    const { targetCalls, optimizerCalls, tokens } = this.limits;
+    const { targetCalls, optimizerCalls, tokens, costUsd } = this.limits;
+    if (costUsd !== undefined && this.spentUsd >= costUsd) throw new BudgetExhausted('cost USD', this.spentUsd, costUsd);
     if (tokens !== undefined && this.spent.tokens + this.inflightTokens + Math.max(estTokens, 1) > tokens)
       throw new BudgetExhausted('tokens', this.spent.tokens, tokens);
     if (isTarget(role)) {
@@ -76,6 +86,11 @@ export class Budget {
   record(usage: Usage, estTokens = 0): void {
     this.inflightTokens = Math.max(0, this.inflightTokens - estTokens);
     this.spent.tokens += usage.promptTokens + usage.completionTokens;
+  }
+
+  /** Record a finished call's cost in USD (0 for cache hits and unpriced models). */
+  recordCost(usd: number): void {
+    this.spentUsd += usd;
   }
 
   remaining(): { targetCalls: number; optimizerCalls: number; tokens: number } {

@@ -50,6 +50,8 @@ export const ConfigSchema = z.strictObject({
   maxRetryAfterMs: z.int().nonnegative().default(DEFAULT_MAX_RETRY_AFTER_MS),
   timeoutMs: z.int().positive().default(DEFAULT_TIMEOUT_MS),
   concurrency: z.int().positive().default(DEFAULT_CONCURRENCY),
+  /** Cost cap in USD for every budgeted run (suite cell, `optimize`) that sets none itself; enforced by the meter. */
+  maxCostUsd: z.number().positive().optional(),
   /** USD per 1M tokens, keyed by model name (e.g. "openai:gpt-4o-mini"). */
   prices: z.record(z.string(), PriceSchema).default({}),
   models: z.array(ModelEntrySchema).default([]),

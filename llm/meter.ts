@@ -155,6 +155,7 @@ export function meterMiddleware(opts: MeterOptions): LLMMiddleware {
       opts.budget?.record(res.usage, est);
       completionMean.add(res.usage.completionTokens);
       opts.meter.record({ provider: next.provider, model: next.model, role, usage: res.usage, cached: res.cached === true, price: opts.price });
+      if (opts.budget && opts.price && res.cached !== true) opts.budget.recordCost(costUsd(res.usage, opts.price));
       return res;
     },
   });

@@ -77,7 +77,8 @@ export function lookupModel(name: string, config: PopbenchConfig = defaultConfig
   throw new UserError(`unknown model "${name}"; known: ${knownModelNames(config).join(', ')}, or openai:<model>, hf:<model>`);
 }
 
-function priceOf(spec: ModelSpec, config: PopbenchConfig): Price | undefined {
+/** The model's price (USD per 1M tokens) from its config entry or `prices`; undefined for sim and unpriced models. */
+export function priceOf(spec: ModelSpec, config: PopbenchConfig): Price | undefined {
   if (spec.provider === 'sim') return undefined;
   return spec.price ?? config.prices[spec.name] ?? config.prices[spec.model];
 }

@@ -22,14 +22,19 @@ describe('loadRunDir', () => {
     const dir = writeFixtureRun(tmp());
     const file = path.join(dir, 'cells', 'opro__like-gsm__sim-8b__s0', 'samples.jsonl');
     writeFileSync(file, '{"split":"test","exampleId":"e0","correct":true}\n{"split":"test",\n{"split":"test","exampleId":"e1","correct":true}\n');
-    expect(() => loadRunDir(dir)).toThrow(`${file}:2: malformed JSON line`);
+    // The cell no longer counts; it is listed as failed with the file and line.
+    const run = loadRunDir(dir);
+    expect(run.cells.map((c) => c.id)).not.toContain('opro__like-gsm__sim-8b__s0');
+    expect(run.missing.find((m) => m.id === 'opro__like-gsm__sim-8b__s0')).toMatchObject({ status: 'failed', reason: `invalid: ${file}:2: malformed JSON line` });
   });
 
   it('names the field of an invalid result.json', () => {
     const dir = writeFixtureRun(tmp());
     const file = path.join(dir, 'cells', 'opro__like-gsm__sim-8b__s0', 'result.json');
     writeFileSync(file, JSON.stringify({ id: 'x', stoppedBy: 'done', spent: { targetCalls: 1, optimizerCalls: 0, tokens: 1 }, test: { n: 'ten', correct: 1, accuracy: 0.1 } }));
-    expect(() => loadRunDir(dir)).toThrow(/result\.json: invalid test\.n/);
+    const run = loadRunDir(dir);
+    expect(run.cells.map((c) => c.id)).not.toContain('opro__like-gsm__sim-8b__s0');
+    expect(run.missing.find((m) => m.id === 'opro__like-gsm__sim-8b__s0')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/result\.json: invalid test\.n/) });
   });
 
   it('labels option variants of one optimizer apart, and paper mode', () => {

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isTempName } from '../core/atomic.js';
 import { UserError } from '../core/errors.js';
 import { canonicalJson, sha256 } from '../core/hash.js';
 import type { Trajectory } from '../optimizers/types.js';
@@ -77,6 +78,9 @@ export const resultSchema = z.looseObject({
 });
 export type CellResult = z.infer<typeof resultSchema>;
 
+/** grid.json: every cell of the suite, all shards (benchmarks/rundir.ts). */
+const gridSchema = z.looseObject({ cells: z.array(specSchema) });
+
 export const sampleSchema = z.looseObject({
   split: z.enum(['train', 'dev', 'test']),
   exampleId: z.string(),
@@ -101,7 +105,11 @@ export interface Cell {
   dev: Sample[];
 }
 
-/** A cell without result.json: failed (error.json) or not finished. */
+/**
+ * A cell that does not count: failed (error.json, or files that fail
+ * validation, or a folder that is not a cell of the suite's grid) or missing
+ * (not finished, or in the grid but never started).
+ */
 export interface MissingCell {
   id: string;
   spec?: CellSpec;
@@ -114,6 +122,8 @@ export interface MissingCell {
 export interface RunDir {
   dir: string;
   suite: unknown;
+  /** Cells of the suite's grid (grid.json), when the run recorded it. */
+  grid?: number;
   cells: Cell[];
   missing: MissingCell[];
 }
@@ -192,9 +202,14 @@ export function loadRunDir(dir: string): RunDir {
   const suiteFile = path.join(dir, 'suite.json');
   if (!existsSync(suiteFile) && !existsSync(cellsDir)) throw new UserError(`${dir}: not a run directory (no suite.json or cells/)`);
   const suite = existsSync(suiteFile) ? readJson(suiteFile, z.unknown()) : undefined;
+  const gridFile = path.join(dir, 'grid.json');
+  const grid = existsSync(gridFile) ? readJson(gridFile, gridSchema).cells : undefined;
+  const gridById = grid ? new Map(grid.map((c) => [c.id, c])) : undefined;
+  // Cell folders only: temp copies of a killed merge and stray files are not cells.
   const ids = existsSync(cellsDir)
-    ? readdirSync(cellsDir)
-        .filter((d) => statSync(path.join(cellsDir, d)).isDirectory())
+    ? readdirSync(cellsDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && !isTempName(d.name))
+        .map((d) => d.name)
         .sort()
     : [];
 
@@ -205,12 +220,36 @@ export function loadRunDir(dir: string): RunDir {
     const resultFile = path.join(cdir, 'result.json');
     const errorFile = path.join(cdir, 'error.json');
     const samplesFile = path.join(cdir, 'samples.jsonl');
-    let spec = existsSync(specFile) ? readJson(specFile, specSchema) : undefined;
+    let spec: CellSpec | undefined;
+    try {
+      spec = existsSync(specFile) ? readJson(specFile, specSchema) : gridById?.get(id);
+    } catch (err) {
+      raw.push({ id, ...(gridById?.get(id) ? { spec: gridById.get(id)! } : {}), samples: [], reason: (err as Error).message, failed: true });
+      continue;
+    }
+    const gridSpec = gridById?.get(id);
+    if (gridById && !gridSpec) {
+      raw.push({ id, ...(spec ? { spec } : {}), samples: [], reason: 'not a cell of the suite grid (grid.json); left out', failed: true });
+      continue;
+    }
     if (existsSync(resultFile)) {
-      const result = readJson(resultFile, resultSchema);
-      spec ??= result.spec;
-      if (!spec) throw new UserError(`${resultFile}: no spec (neither spec.json nor result.spec)`);
-      const samples = existsSync(samplesFile) ? readJsonl(samplesFile, sampleSchema) : [];
+      // A cell counts only when every file it is made of validates and agrees on its identity.
+      let result: CellResult;
+      let samples: Sample[];
+      try {
+        result = readJson(resultFile, resultSchema);
+        if (result.id !== id) throw new UserError(`${resultFile}: id "${result.id}" is not the cell's folder name`);
+        if (spec && spec.id !== id) throw new UserError(`${specFile}: id "${spec.id}" is not the cell's folder name`);
+        if (spec && result.spec && canonicalJson(result.spec) !== canonicalJson(spec)) throw new UserError(`${resultFile}: spec differs from spec.json`);
+        if (gridSpec && result.spec && canonicalJson(result.spec) !== canonicalJson(gridSpec)) throw new UserError(`${resultFile}: spec differs from the suite grid (grid.json)`);
+        spec ??= result.spec;
+        if (!spec) throw new UserError(`${resultFile}: no spec (neither spec.json nor result.spec)`);
+        samples = existsSync(samplesFile) ? readJsonl(samplesFile, sampleSchema) : [];
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        raw.push({ id, ...(spec ? { spec } : {}), samples: [], reason: `invalid: ${err.message}`, failed: true });
+        continue;
+      }
       raw.push({ id, spec, result, samples, reason: '', failed: false });
     } else if (existsSync(errorFile)) {
       let reason = 'error.json present';
@@ -221,11 +260,14 @@ export function loadRunDir(dir: string): RunDir {
       } catch {
         reason = 'error.json present (unreadable)';
       }
-      raw.push({ id, spec, samples: [], reason, failed: true });
+      raw.push({ id, ...(spec ? { spec } : {}), samples: [], reason, failed: true });
     } else {
-      raw.push({ id, spec, samples: [], reason: 'no result.json (not finished)', failed: false });
+      raw.push({ id, ...(spec ? { spec } : {}), samples: [], reason: 'no result.json (not finished)', failed: false });
     }
   }
+  // Cells of the grid that were never started (another shard, or a run cut short) are missing too.
+  const present = new Set(ids);
+  for (const c of grid ?? []) if (!present.has(c.id)) raw.push({ id: c.id, spec: c, samples: [], reason: 'not run (no folder)', failed: false });
 
   // Labels: the suite entry's label when it has one; otherwise the optimizer name,
   // plus "#hash" only when one unlabelled (optimizer, mode) runs with several option sets.
@@ -266,7 +308,7 @@ export function loadRunDir(dir: string): RunDir {
       });
     }
   }
-  return { dir, suite, cells, missing };
+  return { dir, suite, ...(grid ? { grid: grid.length } : {}), cells, missing };
 }
 
 /** Groups finished cells by (optimizer label, task, target); cells within a group sorted by seed. */

@@ -1,0 +1,96 @@
+/**
+ * What every model-running command sets up once: config, the sim world, the
+ * run's usage meter and call cache, and the task. Commands resolve models
+ * through `session.model(name, role budget)` so all of them share one stack.
+ */
+import { Budget } from '../core/budget.js';
+import { UserError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import type { LLM } from '../core/types.js';
+import { loadConfig, lookupModel, openCache, resolveModel, UsageMeter, type PopbenchConfig } from '../llm/index.js';
+import type { CallCache } from '../llm/cache.js';
+import { SimWorld } from '../sim/index.js';
+import { loadTask, resolveDataDir } from '../tasks/registry.js';
+import type { LoadedTask } from '../tasks/task.js';
+
+export interface SessionFlags {
+  config?: string;
+  dataDir?: string;
+  cache?: string | boolean;
+  offline?: boolean;
+  seed?: string | number;
+}
+
+export class Session {
+  readonly config: PopbenchConfig;
+  readonly world = new SimWorld();
+  readonly usage = new UsageMeter();
+  readonly seed: number;
+  private readonly tasks = new Map<string, LoadedTask>();
+  private openedCache: CallCache | undefined;
+
+  constructor(readonly flags: SessionFlags) {
+    this.config = loadConfig(flags.config);
+    this.seed = parseIntFlag('--seed', flags.seed ?? 0, { min: 0 });
+  }
+
+  /** The call cache, opened on first use (a run of sim models only never creates the file). */
+  get cache(): CallCache {
+    if (!this.openedCache) {
+      const cacheOff = this.flags.cache === false;
+      this.openedCache = openCache(cacheOff ? { ...this.config, cache: { ...this.config.cache, mode: 'off' } } : this.config, {
+        offline: this.flags.offline,
+        ...(typeof this.flags.cache === 'string' ? { path: this.flags.cache } : {}),
+      });
+    }
+    return this.openedCache;
+  }
+
+  /** Load a task (once) and make it known to the sim world. */
+  task(id: string): LoadedTask {
+    let t = this.tasks.get(id);
+    if (!t) {
+      // An explicit --data-dir is checked here; otherwise loadTask validates the id first
+      // and looks for the data only for a real dataset task.
+      const dataDir = this.flags.dataDir !== undefined && !id.startsWith('like/') ? resolveDataDir(this.flags.dataDir) : undefined;
+      t = loadTask(id, { ...(dataDir ? { dataDir } : {}), seed: this.seed });
+      this.world.register(t);
+      this.tasks.set(id, t);
+    }
+    return t;
+  }
+
+  /** `usage` defaults to the session's meter; a suite cell passes its own to report per-cell usage. */
+  model(name: string, budget?: Budget, usage: UsageMeter = this.usage): LLM {
+    const cached = lookupModel(name, this.config).provider !== 'sim' || this.config.cache.sim;
+    return resolveModel(name, {
+      config: this.config,
+      world: this.world,
+      usage,
+      ...(cached ? { cache: this.cache } : {}),
+      ...(budget ? { budget } : {}),
+      rng: new Rng(this.seed).derive(`retry:${name}`),
+    });
+  }
+
+  close(): void {
+    this.openedCache?.close();
+  }
+}
+
+/** Parse an integer flag or throw a one-line UserError naming it. */
+export function parseIntFlag(flag: string, value: string | number, range: { min?: number; max?: number } = {}): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
+    const bounds = range.min !== undefined ? ` >= ${range.min}` : '';
+    throw new UserError(`${flag}: expected an integer${bounds}, got "${value}"`);
+  }
+  return n;
+}
+
+export function parseFloatFlag(flag: string, value: string | number, range: { min?: number; max?: number } = {}): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max))
+    throw new UserError(`${flag}: expected a number in [${range.min ?? '-inf'}, ${range.max ?? 'inf'}], got "${value}"`);
+  return n;
+}
