@@ -24,6 +24,7 @@ import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
 import { cellDir, cellIds, cellState, checkRecordedCells, json, lockCell, readJson, writeGrid } from './rundir.js';
 import { Session, type SessionFlags } from './session.js';
+import { runPlacebo, type PlaceboSummary } from './placebo.js';
 import { runTransfers, type TransferSummary } from './transfer.js';
 import { expandCells, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
 
@@ -91,6 +92,8 @@ export interface RunSummary {
   failed: Array<{ id: string; message: string }>;
   /** With `transfer: true`: cells whose prompt was scored on other targets, and cells skipped (benchmarks/transfer.ts). */
   transfer?: TransferSummary;
+  /** With `placebo: true`: cells whose reflections were probed (benchmarks/placebo.ts). */
+  placebo?: PlaceboSummary;
   /** Model calls made by this invocation (finished cells' calls are not repeated). */
   usage: UsageSnapshot;
 }
@@ -198,6 +201,15 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
         }),
       ),
     );
+    if (suite.placebo && stop === undefined) {
+      // Reflection placebo probes: recorded reflection meta-prompts re-asked under controls, outside the budget.
+      const usage = new UsageMeter();
+      try {
+        summary.placebo = await runPlacebo(out, cells, session, usage);
+      } finally {
+        used.push(usage.snapshot());
+      }
+    }
     if (suite.transfer && stop === undefined) {
       // Cross-model transfer: every finished cell's prompt on the suite's other targets, outside the budget.
       const usage = new UsageMeter();

@@ -72,6 +72,8 @@ export const SuiteSchema = z.strictObject({
   dataDir: z.string().min(1).optional(),
   /** Score every finished cell's best prompt on the suite's other targets too (outside the budget; benchmarks/transfer.ts). */
   transfer: z.boolean().default(false),
+  /** Re-ask recorded reflection meta-prompts under placebo controls after the cells (outside the budget; benchmarks/placebo.ts). */
+  placebo: z.boolean().default(false),
 });
 
 export type Suite = z.infer<typeof SuiteSchema>;

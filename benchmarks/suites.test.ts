@@ -29,6 +29,19 @@ describe('shipped suites', () => {
   }
 });
 
+describe('reproduction suites', () => {
+  for (const name of ['gpo', 'mipro', 'abo', 'bpo']) {
+    it(`${name}.yaml runs its method with the paper preset and says what it reproduces`, () => {
+      const text = readFileSync(path.join(dir, `${name}.yaml`), 'utf8');
+      expect(text.split('\n')[0]).toMatch(/^# Reproduces /);
+      const suite = loadSuite(path.join(dir, `${name}.yaml`));
+      const own = suite.optimizers.filter((o) => o.name === name);
+      expect(own.length).toBeGreaterThan(0);
+      for (const o of own) expect(o.preset).toBe('paper');
+    });
+  }
+});
+
 describe('docs/benchmarks.md suite example', () => {
   it('is a valid suite with the grid it describes', async () => {
     const { parseSuiteYaml } = await import('./suite.js');

@@ -59,6 +59,13 @@ export type CallRole = 'target' | 'optimizer' | 'rewriter' | 'judge';
 
 export interface LLMRequest {
   messages: Message[];
+  /**
+   * Raw completion: this text is sent as-is to a completions endpoint
+   * (OpenAI-compatible `POST /v1/completions`), with no chat template; the
+   * messages are then ignored. For models trained on a fixed raw template
+   * (BPO's rewriter). Providers without raw completions reject it.
+   */
+  prompt?: string;
   /** Default 0. */
   temperature?: number;
   topP?: number;
@@ -218,6 +225,17 @@ export interface EventSink {
 
 export type { RunStore } from './store.js';
 
+// ---------------------------------------------------------------- embeddings
+
+/**
+ * A text-embedding model (OpenAI-compatible `POST /embeddings`, llm/embeddings.ts).
+ * `embed` returns one vector per text, in order.
+ */
+export interface Embedder {
+  readonly model: string;
+  embed(texts: readonly string[], signal?: AbortSignal): Promise<number[][]>;
+}
+
 // ---------------------------------------------------------------- optimizers
 
 export interface OptimizerContext {
@@ -232,6 +250,8 @@ export interface OptimizerContext {
   log: EventSink;
   /** The starting prompt (default: empty instruction). */
   initial?: Prompt;
+  /** An embedding model for optimizers that compare texts (GPO relevance); absent = their offline fallback. */
+  embedder?: Embedder;
 }
 
 export type { Rng, Budget };

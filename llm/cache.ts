@@ -32,6 +32,8 @@ export function cacheKeyFields(provider: string, model: string, req: LLMRequest)
     n: req.n ?? 1,
     seed: req.seed ?? null,
     sampleIndex: req.sampleIndex ?? 0,
+    // only when set, so chat requests keep their keys
+    ...(req.prompt !== undefined ? { prompt: req.prompt } : {}),
   };
 }
 

@@ -12,3 +12,4 @@ export { hfProvider, classifyHFError, type HFProviderOptions, type HFChatClient 
 export { simProvider } from './providers/sim.js';
 export { registerSecret, scrubSecrets } from './secrets.js';
 export { isRetryableStatus, parseRetryAfter } from './errors.js';
+export { openaiEmbeddings, resolveEmbedder } from './embeddings.js';

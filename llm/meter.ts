@@ -130,7 +130,7 @@ class RunningMean {
  * concurrent calls from jointly passing a token limit; actual usage is recorded.
  */
 export function estimateTokens(req: LLMRequest, completionMean: { value: number }): number {
-  const chars = req.messages.reduce((a, m) => a + m.content.length, 0);
+  const chars = req.prompt !== undefined ? req.prompt.length : req.messages.reduce((a, m) => a + m.content.length, 0);
   const completion = Math.min(req.maxTokens ?? Infinity, completionMean.value) * (req.n ?? 1);
   return Math.ceil(chars / 4 + completion);
 }

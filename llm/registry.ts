@@ -83,6 +83,11 @@ export function priceOf(spec: ModelSpec, config: PopbenchConfig): Price | undefi
   return spec.price ?? config.prices[spec.name] ?? config.prices[spec.model];
 }
 
+/** The API key a model needs from the environment (undefined for keyless servers); UserError when missing. */
+export function apiKeyFor(spec: ModelSpec, env: Env): string | undefined {
+  return apiKey(spec, env);
+}
+
 function apiKey(spec: ModelSpec, env: Env): string | undefined {
   const varName = spec.apiKeyEnv ?? (spec.provider === 'hf' ? 'HF_TOKEN' : 'OPENAI_API_KEY');
   const key = env[varName] || undefined;

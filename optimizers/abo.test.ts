@@ -52,6 +52,21 @@ describe('abo procedures and meta-prompts', () => {
 
 describe('abo on the sim', () => {
   const SIM: AboOptions = { ...ABO_DEFAULTS, steps: 5 };
+
+  it("reports the paper's Step 0 (procedure + demonstration), Step 1 (step check) and Step 2 (revision); the demonstration is a worked demo in the prompt", async () => {
+    const kit = await kitFor(0);
+    const res = await abo.optimize(kit.ctx, SIM);
+    const steps = new Set(kit.events.filter((e) => e.type === 'abo-step' || e.type === 'abo-decision').map((e) => e.aboStep));
+    expect([...steps].sort()).toEqual([0, 1, 2]);
+    const demoed = res.trajectory.candidates.filter((c) => c.origin === 'abo-procedure' || c.origin === 'abo-revision');
+    expect(demoed.length).toBeGreaterThan(0);
+    for (const c of demoed) {
+      expect(c.prompt.demos).toHaveLength(1);
+      expect(c.prompt.demos![0]!.output).toMatch(/^Step 1: /);
+    }
+    const without = await abo.optimize((await kitFor(0)).ctx, { ...SIM, demonstration: false });
+    for (const c of without.trajectory.candidates) expect(c.prompt.demos ?? []).toHaveLength(0);
+  });
   const kitFor = (seed: number, budget?: { targetCalls: number; optimizerCalls: number }) =>
     makeTestContext({ task: 'like/navigate', seed, trainSize: 40, devSize: 30, ...(budget ? { budget } : {}) });
 
@@ -79,7 +94,7 @@ describe('abo on the sim', () => {
 
   it('records each diagnosis as a reflection: shown failures with true causes, step check, edits, fixed/broke', async () => {
     const kit = await kitFor(0);
-    const res = await abo.optimize(kit.ctx, SIM);
+    const res = await abo.optimize(kit.ctx, { ...SIM, editCheck: 'minibatch' });
     const refl = res.trajectory.reflections;
     expect(refl.length).toBeGreaterThan(0);
     const ids = new Map(res.trajectory.candidates.map((c) => [c.id, c]));

@@ -39,6 +39,13 @@ export interface AboOptions {
   /** Check the failures step by step against the procedure before revising (paper); false = revise directly. */
   stepCheck: boolean;
   /**
+   * Give the target an instruction-following demonstration with the procedure:
+   * the optimizer executes the steps on one train example (its answer must be
+   * right, else no demonstration is kept) and that worked example goes into
+   * the prompt as a demo (paper; removing it is the paper's ablation).
+   */
+  demonstration: boolean;
+  /**
    * Fill the reflection's fixed/broke lists by running each revision on the
    * minibatch ('minibatch'), only on the shown failures ('shown'), or not ('off').
    */
@@ -57,9 +64,10 @@ export const ABO_DEFAULTS: AboOptions = {
   steps: 8,
   minibatchSize: 16,
   errorsPerCheck: 4,
-  procedure: true,
-  stepCheck: true,
-  editCheck: 'minibatch',
+  procedure: true, // paper (Automatic Behavior Optimization)
+  stepCheck: true, // paper
+  demonstration: true, // paper: the instruction-following demonstration
+  editCheck: 'off', // instrumentation, not the method
   showOutputs: true,
   temperature: 0.7,
   maxTokens: 1024,
@@ -74,6 +82,7 @@ export const aboSchema = z.strictObject({
   errorsPerCheck: pos,
   procedure: z.boolean(),
   stepCheck: z.boolean(),
+  demonstration: z.boolean(),
   editCheck: z.enum(['minibatch', 'shown', 'off']),
   showOutputs: z.boolean(),
   temperature: z.number().min(0).max(2),
@@ -131,6 +140,27 @@ export function writeProcedureMetaPrompt(taskDescription: string, instruction: s
     'Write an explicit step-by-step procedure that the target model should follow to solve any example of this task.',
     'Write it as a numbered procedure (1., 2., 3., ...), one short, checkable action per step, ending with the step that writes the final answer in the required format.',
     'Wrap the procedure with <START> and <END>.',
+  ].join('\n');
+}
+
+/**
+ * Step 0's instruction-following demonstration: the optimizer executes the
+ * procedure on one example, writing what each step gives, and ends with the
+ * answer in the required format; the worked example is shown to the target.
+ */
+export function demonstrationMetaPrompt(procedure: string, input: string, expected: string, formatInstruction: string): string {
+  return [
+    'Below is a numbered procedure that a target language model must follow, and one input of the task with its expected answer.',
+    'Show the target model how to follow the procedure: carry out every step on this input in order, writing "Step N:" and what the step gives, then the final answer.',
+    formatInstruction,
+    '',
+    'Procedure:',
+    procedure,
+    '',
+    `Input: ${input.trim()}`,
+    `Expected answer: ${expected}`,
+    '',
+    'Wrap the demonstration with <START> and <END>.',
   ].join('\n');
 }
 
@@ -224,6 +254,16 @@ export const abo: Optimizer<AboOptions> = {
   paper: 'Ma et al. 2024, Are Large Language Models Good Prompt Optimizers? (Automatic Behavior Optimization)',
   defaults: ABO_DEFAULTS,
   schema: aboSchema,
+  /**
+   * The paper gives the paradigm (behaviour procedure, instruction-following
+   * demonstration, step-wise checks) but no numeric settings in the text
+   * available here, so its preset is the method as the paper describes it
+   * (the defaults, demonstration on) with popbench's own constants, on any task.
+   */
+  paperPreset: () => ({
+    source: 'Ma et al. 2024 (arXiv 2402.02101), Automatic Behavior Optimization: procedure + demonstration + step check; constants are popbench\'s',
+    options: { procedure: true, demonstration: true, stepCheck: true },
+  }),
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'abo');
     const position: Position = o.position ?? ctx.initial?.position ?? 'Q_begin';
@@ -302,6 +342,7 @@ export const abo: Optimizer<AboOptions> = {
           if (o.stepCheck) {
             const checkMeta = stepCheckMetaPrompt(instruction, failureText);
             const reply = await ask(checkMeta);
+            ctx.log.emit({ type: 'abo-step', optimizer: 'abo', step, aboStep: 1, phase: 'step-check' });
             const parts = allBetween(reply, '<START>', '<END>');
             diagnosis = (parts.length ? parts.join('\n') : reply).trim();
             reflection = { step, parentId: incumbent.id, shown, metaPrompt: checkMeta, text: diagnosis, editIds: [] };
@@ -323,7 +364,18 @@ export const abo: Optimizer<AboOptions> = {
           const raw = await ask(metaPrompt);
           const text = parseAboReply(raw);
           if (text && text !== instruction) {
-            const { candidate, isNew } = rec.propose(makePrompt(text), {
+            let prompt = makePrompt(text);
+            if (o.procedure && o.demonstration && isProcedure(text)) {
+              // Step 0 (and after each revision): the instruction-following demonstration on one train example
+              const ex = failures.length ? minibatch.find((e) => e.id === failures[0]!.exampleId)! : rng.derive('demo').pick(ctx.train);
+              const demoMeta = demonstrationMetaPrompt(text, ex.input, ex.target, ctx.task.formatInstruction);
+              const demoRaw = await ask(demoMeta);
+              const demo = parseAboReply(demoRaw);
+              const right = ctx.task.score(ctx.task.extract(demo, ex), ex);
+              ctx.log.emit({ type: 'abo-step', optimizer: 'abo', step, aboStep: 0, phase: 'demonstration', exampleId: ex.id, kept: right });
+              if (right) prompt = { ...prompt, demos: [...(prompt.demos ?? []), { input: ex.input, output: demo }] };
+            }
+            const { candidate, isNew } = rec.propose(prompt, {
               parents: [incumbent.id],
               origin,
               step,
@@ -342,7 +394,9 @@ export const abo: Optimizer<AboOptions> = {
               (candidate.score > incumbent.score! || (origin === 'abo-procedure' && candidate.score === incumbent.score!));
             const from = incumbent.id;
             if (better) incumbent = candidate;
-            ctx.log.emit({ type: 'abo-decision', optimizer: 'abo', step, candidateId: candidate.id, from, accepted: better });
+            // the paper's Step 0 (behaviour procedure + demonstration), Step 1 (step check), Step 2 (revision)
+            const aboStep = origin === 'abo-procedure' ? 0 : 2;
+            ctx.log.emit({ type: 'abo-decision', optimizer: 'abo', step, aboStep, candidateId: candidate.id, from, accepted: better });
           }
         } finally {
           if (reflection) rec.reflect(reflection);

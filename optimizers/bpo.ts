@@ -24,6 +24,12 @@ export const BPO_TEMPLATE =
 export interface BpoOptions {
   /** Rewriter prompt; must contain "{query}". */
   template: string;
+  /**
+   * How the template reaches the rewriter: 'raw' (default) as a raw completion
+   * (`/v1/completions`), the template being the model's own Llama-2 chat format
+   * (infer_example.py:7, :17-18 tokenizes it directly); 'chat' wraps it in a user message.
+   */
+  completion: 'raw' | 'chat';
   /** Sampling temperature (reference code "stable optimization": 0.6). */
   temperature: number;
   /** Nucleus sampling top_p (reference code: 0.9). */
@@ -35,15 +41,17 @@ export interface BpoOptions {
 }
 
 export const BPO_DEFAULTS: BpoOptions = {
-  template: BPO_TEMPLATE,
-  temperature: 0.6,
-  topP: 0.9,
-  maxTokens: 1024,
+  template: BPO_TEMPLATE, // infer_example.py:7
+  completion: 'raw', // infer_example.py:17-19 (tokenizer(prompt) → model.generate)
+  temperature: 0.6, // infer_example.py:19 (stable optimization)
+  topP: 0.9, // infer_example.py:19
+  maxTokens: 1024, // infer_example.py:19 max_new_tokens
   scoreOnDev: true,
 };
 
 export const bpoSchema = z.strictObject({
   template: z.string().refine((t) => t.includes('{query}'), { message: 'template must contain {query}' }),
+  completion: z.enum(['raw', 'chat']),
   temperature: z.number().min(0).max(2),
   topP: z.number().gt(0).max(1),
   maxTokens: z.number().int().positive(),
@@ -57,8 +65,9 @@ export function bpoMetaPrompt(template: string, query: string): string {
 
 /**
  * The rewritten query in a reply: the text after a "[/INST]" echo when
- * present, cut at stray control markers ([INST], [KEEP…], [PROTECT], as the
- * reference code's post-processing does), trimmed; null when nothing is left.
+ * present (infer_example.py:20 decodes prompt + completion and splits on it;
+ * a raw completion returns the completion only), cut at stray control markers
+ * ([INST], [KEEP…], [PROTECT], infer_example.py:38), trimmed; null when nothing is left.
  */
 export function parseRewrite(reply: string): string | null {
   let t = reply;
@@ -89,6 +98,7 @@ export function makeRewriter(recorder: Pick<Recorder, 'ask'>, options: BpoOption
         topP: options.topP,
         maxTokens: options.maxTokens,
         role: 'rewriter',
+        raw: options.completion === 'raw',
       })
       .then((replies) => parseRewrite(replies[0] ?? '') ?? input);
     cache.set(input, p);
@@ -120,6 +130,7 @@ function askOn(llm: LLM): Pick<Recorder, 'ask'> {
     async ask(metaPrompt, opts = {}) {
       const res = await llm.complete({
         messages: [{ role: 'user', content: metaPrompt }],
+        ...(opts.raw ? { prompt: metaPrompt } : {}),
         temperature: opts.temperature ?? 1,
         ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
         maxTokens: opts.maxTokens ?? 1024,
@@ -136,5 +147,10 @@ export const bpo: Optimizer<BpoOptions> = {
   paper: 'Cheng et al. 2023, Black-Box Prompt Optimization: Aligning Large Language Models without Model Training (BPO)',
   defaults: BPO_DEFAULTS,
   schema: bpoSchema,
+  /** The reference's stable optimization on any task (the rewriter model is the run's optimizer model, e.g. THUDM/BPO). */
+  paperPreset: () => ({
+    source: 'thu-coai/BPO src/infer_example.py:7-20 (published template as a raw completion, top_p 0.9, temperature 0.6, 1024 new tokens)',
+    options: { completion: 'raw', temperature: 0.6, topP: 0.9, maxTokens: 1024 },
+  }),
   optimize,
 };

@@ -17,8 +17,23 @@ export interface AskOptions {
   maxTokens?: number;
   /** Number of independent samples of the same meta-prompt (each its own call and sample index). */
   samples?: number;
+  /**
+   * Choices asked for in ONE call (the request's `n`, as reference code that
+   * calls the OpenAI API with n does). When the endpoint returns fewer
+   * choices (it ignores n), the rest are asked as separate calls.
+   */
+  n?: number;
   /** Who the call is for (budget accounting); default 'optimizer' ('rewriter' for per-query rewriters). */
   role?: CallRole;
+  /** A system message sent before the meta-prompt (e.g. DSPy's ChatAdapter field description). */
+  system?: string;
+  /** Send the meta-prompt as a raw completion (`LLMRequest.prompt`, `/v1/completions`), with no chat template. */
+  raw?: boolean;
+}
+
+/** The chat messages of one meta-prompt: an optional system message, then the user message. */
+function metaMessages(metaPrompt: string, system?: string) {
+  return [...(system !== undefined ? [{ role: 'system' as const, content: system }] : []), { role: 'user' as const, content: metaPrompt }];
 }
 
 /** One optimize() call's record: candidates, reflections, steps, and the incumbent. */
@@ -78,12 +93,14 @@ export class Recorder {
 
   /** Send a meta-prompt to the optimizer LLM; each sample is its own call with a fresh sample index. */
   async ask(metaPrompt: string, opts: AskOptions = {}): Promise<string[]> {
+    if (opts.n !== undefined && opts.n > 1) return this.askN(metaPrompt, opts.n, opts);
     const samples = opts.samples ?? 1;
     const indices = Array.from({ length: samples }, () => this.sampleCounter++);
     const replies = await Promise.allSettled(
       indices.map((sampleIndex) =>
         this.ctx.optimizer.complete({
-          messages: [{ role: 'user', content: metaPrompt }],
+          messages: metaMessages(metaPrompt, opts.system),
+          ...(opts.raw ? { prompt: metaPrompt } : {}),
           temperature: opts.temperature ?? 1,
           ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
           maxTokens: opts.maxTokens ?? 1024,
@@ -100,6 +117,24 @@ export class Recorder {
     }
     if (texts.length === 0 && error) throw error;
     return texts;
+  }
+
+  /** One call asking for `n` choices; missing choices are topped up with separate calls. */
+  private async askN(metaPrompt: string, n: number, opts: AskOptions): Promise<string[]> {
+    const res = await this.ctx.optimizer.complete({
+      messages: metaMessages(metaPrompt, opts.system),
+      ...(opts.raw ? { prompt: metaPrompt } : {}),
+      temperature: opts.temperature ?? 1,
+      ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
+      maxTokens: opts.maxTokens ?? 1024,
+      n,
+      sampleIndex: this.sampleCounter++,
+      role: opts.role ?? 'optimizer',
+    });
+    const texts = res.choices.slice(0, n).map((c) => c.text ?? '');
+    if (texts.length >= n) return texts;
+    const { n: _n, ...rest } = opts;
+    return [...texts, ...(await this.ask(metaPrompt, { ...rest, samples: n - texts.length }))];
   }
 
   /**
@@ -220,7 +255,8 @@ export function countSchema() {
 /** Instruction → Prompt at `position`, keeping the starting prompt's demos (instruction-only optimizers). */
 export function instructionPrompt(ctx: OptimizerContext, position: Position): (instruction: string) => Prompt {
   const demos = ctx.initial?.demos;
-  return (instruction) => ({ instruction, position, ...(demos && demos.length > 0 ? { demos } : {}) });
+  const layout = ctx.initial?.layout;
+  return (instruction) => ({ instruction, position, ...(layout ? { layout } : {}), ...(demos && demos.length > 0 ? { demos } : {}) });
 }
 
 /**

@@ -69,15 +69,16 @@ function fakeOptimizer(counter: { n: number }, replyOverride?: (prompt: string, 
     async complete(req: LLMRequest): Promise<LLMResponse> {
       counter.n++;
       const text = req.messages.map((m) => m.content).join('\n');
-      const sample = req.sampleIndex ?? 0;
-      let out: string;
-      if (replyOverride) out = replyOverride(text, sample);
-      else {
+      const n = req.n ?? 1;
+      const one = (sample: number): string => {
+        if (replyOverride) return replyOverride(text, sample);
         const words = GOOD_WORDS.filter((w, i) => hashUnit([text, sample, w, i]) < 0.5);
         const ins = `Solve the problem ${words.join(' and ')} now #${Math.floor(hashUnit([text, sample]) * 1000)}.`;
-        out = text.includes('<INS>') ? `Here it is: <INS>${ins}</INS>` : ins;
-      }
-      return { model: 'fake-opt', choices: [{ text: out }], usage: usage(text, out) };
+        return text.includes('<INS>') ? `Here it is: <INS>${ins}</INS>` : ins;
+      };
+      // n choices, each its own sample (choice k of sample index s is sample s·n + k)
+      const outs = Array.from({ length: n }, (_, k) => one((req.sampleIndex ?? 0) * n + k));
+      return { model: 'fake-opt', choices: outs.map((t) => ({ text: t })), usage: usage(text, outs.join('')) };
     },
   };
 }

@@ -25,8 +25,9 @@
  */
 import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
-import { POSITIONS, type EvalResult, type Example, type Position, type Prompt } from '../core/types.js';
-import { allBetween, countSchema, instructionPrompt, Recorder, roundHalfEven, scoreSetOf, untilBudget } from './common.js';
+import { POSITIONS, type Embedder, type EvalResult, type Example, type Position, type Prompt, type Task, type TaskSplits } from '../core/types.js';
+import { countSchema, instructionPrompt, Recorder, scoreSetOf, taskFamily, untilBudget } from './common.js';
+import { splitRng } from '../tasks/splits.js';
 import type { Candidate, Optimizer, ReflectionRecord, ShownFailure } from './types.js';
 
 export type GpoDirection = 'trajectory-relevance' | 'recency' | 'none';
@@ -72,31 +73,38 @@ export interface GpoOptions {
   /** Optimizer temperature for the failure analysis (reference: 0). */
   feedbackTemperature: number;
   maxTokens: number;
-  /** Instruction position; null = ctx.initial's (else Q_begin). The reference runs use Q_end. */
+  /** Instruction position; null = the starting prompt's (GPO's reference starting prompt: Q_end, GPO.sh:10). */
   position: Position | null;
   /** Examples each prompt is scored on: all of ctx.dev, or a fixed random subset of this size. */
   scoreExamples: number | 'all';
 }
 
+/**
+ * GPO's reference starting prompt (GPO.sh:10-11, :27): "Let's think step by
+ * step." at Q_end, without the Q:/A: pattern (INCLUDE_QA=false: the `plain`
+ * layout, eval_utils.py:257-266). Used when the run sets no starting prompt.
+ */
+export const GPO_INITIAL: Prompt = { instruction: "Let's think step by step.", position: 'Q_end', layout: 'plain' };
+
 export const GPO_DEFAULTS: GpoOptions = {
-  epochs: 3,
-  batchSize: 8,
-  candidatesPerStep: 8,
-  numExemplars: 3,
-  direction: 'trajectory-relevance',
-  retrievalSize: 3,
-  editLimit: true,
-  initialEditWords: 50,
-  finalEditWords: 10,
-  decay: 'cosine',
-  limitCheck: 'none',
-  showFailures: true,
-  showOutputs: true,
-  editCheck: 'batch',
-  temperature: 1.0,
-  feedbackTemperature: 0,
-  maxTokens: 512,
-  position: null,
+  epochs: 3, // GPO.sh:9 NUM_SEARCH_EPOCHS
+  batchSize: 8, // GPO.sh:13 OPT_BATCH_SIZE
+  candidatesPerStep: 8, // GPO.sh:12 NUM_GENERATED_INSTRUCTIONS_IN_EACH_STEP
+  numExemplars: 3, // GPO.sh:14 FORMAT_DATA_NUM
+  direction: 'trajectory-relevance', // GPO.sh:17 MOMENTUM_SELECTION_NAME="relavance", :19 "k-list"
+  retrievalSize: 3, // GPO.sh:18 MOMENTUM_SELECTION_NUM
+  editLimit: true, // GPO.sh:20 LEARNING_RATE_NAME="w_lr"
+  initialEditWords: 50, // GPO.sh:22 INITIAL_STEP_SIZE
+  finalEditWords: 10, // GPO.sh:26 FINAL_STEP_SIZE
+  decay: 'cosine', // GPO.sh:23 DECAY_STRATEGY="consine", :24 no warm-up
+  limitCheck: 'none', // the reference only states the limit (w_lr.py)
+  showFailures: false, // GPO.sh:15 GRADIENT_NAME="-", :21 UTIL_GRADIENT_NAME="generate_without"
+  showOutputs: false, // feedback_gradient.py:38 parsed_answer (only with showFailures)
+  editCheck: 'off', // instrumentation, not in the reference
+  temperature: 1.0, // args.py:44 optimizer_temperature
+  feedbackTemperature: 0, // optimize.py:630
+  maxTokens: 512, // optimize.py:112 optimizer_gpt_max_decode_steps
+  position: null, // the starting prompt's: GPO_INITIAL (GPO.sh:10 Q_end) unless the run sets another
   scoreExamples: 'all',
 };
 
@@ -160,9 +168,10 @@ export function wordEditDistance(a: string, b: string): number {
 }
 
 /**
- * Relevance between two prompts. The reference code embeds prompts with a
- * sentence encoder and uses cosine similarity; without an embedding model,
- * this is the cosine similarity of lower-cased word-count vectors.
+ * Bag-of-words relevance, the offline fallback: the cosine similarity of
+ * lower-cased word-count vectors. (The reference embeds prompts with a
+ * sentence encoder, relavance_selection.py:14-26; with `ctx.embedder` GPO
+ * uses embeddings instead.)
  */
 export function relevance(a: string, b: string): number {
   const count = (s: string) => {
@@ -179,6 +188,27 @@ export function relevance(a: string, b: string): number {
   return d > 0 ? dot / d : 0;
 }
 
+/** Cosine similarity of two vectors (0 when either is zero). */
+export function cosine(x: readonly number[], y: readonly number[]): number {
+  let dot = 0;
+  let nx = 0;
+  let ny = 0;
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    dot += x[i]! * y[i]!;
+    nx += x[i]! * x[i]!;
+    ny += y[i]! * y[i]!;
+  }
+  return nx > 0 && ny > 0 ? dot / Math.sqrt(nx * ny) : 0;
+}
+
+/** Similarities of `query` to each of `texts`: embeddings when an embedder is given (one call), else bag-of-words. */
+export async function similarities(query: string, texts: readonly string[], embedder?: Embedder): Promise<number[]> {
+  if (texts.length === 0) return [];
+  if (!embedder) return texts.map((t) => relevance(query, t));
+  const [q, ...vs] = await embedder.embed([query, ...texts]);
+  return vs.map((v) => cosine(q!, v));
+}
+
 export interface TrajectoryEntry {
   instruction: string;
   /** Accuracy in [0, 1]. */
@@ -186,64 +216,105 @@ export interface TrajectoryEntry {
 }
 
 /**
- * The update direction (reference first_order_momentum, "k-list" update):
- * the latest trajectory entry (the current prompt) first, then k − 1 earlier
- * entries — the most relevant to the current prompt ('trajectory-relevance';
- * ties: most recent first) or the most recent ('recency'). 'none' shows nothing.
+ * The update direction (k_update.py + relavance_selection.py / recency_selection.py,
+ * "k-list" update): the latest trajectory entry (the current prompt) first,
+ * then k − 1 earlier entries — the most similar to the current prompt
+ * ('trajectory-relevance'; `np.argsort(sim)[::-1]` over the earlier entries
+ * most recent first, so ties go to the older entry) or the most recent
+ * ('recency'). 'none' shows nothing. `sims` gives the similarity of the
+ * current prompt to each earlier entry, most recent first (default bag-of-words).
  */
-export function retrieveTrajectory(trajectory: readonly TrajectoryEntry[], k: number, direction: GpoDirection): TrajectoryEntry[] {
+export function retrieveTrajectory(
+  trajectory: readonly TrajectoryEntry[],
+  k: number,
+  direction: GpoDirection,
+  sims?: readonly number[],
+): TrajectoryEntry[] {
   if (direction === 'none' || trajectory.length === 0 || k <= 0) return [];
   const current = trajectory[trajectory.length - 1]!;
   const earlier = trajectory.slice(0, -1).reverse(); // most recent first
+  const sim = sims ?? earlier.map((e) => relevance(current.instruction, e.instruction));
   const picked =
     direction === 'recency'
       ? earlier.slice(0, k - 1)
       : earlier
-          .map((e, i) => ({ e, i, r: relevance(current.instruction, e.instruction) }))
-          .sort((a, b) => b.r - a.r || a.i - b.i)
+          .map((e, i) => ({ e, i, r: sim[i]! }))
+          .sort((a, b) => b.r - a.r || b.i - a.i)
           .slice(0, k - 1)
           .map((x) => x.e);
   return [current, ...picked];
 }
 
-// ---------------------------------------------------------------- meta-prompts
+// ---------------------------------------------------------------- meta-prompts (reference code, verbatim)
 
-export const shownScore = (acc: number) => roundHalfEven(100 * acc);
+/** Python's str() of a float (repr): "0.5", "1.0", "0.4583333333333333", "1e-05". */
+export function pyFloat(x: number): string {
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : x < 0 ? '-inf' : 'nan';
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return x.toFixed(1);
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-4 || a >= 1e16)) {
+    const [m, e] = x.toExponential().split('e');
+    const exp = Number(e);
+    return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return String(x);
+}
 
-/** One failure as the feedback meta-prompt shows it (reference: Question / Wrong prediction / Ground truth answer). */
+/** Python's round(x, 2) on a double: correctly rounded, exact ties (x = k/8) to even. */
+export function pyRound2(x: number): number {
+  const y = x * 100;
+  if (Number.isInteger(x * 8) && Math.abs(y - Math.trunc(y)) === 0.5) {
+    const f = Math.floor(y);
+    return (f % 2 === 0 ? f : f + 1) / 100;
+  }
+  return Number(x.toFixed(2));
+}
+
+/** Python's str of a score as the reference prints it (raw fraction, optimize.py:442-443). */
+export const shownScore = (acc: number) => pyFloat(acc);
+
+/** Reference eval_utils.polish_sentence: strip, drop "**", capitalise the first letter. */
+export function polishSentence(sentence: string): string {
+  let s = sentence.trim();
+  if (s) {
+    s = s.split('**').join('');
+    if (s.length > 1) s = s[0]!.toUpperCase() + s.slice(1);
+  }
+  return s;
+}
+
+/**
+ * The failures as the feedback meta-prompt shows them (feedback_gradient.py:40-46):
+ * `Question` / `Wrong prediction` (the parsed answer; the full output with
+ * `showOutputs`) / `Ground truth answer`, separated by a blank line.
+ */
 export function formatFailures(failures: readonly ShownFailure[], preds: readonly (string | null)[], showOutputs: boolean): string {
   return failures
     .map((f, i) =>
       [
-        `Question: ${f.input.trim()}`,
-        `Wrong prediction: ${showOutputs ? f.output.trim() : (preds[i] ?? '(no answer found)')}`,
-        `Ground truth: ${f.gold}`,
+        `Question: ${f.input}`,
+        `Wrong prediction: ${showOutputs ? f.output.trim() : (preds[i] ?? 'None')}`,
+        `Ground truth answer: ${f.gold}`,
       ].join('\n'),
     )
     .join('\n\n');
 }
 
-/** The "gradient" meta-prompt (reference gradient/feedback_gradient.py). */
+/** The "gradient" meta-prompt (feedback_gradient.py:48-57), used with showFailures. */
 export function feedbackMetaPrompt(instruction: string, failureString: string): string {
-  return [
-    'Your task is to point out the problems with the current prompt based on the wrong examples.',
-    '',
-    'The current prompt is:',
-    `"${instruction}"`,
-    '',
-    'But this prompt gets the following examples wrong.',
-    'Analyze the differences between the wrong predictions and the ground truth answers, and consider carefully why the prompt led to incorrect predictions.',
-    '',
-    'Below are the task examples with the question, the wrong prediction and the ground truth answer.',
-    '',
-    failureString,
-    '',
-    'Give a reason why the prompt could have gotten these examples wrong.',
-    'Wrap the reason with <START> and <END>.',
-  ].join('\n');
+  return (
+    'Your task is to point out the problems with the current prompt based on the wrong examples.\n\n' +
+    `The current prompt is:\n${instruction}\n\n` +
+    'But this prompt gets the following examples wrong.\n' +
+    'You should analyze the differences between wrong predictions and ground truth answers,' +
+    ' and carefully consider why this prompt led to incorrect predictions.\n\n' +
+    `Below are the task examples with Queston, Wrong prediction, and Ground truth answer.\n\n${failureString}\n\n` +
+    'Give a reason why the prompt could have gotten these examples wrong.\n' +
+    'Wrap the reason with <START> and <END>.'
+  );
 }
 
-/** A task exemplar with <Prompt> at the instruction position (reference generate_based_util_gradient.py). */
+/** A task exemplar with <Prompt> at the instruction position (generate_without_gradient.py:31-52). */
 export function gpoExemplar(ex: Example, position: Position): string {
   switch (position) {
     case 'before_Q':
@@ -265,6 +336,8 @@ const POSITION_WORDS: Record<Position, string> = {
 
 export interface GpoMetaPromptArgs {
   current: string;
+  /** The current prompt's score (accuracy in [0, 1]); shown rounded to 2 places when no trajectory is shown. */
+  currentScore: number;
   /** Retrieved trajectory (prompt, score), the current prompt first; empty = no update direction shown. */
   retrieved: readonly TrajectoryEntry[];
   /** The reason from the feedback call; null when failures are not shown. */
@@ -275,42 +348,62 @@ export interface GpoMetaPromptArgs {
   editWords: number | null;
 }
 
+const EXEMPLAR_EXPLANATION =
+  'The following exemplars show how to apply the prompt: you replace <Prompt> in each input with your new prompt, then read the input and give an output. We say your output is wrong if it is different from the given output, and we say your output is correct if they are the same.\n\n';
+
 /**
- * The generation-based refinement meta-prompt (reference
- * generate_based_util_gradient.py with k-list momentum, and w_lr.py which puts
- * the word limit right before the last line): the retrieved prompts with
- * their scores, the current prompt, the problems found, task exemplars, and
- * the request for a new prompt wrapped in <START> and <END>.
+ * The update meta-prompt, as the reference builds it: generation without
+ * gradient (generate_without_gradient.py:54-78; the GPO.sh default) or with
+ * the feedback gradient's problems (generate_based_util_gradient.py:54-80),
+ * with the k-list trajectory (k_update.py:19-25; scores as raw fractions) or,
+ * with no trajectory, the current prompt and its score rounded to 2 places
+ * (optimize.py:771-772); then the learning-rate sentence inserted before the
+ * last line (w_lr.py:10-19).
  */
 export function buildGpoMetaPrompt(a: GpoMetaPromptArgs): string {
-  const parts: string[] = ['Your task is to write a prompt to replace <Prompt>.'];
-  // The current prompt comes first: readers of the request take the first "current prompt is:" as the one to edit.
-  parts.push(`The current prompt is:\n"${a.current}"`);
-  if (a.retrieved.length > 0)
-    parts.push(
-      'Below are previous prompts from the optimization trajectory with their scores. The score ranges from 0 to 100, and higher scores indicate better quality.\n\n' +
-        a.retrieved.map((e) => `Prompt: ${e.instruction}\nScore: ${shownScore(e.score)}`).join('\n\n'),
-    );
-  if (a.problems !== null) parts.push(`Below are the problems with this prompt.\n\n${a.problems}`);
-  if (a.exemplars.length > 0)
-    parts.push(
-      'The following exemplars show how to apply the prompt: you replace <Prompt> in each input with your new prompt, then read the input and give an output. We say your output is wrong if it is different from the given output, and we say your output is correct if they are the same.\n\n' +
-        a.exemplars.map((e) => gpoExemplar(e, a.position)).join('\n\n'),
-    );
-  const analyse = a.retrieved.length > 0 ? 'carefully analyze the previous prompts and their scores, and ' : '';
-  const request =
-    `Based on the above information, ${analyse}write a new improved prompt to replace <Prompt> ${POSITION_WORDS[a.position]} in the task examples.\n` +
-    (a.editWords !== null ? `You are allowed to change up to ${a.editWords} words in the current prompt.\n` : '') +
-    'Wrap the new prompt with <START> and <END>.';
-  parts.push(request);
-  return parts.join('\n\n');
+  const examples = a.exemplars.map((e) => gpoExemplar(e, a.position)).join('\n\n');
+  const problems = a.problems !== null ? `Below are the problems with this prompt.\n\n${a.problems}\n\n` : '';
+  const where = ` to replace <Prompt> ${POSITION_WORDS[a.position]} in the task examples.\n`;
+  let text: string;
+  if (a.retrieved.length > 0) {
+    const kList =
+      'Below are the previous prompts with their scores. The score ranges from 0 to 100, and higher scores indicate better quality.\n\n' +
+      a.retrieved.map((e) => `Prompt: ${e.instruction}\nScore: ${shownScore(e.score)}`).join('\n\n') +
+      '\n\n';
+    text =
+      'Your task is to write a prompt to replace <Prompt>.\n\n' +
+      kList +
+      `The current prompt is:\n${a.current}\n\n` +
+      problems +
+      EXEMPLAR_EXPLANATION +
+      `${examples}\n\n` +
+      'Carefully analyze the previous prompts and their scores, and write a new improved prompt' +
+      where +
+      'Wrap the new prompt with <START> and <END>.';
+  } else {
+    text =
+      'Your task is to write a prompt to replace <Prompt>.\n\n' +
+      'Below is the current prompt with its score. The score ranges from 0 to 100, and higher score indicates better quality.\n' +
+      `Prompt: ${a.current}\nScore: ${pyFloat(pyRound2(a.currentScore))}\n\n` +
+      `The current prompt is:\n${a.current}\n\n` +
+      problems +
+      EXEMPLAR_EXPLANATION +
+      `${examples}\n\n` +
+      'Write a new improved prompt' +
+      where +
+      'Wrap the new prompt with <START> and <END>.';
+  }
+  if (a.editWords === null) return text;
+  const lines = text.split('\n');
+  const last = lines.pop()!;
+  return `${lines.join('\n')}\nYou are allowed to change up to ${a.editWords} words in the current prompt.\n\n${last}`;
 }
 
-/** The prompt in a reply: between the first <START> and the next <END> (either may be missing), trimmed. */
+/** The text in a reply (optimize.py:39-49 extract_text): from after the first <START> (else the start) to the first <END> (else the end), trimmed. */
 export function parseGpoReply(reply: string): string {
   const s = reply.indexOf('<START>');
   const from = s < 0 ? 0 : s + '<START>'.length;
-  const e = reply.indexOf('<END>', from);
+  const e = reply.indexOf('<END>');
   return reply.slice(from, e < 0 ? reply.length : e).trim();
 }
 
@@ -319,16 +412,58 @@ export function parseGpoReply(reply: string): string {
 /** An unbounded run stops after this many steps that add no candidate and spend no target call (not from the paper). */
 const STALL_STEPS = 3;
 
+/**
+ * The paper's splits (RUCAIBox/GPO data/): BBH per task 20% / 20% / 60% of the
+ * examples left after 5 format and 5 few-shot examples (navigate: 48 / 48 / 144,
+ * data/BIG-Bench-Hard/navigate/*.jsonl; causal_judgement 35 / 35 / 107), MMLU
+ * 20 / 20 / 60 per subject (data/MMLU/anatomy/*.jsonl), GSM8K 100 / 100 / 300
+ * (data/reasoning/GSM8K/*.jsonl: train and eval from the training set, test
+ * from the test set). Drawn with the split seed from the loaded task's examples.
+ */
+export function gpoPaperSplits(family: string): ((task: Task, seed: number) => TaskSplits) | undefined {
+  const rng = (task: Task, seed: number) => splitRng(seed, `gpo-paper/${task.id}`);
+  if (family === 'bbh')
+    return (task, seed) => {
+      const all = rng(task, seed).shuffle([...task.splits.train, ...task.splits.dev, ...task.splits.test]);
+      const m = Math.max(0, all.length - 10);
+      const n = Math.floor(0.2 * m);
+      return { train: all.slice(0, n), dev: all.slice(n, 2 * n), test: all.slice(2 * n, m) };
+    };
+  if (family === 'mmlu')
+    return (task, seed) => {
+      const all = rng(task, seed).shuffle([...task.splits.train, ...task.splits.dev, ...task.splits.test]);
+      return { train: all.slice(0, 20), dev: all.slice(20, 40), test: all.slice(40, 100) };
+    };
+  if (family === 'gsm8k')
+    return (task, seed) => {
+      const r = rng(task, seed);
+      const pool = r.shuffle([...task.splits.train, ...task.splits.dev]);
+      return { train: pool.slice(0, 100), dev: pool.slice(100, 200), test: r.derive('test').sample(task.splits.test, 300) };
+    };
+  return undefined;
+}
+
 export const gpo: Optimizer<GpoOptions> = {
   name: 'gpo',
+  initial: () => GPO_INITIAL,
+  paperPreset(taskId) {
+    const splits = gpoPaperSplits(taskFamily(taskId));
+    if (!splits) return undefined;
+    return {
+      source: 'GPO §4.1; RUCAIBox/GPO GPO.sh (run settings), data/ (splits); strict scoring (eval_utils.py:731 treat_include_as_correct=False)',
+      initial: GPO_INITIAL,
+      splits,
+    };
+  },
   paper: 'Tang et al. 2024, Unleashing the Potential of LLMs as Prompt Optimizers: An Analogical Analysis with Gradient-based Model Optimizers (GPO)',
   defaults: GPO_DEFAULTS,
   schema: gpoSchema,
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'gpo');
-    const position: Position = o.position ?? ctx.initial?.position ?? 'Q_begin';
-    const makePrompt = instructionPrompt(ctx, position);
-    const fallback = makePrompt(ctx.initial?.instruction ?? '');
+    const start = ctx.initial ?? GPO_INITIAL;
+    const position: Position = o.position ?? start.position ?? 'Q_begin';
+    const makePrompt = instructionPrompt({ ...ctx, initial: start }, position);
+    const fallback = makePrompt(start.instruction);
     const scoreSet = scoreSetOf(ctx, o.scoreExamples, 'gpo');
     // Reference: the train order and the format exemplars are drawn once per run.
     const order = ctx.rng.derive('gpo-train-order').shuffle(ctx.train);
@@ -382,18 +517,31 @@ export const gpo: Optimizer<GpoOptions> = {
           }));
           const meta = feedbackMetaPrompt(instruction, formatFailures(shown, failures.map((f) => f.pred), o.showOutputs));
           const [reply = ''] = await rec.ask(meta, { temperature: o.feedbackTemperature, maxTokens: o.maxTokens });
-          // Reference extract_text: the first wrapped reason (the whole reply when unwrapped).
-          problems = allBetween(reply, '<START>', '<END>')[0] ?? reply.trim();
+          // optimize.py:639-642: extract_text, then polish_sentence
+          problems = polishSentence(parseGpoReply(reply));
           reflection = { step, parentId: current.id, shown, metaPrompt: meta, text: problems, editIds: [] };
         }
 
         try {
           // update direction and learning rate
-          const retrieved = retrieveTrajectory(trajectory, o.retrievalSize, o.direction);
+          const earlier = trajectory.slice(0, -1).reverse().map((e) => e.instruction);
+          const sims =
+            o.direction === 'trajectory-relevance' && earlier.length > 0
+              ? await similarities(instruction, earlier, ctx.embedder)
+              : undefined;
+          const retrieved = retrieveTrajectory(trajectory, o.retrievalSize, o.direction, sims);
           const limit = o.editLimit
             ? editLimitAt(trajectory.length, { initial: o.initialEditWords, final: o.finalEditWords, total: horizon, decay: o.decay })
             : null;
-          const metaPrompt = buildGpoMetaPrompt({ current: instruction, retrieved, problems, exemplars, position, editWords: limit });
+          const metaPrompt = buildGpoMetaPrompt({
+            current: instruction,
+            currentScore: current.score ?? 0,
+            retrieved,
+            problems,
+            exemplars,
+            position,
+            editWords: limit,
+          });
           ensureRoomToScore();
           const replies = await rec.ask(metaPrompt, { samples: o.candidatesPerStep, temperature: o.temperature, maxTokens: o.maxTokens });
 
@@ -402,7 +550,7 @@ export const gpo: Optimizer<GpoOptions> = {
           const fresh: Candidate[] = [];
           const distances: { text: string; words: number; dropped: boolean }[] = [];
           for (const raw of replies) {
-            const text = parseGpoReply(raw);
+            const text = polishSentence(parseGpoReply(raw)); // optimize.py:827-834
             if (!text || text === instruction) continue;
             const d = wordEditDistance(instruction, text);
             const over = limit !== null && d > limit;

@@ -2,70 +2,75 @@ import { describe, expect, it } from 'vitest';
 import type { LLM } from '../core/types.js';
 import { currentPrompts, detectKind, detectWrapper } from '../sim/optimizer.js';
 import {
-  buildObservationPrompt,
-  buildProposalPrompt,
-  buildSummaryPrompt,
+  dspyChatMessages,
+  dspyExamplesRepr,
+  generateInstructionSignature,
   mipro,
+  MODULE_CODE,
+  parseDspyField,
+  PROGRAM_CODE,
+  pyRepr,
+  stripPrefix,
   MIPRO_DEFAULTS,
+  MIPRO_INITIAL,
   MIPRO_TIPS,
   miproNumTrials,
   miproSchema,
-  parseProposal,
   type MiproOptions,
 } from './mipro.js';
 import { makeTestContext } from './testkit.js';
 
 describe('MIPRO meta-prompts', () => {
-  const meta = buildProposalPrompt({
-    dataSummary: 'Grade-school word problems with integer answers.',
-    programDescription: 'Solve the problem.',
-    taskDemos: [{ input: 'What is 2 + 3?', output: '2 + 3 = 5. The answer is 5.' }],
-    previousInstructions: ['Add carefully.', 'Think in steps.\nThen answer.'],
-    basicInstruction: 'Solve it.',
+  const sig = generateInstructionSignature({ dataSummary: true, program: true, history: false, tip: true });
+  const m = dspyChatMessages(sig, {
+    dataset_description: 'Grade-school word problems with integer answers.',
+    program_code: PROGRAM_CODE,
+    program_description: 'Solves a math problem.',
+    module: MODULE_CODE,
+    module_description: 'Answers the question.',
+    task_demos: 'Question: What is 2 + 3?\nAnswer: 2 + 3 = 5. The answer is 5.\n\n',
+    basic_instruction: 'Solve it.',
     tip: MIPRO_TIPS.persona!,
   });
+  const meta = `${m.system}\n${m.user}`;
 
-  it('shows every grounding part and asks for a DSPy-style proposed_instruction field', () => {
-    expect(meta).toContain('DATASET SUMMARY: Grade-school word problems with integer answers.');
-    expect(meta).toContain('PROGRAM DESCRIPTION: Solve the problem.');
-    expect(meta).toContain('Question: What is 2 + 3?\nAnswer: 2 + 3 = 5. The answer is 5.');
-    expect(meta).toContain('Instruction #1: Add carefully.\nInstruction #2: Think in steps. Then answer.');
-    expect(meta).toContain('BASIC INSTRUCTION: Solve it.');
-    expect(meta).toContain(`TIP: ${MIPRO_TIPS.persona}`);
-    expect(meta.trimEnd().endsWith('[[ ## proposed_instruction ## ]]')).toBe(true);
+  it('is DSPy ChatAdapter messages: field descriptions and structure in the system message, values in the user message', () => {
+    expect(m.system.startsWith('Your input fields are:\n1. `dataset_description` (str): A description of the dataset that we are using.')).toBe(true);
+    expect(m.system).toContain('[[ ## proposed_instruction ## ]]\n{proposed_instruction}\n\n[[ ## completed ## ]]\nIn adhering to this structure, your objective is: \n        Use the information below');
+    expect(m.user).toContain('[[ ## basic_instruction ## ]]\nSolve it.');
+    expect(m.user).toContain(`[[ ## tip ## ]]\n${MIPRO_TIPS.persona}`);
+    expect(m.user.endsWith('Respond with the corresponding output fields, starting with the field `[[ ## proposed_instruction ## ]]`, and then ending with the marker for `[[ ## completed ## ]]`.')).toBe(true);
     // the sim optimizer reads it as a MIPRO request with the DSPy wrapper and finds the basic instruction
     expect(detectKind(meta)).toBe('mipro');
     expect(detectWrapper(meta)).toEqual({ wrapper: 'dspy', field: 'proposed_instruction' });
     expect(currentPrompts(meta, 'mipro')).toEqual(['Solve it.']);
   });
 
-  it('leaves out absent parts', () => {
-    const bare = buildProposalPrompt({ basicInstruction: '' });
-    for (const part of ['DATASET SUMMARY', 'PROGRAM DESCRIPTION', 'TASK DEMO', 'PREVIOUS INSTRUCTIONS', 'BASIC INSTRUCTION', 'TIP:'])
-      expect(bare).not.toContain(part);
+  it('leaves out the fields the proposer does not use', () => {
+    const bare = generateInstructionSignature({ dataSummary: false, program: false, history: false, tip: false });
+    expect(bare.inputs.map(([k]) => k)).toEqual(['task_demos', 'basic_instruction']);
   });
 
-  it('dataset summary prompts show examples and prior observations', () => {
-    const ex = [{ id: 'a', input: 'Q1', target: '7' }];
-    const first = buildObservationPrompt(ex);
-    expect(first).toContain('Question: Q1\nAnswer: 7');
-    expect(first).not.toContain('PRIOR OBSERVATIONS');
-    expect(buildObservationPrompt(ex, 'They are sums.')).toContain('PRIOR OBSERVATIONS:\nThey are sums.');
-    expect(buildSummaryPrompt('obs')).toContain('OBSERVATIONS:\nobs');
+  it('shows the dataset as DSPy prints examples', () => {
+    expect(dspyExamplesRepr([{ id: 'a', input: "It's 2+2?", target: '4' }])).toBe(
+      `[Example({'question': "It's 2+2?", 'answer': '4'}) (input_keys={'question'})]`,
+    );
+    expect(pyRepr('a\nb\\')).toBe("'a\\nb\\\\'");
   });
 
-  it('parses proposals', () => {
-    expect(parseProposal('[[ ## proposed_instruction ## ]]\nAdd the numbers.\n\n[[ ## completed ## ]]')).toBe('Add the numbers.');
-    expect(parseProposal('[[ ## proposed_instruction ## ]]\nAdd them.')).toBe('Add them.');
-    expect(parseProposal('Proposed Instruction: Sort the words.')).toBe('Sort the words.');
-    expect(parseProposal('  ')).toBe('');
+  it('parses ChatAdapter replies', () => {
+    expect(parseDspyField('[[ ## proposed_instruction ## ]]\nAdd the numbers.\n\n[[ ## completed ## ]]', 'proposed_instruction')).toBe('Add the numbers.');
+    expect(parseDspyField('[[ ## proposed_instruction ## ]]\nAdd them.', 'proposed_instruction')).toBe('Add them.');
+    expect(stripPrefix('Proposed Instruction: Sort the words.')).toBe('Sort the words.');
+    expect(parseDspyField('  ', 'x')).toBe('');
   });
 
   it('defaults follow DSPy (auto=light) and the schema accepts unbounded trials', () => {
     expect(miproNumTrials(6, false)).toBe(10); // max(2·2·log2 6 ≈ 10.3, 9)
     expect(miproNumTrials(6, true)).toBe(9); // max(2·1·log2 6 ≈ 5.2, 9)
     expect(miproNumTrials(12, false)).toBe(18);
-    expect(MIPRO_DEFAULTS).toMatchObject({ minibatchSize: 35, fullEvalEvery: 5, maxBootstrappedDemos: 4, maxLabeledDemos: 4, initTemperature: 0.5 });
+    expect(MIPRO_DEFAULTS).toMatchObject({ minibatchSize: 35, fullEvalEvery: 5, maxBootstrappedDemos: 4, maxLabeledDemos: 4, initTemperature: 1, valSize: 100 });
+    expect(MIPRO_DEFAULTS.grounding.history).toBe(false);
     expect(miproSchema.parse({ ...MIPRO_DEFAULTS, numTrials: 'inf' }).numTrials).toBe(Infinity);
     expect(() => miproSchema.parse({ ...MIPRO_DEFAULTS, bogus: 1 })).toThrow();
   });
@@ -93,7 +98,7 @@ describe('MIPRO on the sim', () => {
     expect(r.stoppedBy).toBe('done');
     const initial = r.trajectory.candidates[0]!;
     expect(initial.origin).toBe('initial');
-    expect(initial.prompt.instruction).toBe('');
+    expect(initial.prompt.instruction).toBe(MIPRO_INITIAL.instruction); // DSPy's default signature instructions
     expect(r.bestScore).toBeGreaterThan(initial.score! + 0.1);
     // the best was scored on the whole dev set: re-scoring it is memoized (no new target call) and agrees
     const before = t.targetCalls();
@@ -121,18 +126,21 @@ describe('MIPRO on the sim', () => {
     expect(observations).toHaveLength(3); // 30 train examples, 10 per call
     const summary = calls.find((c) => c.prompt.includes('summarize them'))!;
     const proposals = calls.filter((c) => c.prompt.includes('[[ ## proposed_instruction ## ]]'));
-    expect(proposals).toHaveLength(6);
+    expect(proposals).toHaveLength(7); // DSPy proposes for instruction 0 too, then replaces it by the basic instruction
+    // the program-aware proposer makes two description calls per proposal, as DSPy does
+    expect(calls.filter((c) => c.prompt.includes('Please describe what type of task this program'))).toHaveLength(7);
+    expect(calls.filter((c) => c.prompt.includes('Please describe the purpose of one of the specified module'))).toHaveLength(7);
     const tips = new Set<string>();
     const accepted: string[] = [];
     for (const p of proposals) {
-      expect(p.prompt).toContain(`DATASET SUMMARY: ${summary.reply.trim()}`);
-      const tip = /^TIP: (.*)$/m.exec(p.prompt)?.[1];
+      expect(p.prompt).toContain(`[[ ## dataset_description ## ]]\n${parseDspyField(summary.reply, 'summary')}`);
+      const tip = [...p.prompt.matchAll(/^\[\[ ## tip ## \]\]\n(.*)$/gm)].map((x) => x[1]!).filter((x) => x !== '{tip}')[0];
       if (tip) {
         expect(Object.values(MIPRO_TIPS)).toContain(tip);
         tips.add(tip);
       }
-      for (const prev of accepted.slice(-5)) expect(p.prompt).toContain(prev.replace(/\s*\n\s*/g, ' '));
-      const text = parseProposal(p.reply);
+      expect(p.prompt).not.toContain('previous_instructions'); // DSPy's MIPROv2 proposes without history
+      const text = stripPrefix(parseDspyField(p.reply, 'proposed_instruction'));
       if (text && !accepted.includes(text)) accepted.push(text);
     }
     expect(tips.size).toBeGreaterThan(1);
@@ -151,9 +159,10 @@ describe('MIPRO on the sim', () => {
       demos: false,
       grounding: { dataSummary: false, tip: false, history: false, program: false, taskDemos: false },
     });
-    expect(calls).toHaveLength(4); // proposals only
+    expect(calls).toHaveLength(5); // proposals only (instruction 0 included, as DSPy)
     for (const c of calls) {
-      for (const part of ['DATASET SUMMARY', 'TIP:', 'PREVIOUS INSTRUCTIONS', 'TASK DEMO', 'PROGRAM DESCRIPTION']) expect(c.prompt).not.toContain(part);
+      for (const part of ['dataset_description', '[[ ## tip', 'previous_instructions', 'program_description']) expect(c.prompt).not.toContain(part);
+      expect(c.prompt).toContain('[[ ## task_demos ## ]]\nNo task demos provided.');
     }
     for (const c of r.trajectory.candidates) expect(c.prompt.demos ?? []).toEqual([]);
   });

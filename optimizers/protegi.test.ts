@@ -10,7 +10,11 @@ import {
   paraphraseMetaPrompt,
   protegi,
   protegiSchema,
+  rankArms,
+  scaleStepTo,
   selectArms,
+  successiveHalving,
+  successiveRejects,
   type ProtegiOptions,
 } from './protegi.js';
 import { makeTestContext } from './testkit.js';
@@ -83,7 +87,7 @@ describe('protegi bandits', () => {
   const pull = async (arms: readonly number[], sample: readonly number[]) =>
     arms.map((a) => sample.filter((x) => hashUnit([a, x]) < P[a]!).length / sample.length);
   const opts = { evalBudget: 640, samplesPerEval: 20, promptsPerRound: 4, ucbC: 1 };
-  for (const kind of ['ucb', 'successive-rejects', 'none'] as const) {
+  for (const kind of ['ucb', 'ucb-e', 'successive-rejects', 'successive-halving', 'none'] as const) {
     it(`${kind} puts the clearly best arm first`, async () => {
       const { order, stats } = await selectArms(kind, P.length, 2, data, pull, new Rng(3), opts);
       expect(order).toHaveLength(2);
@@ -94,8 +98,60 @@ describe('protegi bandits', () => {
   it('ucb spends its pulls mostly on the best arm after exploring', async () => {
     const { stats } = await selectArms('ucb', P.length, 1, data, pull, new Rng(5), { ...opts, evalBudget: 2000 });
     const max = Math.max(...stats.counts);
-    expect(stats.counts[2]).toBe(max);
+    // counts grow by samplesPerEval per pull (reference UCBBandits.update)
+    expect(stats.counts[2]).toBeGreaterThanOrEqual(max - opts.samplesPerEval);
     expect(stats.counts.every((c) => c > 0)).toBe(true);
+  });
+});
+
+describe('protegi reference behaviour', () => {
+  it('successive rejects drops the worst arm of each phase on that phase\'s sample only', async () => {
+    const seen: number[][] = [];
+    const pull = async (arms: readonly number[], sample: readonly number[]) => {
+      seen.push([...arms]);
+      // arm 0 is bad on even examples only: cumulative means would hide it, the phase sample decides
+      return arms.map((a) => (a === 0 ? (sample[0]! % 2 === 0 ? 0 : 1) : 0.5));
+    };
+    const st = await successiveRejects(4, 2, Array.from({ length: 100 }, (_, i) => i), pull, new Rng(1), { budget: 64 });
+    expect(st.survivors).toHaveLength(2);
+    expect(seen.length).toBe(2);
+    expect(st.ranks!.filter((r) => r === Math.max(...st.ranks!))).toHaveLength(2);
+  });
+  it('successive halving keeps the arms at or above the mean', async () => {
+    const pull = async (arms: readonly number[]) => arms.map((a) => a / 10);
+    const st = await successiveHalving(8, Array.from({ length: 100 }, (_, i) => i), pull, new Rng(1), { budget: 240 });
+    expect(rankArms(st)[0]).toBe(7);
+    expect(st.ranks![0]).toBe(0);
+  });
+  it('scales a step that does not fit the budget so that it finishes', () => {
+    const s = scaleStepTo(PROTEGI_DEFAULTS, 1500);
+    expect(s.minibatchSize + s.evalBudget).toBeLessThanOrEqual(1500);
+    expect(s.minibatchSize).toBeGreaterThanOrEqual(PROTEGI_DEFAULTS.errorsPerGradient);
+    expect(Math.floor(s.evalBudget / (s.promptsPerRound * s.samplesPerEval))).toBeGreaterThanOrEqual(1);
+    expect(scaleStepTo(PROTEGI_DEFAULTS, 4000)).toBe(PROTEGI_DEFAULTS);
+  });
+  it('shows the starting prompt in the first gradient meta-prompt, and the output-format section stays fixed', async () => {
+    const { ctx } = makeFakeContext({ reply, seed: 1 });
+    ctx.initial = { instruction: 'Determine whether the instructions return to the start.' };
+    const res = await protegi.optimize(ctx, SMALL);
+    expect(res.trajectory.reflections[0]!.metaPrompt).toContain('My current prompt is:\n"Determine whether the instructions return to the start."');
+    for (const c of res.trajectory.candidates) expect(c.prompt.instruction.endsWith(ctx.task.formatInstruction)).toBe(true);
+    for (const r of res.trajectory.reflections) expect(r.metaPrompt).not.toContain(ctx.task.formatInstruction);
+  });
+  it('asks for the paraphrases in one call with n = mcSamples', async () => {
+    const { ctx } = makeFakeContext({ reply, seed: 1 });
+    const ns: number[] = [];
+    const inner = ctx.optimizer;
+    ctx.optimizer = { provider: inner.provider, model: inner.model, complete: (req, sig) => (req.messages[0]!.content.startsWith('Generate a variation') && ns.push(req.n ?? 1), inner.complete(req, sig)) };
+    await protegi.optimize(ctx, { ...SMALL, steps: 1 });
+    expect(ns.length).toBeGreaterThan(0);
+    expect(ns.every((n) => n === PROTEGI_DEFAULTS.mcSamples)).toBe(true);
+  });
+  it('at budget 1500 on a 1-step-costs-more task still returns a selected prompt', async () => {
+    const { ctx } = makeFakeContext({ reply, seed: 3, budget: { targetCalls: 1500 } });
+    const res = await protegi.optimize(ctx, { ...PROTEGI_DEFAULTS, steps: Infinity });
+    expect(res.trajectory.steps.length).toBeGreaterThan(0);
+    expect(res.best.instruction).not.toBe(ctx.task.formatInstruction);
   });
 });
 
@@ -110,7 +166,7 @@ describe('protegi options', () => {
 describe('protegi on a fake world', () => {
   it('records gradients as reflections with shown failures, edits and fixed/broke lists', async () => {
     const { ctx } = makeFakeContext({ reply, seed: 1 });
-    const res = await protegi.optimize(ctx, SMALL);
+    const res = await protegi.optimize(ctx, { ...SMALL, editCheck: 'minibatch' });
     expect(res.stoppedBy).toBe('done');
     const refl = res.trajectory.reflections;
     expect(refl.length).toBeGreaterThan(0);

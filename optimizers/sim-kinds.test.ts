@@ -18,7 +18,7 @@ const EXPECTED: Record<string, { allowed: RequestKind[]; required: RequestKind[]
   evoprompt: { allowed: ['evo_ga', 'paraphrase'], required: ['evo_ga'] },
   bpo: { allowed: ['rewrite'], required: ['rewrite'] },
   gpo: { allowed: ['reflect', 'edit'], required: ['edit'] },
-  abo: { allowed: ['procedure', 'reflect', 'edit'], required: ['procedure', 'reflect'] },
+  abo: { allowed: ['procedure', 'demonstrate', 'reflect', 'edit'], required: ['procedure', 'demonstrate', 'reflect'] },
   mipro: { allowed: ['mipro', 'plain'], required: ['mipro'] },
 };
 

@@ -3,6 +3,7 @@
  * one CSV per table, plots as SVG + PNG and the vega-lite specs behind them.
  * Reads only the run directory.
  */
+import { placeboAnalysis, placeboTables } from './placebo.js';
 import { transferAnalysis, transferPlots, transferTable } from './transfer.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,6 +48,8 @@ export async function renderDoc(analysis: Analysis, title = 'popbench report', r
     const s = buildSections(run, analysis, tables, opts);
     tables = s.tables;
     plotDefs.push(...s.plots);
+    const placebo = placeboAnalysis(run);
+    if (placebo.rows.length || placebo.notes.length) tables.push(...placeboTables(placebo));
     const transfer = transferAnalysis(run);
     if (transfer.rows.length || transfer.notes.length) {
       tables.push(transferTable(transfer));

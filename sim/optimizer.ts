@@ -28,6 +28,7 @@ export type RequestKind =
   | 'reflect'
   | 'edit'
   | 'procedure'
+  | 'demonstrate'
   | 'evo_de'
   | 'evo_ga'
   | 'opro'
@@ -58,11 +59,15 @@ export const KIND_CUES: ReadonlyArray<{ kind: RequestKind; test: (t: string) => 
     test: (t) =>
       /problem with (this|the) prompt is|based on (these|the above|this|the) (examples|information|reasons|feedback|reflection|analysis)[^\n]*(improv|edit|revis|refin|wrote|new prompt)/i.test(t) ||
       /(improved|revised|refined|edited) (prompt|instruction)s?\b[^\n]*(are|is|:)/i.test(t) ||
+      // GPO's update request (RUCAIBox/GPO generate_without_gradient.py): "write a new improved prompt to replace <Prompt> …"
+      /\bwrite an? (new )?(improved|better) (prompt|instruction) to replace\b/i.test(t) ||
       // a request to write a new instruction from shown responses and feedback (GEPA's reflection prompt)
       /\bwrite a new instruction\b/i.test(t) ||
       // a request to refine the prompt after a reasoning turn (PE2's step 2)
       /\bhelp (?:edit|refine|improve) the prompt\b|\brefining the prompt\b/i.test(t),
   },
+  // A request to carry out given numbered steps on one input whose expected answer it states (ABO's demonstration).
+  { kind: 'demonstrate', test: (t) => /carry out (every|each) step on (this|the) input/i.test(t) && /expected answer\s*:/i.test(t) },
   { kind: 'procedure', test: (t) => /(step-by-step|explicit|numbered) (procedure|behaviou?r|steps?)|\bprocedure\b[^\n]*(target|model) should/i.test(t) },
   // A scored instruction history is checked before reflection: the history quotes
   // candidate instructions, whose own words ("Reason …", "avoid mistakes") are not a request.
@@ -260,6 +265,9 @@ export function currentPrompts(text: string, kind: RequestKind): string[] {
     if (p) return [p[1]!.trim()];
   }
   if (kind === 'mipro') {
+    // DSPy ChatAdapter (dspy 3.x): the value follows the field header; the system message only describes the field
+    const values = [...text.matchAll(/\[\[ ## basic_instruction ## \]\]\n([^\n]+)/g)].map((x) => x[1]!.trim()).filter((v) => v !== '{basic_instruction}');
+    if (values.length) return [values[values.length - 1]!];
     const m = /basic[_ ]instruction[^\n]*:\s*\n?([^\n]+)/i.exec(text);
     if (m) return [m[1]!.trim()];
   }
@@ -444,6 +452,16 @@ function respond(text: string, p: OptimizerParams, rng: Rng, request = text): st
       const k = requestedCount(text, /(prompts?|instructions?|candidates?)/) ?? 1;
       const items = Array.from({ length: k }, (_, i) => editInstruction(base, use, { ...ctx, explore: i > 0 }));
       return wrap(w, items);
+    }
+    case 'demonstrate': {
+      // the form asked for: each given step in turn, then the stated expected answer
+      const steps = text
+        .split('\n')
+        .map((l) => /^\s*(\d+)[.)]\s+(.*)$/.exec(l))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => `Step ${m[1]}: ${m[2]!.trim()}`);
+      const answer = /expected answer\s*:\s*([^\n]+)/i.exec(text)?.[1]?.trim() ?? '';
+      return wrap(w, [[...steps, `So the answer is ${answer}.`].join('\n')]);
     }
     case 'procedure': {
       const base = currentPrompts(text, kind)[0]!;

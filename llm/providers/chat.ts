@@ -38,6 +38,27 @@ export function toChatBody(model: string, req: LLMRequest): ChatBody {
   return body;
 }
 
+/** The OpenAI-style raw completion body (`POST /v1/completions`) for a request with `prompt`. */
+export function toCompletionBody(model: string, req: LLMRequest): Omit<ChatBody, 'messages'> & { prompt: string } {
+  const { messages: _m, ...rest } = toChatBody(model, req);
+  return { ...rest, prompt: req.prompt ?? '' };
+}
+
+/** Check and convert a raw completion reply (choices[i].text) into the chat-reply shape, then read it as one. */
+export function fromCompletionBody(raw: unknown, model: string, where: string): LLMResponse {
+  if (isObject(raw) && Array.isArray(raw.choices))
+    raw = {
+      ...raw,
+      choices: raw.choices.map((c, i) => {
+        if (!isObject(c)) throw llmError(`${where}: malformed reply: choices[${i}] is not an object`);
+        if (c.text !== undefined && c.text !== null && typeof c.text !== 'string') throw llmError(`${where}: malformed reply: choices[${i}].text is not text`);
+        const { text, ...rest } = c;
+        return { ...rest, message: { role: 'assistant', content: text ?? '' } };
+      }),
+    };
+  return fromChatBody(raw, model, where);
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**

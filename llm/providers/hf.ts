@@ -36,6 +36,7 @@ export function hfProvider(opts: HFProviderOptions): LLM {
     provider: 'hf',
     model: opts.model,
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
+      if (req.prompt !== undefined) throw llmError(`hf ${opts.model}: raw completions (prompt) are not supported by this provider; use an OpenAI-compatible endpoint`, undefined, false);
       const { model: _model, ...body } = toChatBody(opts.model, req);
       const args: Record<string, unknown> = { ...body, model: opts.model };
       if (opts.endpointUrl) args.endpointUrl = opts.endpointUrl;

@@ -44,6 +44,20 @@ function stacked(opts: { maxAttempts?: number; maxRetryAfterMs?: number; timeout
 }
 
 describe('openai provider over HTTP', () => {
+  it('sends a request with a raw prompt to /v1/completions, with no chat template, and reads choices[].text', async () => {
+    server.script({
+      json: { id: 'c', object: 'text_completion', model: 'm', choices: [{ index: 0, text: ' Rewritten.', finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2 } },
+    });
+    const llm = stacked();
+    const res = await llm.complete({ messages: [{ role: 'user', content: 'ignored' }], prompt: '[INST] raw [/INST]', temperature: 0.6, topP: 0.9, maxTokens: 16 });
+    const seen = server.requests[0]!;
+    expect(seen.url).toBe('/v1/completions');
+    expect(seen.body).toMatchObject({ model: 'test-model', prompt: '[INST] raw [/INST]', temperature: 0.6, top_p: 0.9, max_tokens: 16 });
+    expect(seen.body.messages).toBeUndefined();
+    expect(res.choices[0]!.text).toBe(' Rewritten.');
+    expect(res.usage).toEqual({ promptTokens: 3, completionTokens: 2 });
+  });
+
   it('maps the request to chat.completions and the reply back, keeping sim annotations', async () => {
     server.script(chatReply(['first', 'second'], [{ sim: { trueCause: 'FORMAT' } }, { popbench: { x: 1 }, other: 'dropped' }]));
     const llm = stacked();

@@ -1,5 +1,5 @@
 /**
- * OpenAI-compatible chat completions provider (OpenAI, vLLM, Ollama,
+ * OpenAI-compatible chat completions provider (raw `/v1/completions` for requests with `prompt`) (OpenAI, vLLM, Ollama,
  * llama.cpp server, popbench serve-sim) through the `openai` package.
  * The package's own retries and timeout are switched off: retry and timeout
  * are middleware (llm/retry.ts, llm/timeout.ts).
@@ -9,7 +9,7 @@ import type { LLM, LLMRequest, LLMResponse } from '../../core/types.js';
 import { LLMError } from '../../core/errors.js';
 import { errorText, isRetryableStatus, llmError, parseRetryAfter } from '../errors.js';
 import { registerSecret } from '../secrets.js';
-import { fromChatBody, toChatBody } from './chat.js';
+import { fromChatBody, fromCompletionBody, toChatBody, toCompletionBody } from './chat.js';
 
 export interface OpenAIProviderOptions {
   /** Model id sent to the server. */
@@ -41,12 +41,13 @@ export function openaiProvider(opts: OpenAIProviderOptions): LLM {
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
       let raw: unknown;
       try {
-        // `as never`: the body is a plain chat completion request; extra fields stay typed in chat.ts.
-        raw = await client.chat.completions.create(toChatBody(opts.model, req) as never, { signal });
+        // `as never`: the body is a plain (chat) completion request; extra fields stay typed in chat.ts.
+        if (req.prompt !== undefined) raw = await client.completions.create(toCompletionBody(opts.model, req) as never, { signal });
+        else raw = await client.chat.completions.create(toChatBody(opts.model, req) as never, { signal });
       } catch (err) {
         throw classifyOpenAIError(err, where);
       }
-      return fromChatBody(raw, opts.model, where);
+      return req.prompt !== undefined ? fromCompletionBody(raw, opts.model, where) : fromChatBody(raw, opts.model, where);
     },
   };
 }

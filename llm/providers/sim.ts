@@ -6,5 +6,10 @@ import { UserError } from '../../core/errors.js';
 export function simProvider(model: string, world: SimWorld): LLM {
   if (!isSimModel(model)) throw new UserError(`unknown sim model: ${model}`);
   const inner = createSimLLM(model, world);
-  return { provider: 'sim', model, complete: (req, signal) => inner.complete(req, signal) };
+  return {
+    provider: 'sim',
+    model,
+    // a raw completion reaches the sim as its text, as serve-sim's /v1/completions does
+    complete: (req, signal) => inner.complete(req.prompt !== undefined ? { ...req, messages: [{ role: 'user', content: req.prompt }] } : req, signal),
+  };
 }
