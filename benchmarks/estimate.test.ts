@@ -61,7 +61,7 @@ describe('popbench estimate', () => {
     } finally {
       session.close();
     }
-  }, 240_000);
+  }, 600_000);
 
   it('prices the real models\' tokens from the config, and says which models have no price', async () => {
     const dir = tmp('price');

@@ -37,6 +37,24 @@ export interface OptionIssue {
 }
 
 /**
+ * Zod's message, with what was given and, where zod says only "Invalid input"
+ * (a union such as number | "Infinity"), the kind of value the default has.
+ */
+function describeIssue(issue: ZodError['issues'][number], given: Record<string, unknown>, defaults: object): string {
+  if (issue.code === 'unrecognized_keys' || issue.path.length === 0) return issue.message;
+  let value: unknown = given;
+  let def: unknown = defaults;
+  for (const k of issue.path) {
+    value = (value as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey];
+    def = (def as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey];
+  }
+  const shown = JSON.stringify(value) ?? String(value);
+  const like = def === Infinity || typeof def === 'number' ? 'a number or "Infinity"' : def === undefined ? undefined : `a value like the default ${JSON.stringify(def)}`;
+  const message = /^Invalid input$/.test(issue.message) && like ? `expected ${like}` : issue.message;
+  return /received/.test(message) ? `${message} (${shown})` : `${message}, got ${shown}`;
+}
+
+/**
  * Merge overrides over an optimizer's defaults (in equal mode its
  * equal-budget overrides, then `presetOptions`) and validate: the options,
  * or the first issue. An unknown optimizer name is a UserError.
@@ -57,7 +75,7 @@ export function checkOptions(
       const issue = err.issues[0]!;
       const keys = (issue as { keys?: string[] }).keys;
       const option = keys?.length ? keys.join(', ') : issue.path.join('.') || '(options)';
-      return { issue: { option, message: issue.message, unknown: issue.code === 'unrecognized_keys' } };
+      return { issue: { option, message: describeIssue(issue, merged, reg.optimizer.defaults), unknown: issue.code === 'unrecognized_keys' } };
     }
     throw err;
   }
