@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolveEmbedder } from '../llm/embeddings.js';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -36,6 +37,7 @@ export interface OptimizeFlags extends SessionFlags {
   progress: boolean;
   initial?: string;
   initialPosition?: string;
+  embeddings?: string;
   preset?: string;
   scoring?: string;
 }
@@ -97,6 +99,7 @@ export function register(program: Command): void {
       .option('--mode <mode>', "'equal' (the budget stops it; default with --budget or --tokens) or 'paper' (the paper's schedule; default without)")
       .option('--initial <text|@file>', "starting prompt (default: the optimizer's reference starting prompt, else empty)")
       .option('--initial-position <pos>', 'where the starting prompt goes: before_Q, Q_begin, Q_end or A_begin')
+      .option('--embeddings <model>', 'embedding model (OpenAI-compatible /embeddings) for optimizers that compare texts (GPO); default: their offline measure')
       .option('--preset <name>', "'paper': the paper's splits, starting prompt, position, scorer sample sizes and steps for the task")
       .option('--scoring <rule>', "'strict' (default) or 'paper' (the paper's answer scoring, where it defines one)")
       .option('--set <key=value>', 'override an optimizer option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -181,6 +184,7 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
     };
     bar?.start(limits.targetCalls ?? 0, 0, { best: '-' });
     const ctx = optimizerContext({ optimizerName: flags.optimizer, seed: session.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log, ...(setup.initial ? { initial: setup.initial } : {}) });
+    if (flags.embeddings !== undefined) ctx.embedder = resolveEmbedder(flags.embeddings, { config: session.config });
     const reg = OPTIMIZERS[flags.optimizer]!;
     let result: OptimizeResult;
     try {
