@@ -4,11 +4,12 @@
  * "Estimating cost").
  *
  * Method: the optimizers' schedules are executed, not modelled. For each
- * suite entry × task, one representative cell (the first target and seed) is
+ * suite entry × task × target, one representative cell (the first seed) is
  * run in full — search and scoring — against sim stand-ins of its models
  * (a sim target of the nearest size, sim-opt-large as the optimizer), in
- * process and free, and its usage meter is read. The other cells of that
- * entry × task (other seeds and targets) take its counts; `all` runs every
+ * process and free, and its usage meter is read. The other seeds take its
+ * counts (a schedule can depend on the target: an optimizer that stops when
+ * its dev score is perfect stops earlier on a strong model); `all` runs every
  * cell instead. Calls count as the usage meter counts them (logical calls,
  * search and the scoring of the best prompt on dev and test); USD applies the
  * config's prices of the *real* models to the stand-in's token counts.
@@ -87,7 +88,7 @@ function countsOf(u: UsageSnapshot): Counts {
 
 export interface EstimateOptions {
   session: Session;
-  /** Dry-run every cell instead of one per entry × task. */
+  /** Dry-run every cell instead of one per entry × task × target. */
   all?: boolean;
 }
 
@@ -95,7 +96,7 @@ export interface EstimateOptions {
 export async function estimateSuite(suite: Suite, opts: EstimateOptions): Promise<SuiteEstimate> {
   const { session } = opts;
   const cells = expandCells(suite);
-  const groupKey = (c: CellSpec) => JSON.stringify([c.label ?? c.optimizer, c.task]);
+  const groupKey = (c: CellSpec) => JSON.stringify([c.label ?? c.optimizer, c.task, standIn(c.target, 'target')]);
   const measured = new Map<string, { counts: Counts; id: string }>();
   const tmp = mkdtempSync(path.join(tmpdir(), 'popbench-estimate-'));
   const unpriced = new Set<string>();

@@ -1,4 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { Session } from '../cli/session.js';
+import { SimWorld } from '../sim/index.js';
+import { startSimServer } from '../sim/server.js';
+import { loadTask } from '../tasks/registry.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -124,5 +128,44 @@ placebo: true
     expect(csv[1]).toMatch(/^protegi,sim-opt-large,real,/);
     const verdict = readFileSync(path.join(rep.out, 'csv', 'placebo-verdict.csv'), 'utf8');
     expect(verdict).toMatch(/sim-opt-large,protegi,(depends on the evidence|no dependence detected|partly),/);
+
+  }, 120_000);
+});
+
+describe('placebo probes of a real optimizer model', () => {
+  it('are recorded, and scored only with the report\'s LLM judge', async () => {
+    const world = new SimWorld();
+    world.register(loadTask('like/navigate?size=30'));
+    const sim = await startSimServer({ world });
+    process.env.OPENAI_BASE_URL = sim.url;
+    const session = new Session({ cache: false });
+    try {
+      const out = mkdtempSync(path.join(tmpdir(), 'pb-placebo-real-'));
+      const suite = parseSuiteYaml(`
+name: placebo-real
+seeds: [0]
+tasks: ['like/navigate?size=30']
+targets: [sim-8b]
+optimizerModel: openai:sim-opt-large
+optimizers:
+  - name: protegi
+    options: { beamWidth: 2, minibatchSize: 16, gradients: 2, mcSamples: 1, maxExpansion: 4, samplesPerEval: 8, promptsPerRound: 4 }
+budget: { mode: equal, targetCalls: 150, optimizerCalls: 30 }
+testLimit: 10
+placebo: true
+`);
+      const r = await runSuite(suite, { out, session });
+      expect(r.placebo?.probed).toHaveLength(1);
+      const plain = await buildReport(out, { formats: ['csv'], png: false, out: path.join(out, 'r1') });
+      const table = readFileSync(path.join(plain.out, 'csv', 'placebo.csv'), 'utf8').trim().split('\n');
+      expect(table).toHaveLength(1); // header only: not scored without a judge (the note says so)
+      const judged = await buildReport(out, { formats: ['csv'], png: false, out: path.join(out, 'r2'), judge: { llm: session.model('sim-opt-large') } });
+      const rows = readFileSync(path.join(judged.out, 'csv', 'placebo.csv'), 'utf8').trim().split('\n');
+      expect(rows.slice(1).map((x) => x.split(',').slice(0, 3).join(','))).toEqual(['real', 'correct', 'shuffled', 'none'].map((c) => `protegi,openai:sim-opt-large,${c}`));
+    } finally {
+      session.close();
+      delete process.env.OPENAI_BASE_URL;
+      await sim.close();
+    }
   }, 120_000);
 });

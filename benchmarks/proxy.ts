@@ -17,8 +17,7 @@
  * `target` and `optimizer` (needed when both are the same model).
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
 import path from 'node:path';
 import { z } from 'zod';
 import { BudgetExhausted, LLMError, UserError } from '../core/errors.js';
@@ -26,14 +25,12 @@ import { sha256 } from '../core/hash.js';
 import { POSITIONS, type CallRole, type OptimizerContext, type Position, type Prompt } from '../core/types.js';
 import type { Session } from './session.js';
 import { UsageMeter } from '../llm/index.js';
-import { errorBody, HttpError, parseBody, replyBody, wireKind } from '../llm/openai-wire.js';
+import { errorBody, HttpError, listenLoopback, LOOPBACK_HOSTS, parseBody, replyBody, sendJson, wireKind } from '../llm/openai-wire.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { cellDir, readJson, runCell, writeAtomic, type CellResult } from './runner.js';
 import { cellState, checkRecordedCells, lockCell, writeGrid } from './rundir.js';
 import { expandCells, infinityAware, plain, type CellSpec, type Suite } from './suite.js';
-
-export const PROXY_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 
 /** The body of `POST /popbench/finish`: the program's best prompt in popbench's Prompt form. */
 export const FinishSchema = z.strictObject({
@@ -86,10 +83,8 @@ export function proxyCell(suite: Suite, cellId: string, out: string): CellSpec {
 
 /** Start serving one external cell. */
 export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
-  const host = opts.host ?? '127.0.0.1';
-  if (!PROXY_HOSTS.includes(host)) throw new UserError(`proxy: --host must be a loopback address (${PROXY_HOSTS.join(', ')}), got "${host}"`);
-  const port = opts.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`proxy: --port must be an integer in 0..65535, got ${port}`);
+  if (!LOOPBACK_HOSTS.includes(opts.host ?? '127.0.0.1'))
+    throw new UserError(`proxy: --host must be a loopback address (${LOOPBACK_HOSTS.join(', ')}), got "${opts.host}"`);
   const maxBody = opts.maxBodyBytes ?? 8 * 1024 * 1024;
   const { suite, out, session } = opts;
   const spec = proxyCell(suite, opts.cellId, out);
@@ -118,14 +113,9 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   let refused = false;
   let finishPrompt: ((p: Prompt) => void) | undefined;
   const finishWaiters: http.ServerResponse[] = [];
-  const sockets = new Set<Socket>();
   let finishing = false;
 
-  const send = (res: http.ServerResponse, status: number, body: string) => {
-    if (res.destroyed || res.writableEnded) return;
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  };
+  const send = sendJson;
   const sendError = (res: http.ServerResponse, status: number, message: string, type: string) => send(res, status, errorBody(status, message, type));
 
   const models: Record<string, CallRole> = { target: 'target', optimizer: 'optimizer' };
@@ -226,38 +216,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     }
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooBig = false;
-    req.on('data', (c: Buffer) => {
-      if (tooBig) return;
-      size += c.length;
-      if (size > maxBody) {
-        tooBig = true;
-        sendError(res, 413, `request body larger than ${maxBody} bytes`, 'invalid_request_error');
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (!tooBig) void handle(req, res, Buffer.concat(chunks).toString('utf8'));
-    });
-    req.on('error', () => res.destroy());
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new UserError(`proxy: port ${port} on ${host} is already in use`) : err),
-    );
-    server.listen(port, host, () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
-  const hostInUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const server = await listenLoopback({ name: 'proxy', host: opts.host, port: opts.port, maxBodyBytes: maxBody, handle });
 
   // The cell: runCell with the HTTP client as the search, then scoring outside the budget.
   const search = (c: OptimizerContext): Promise<OptimizeResult> =>
@@ -290,14 +249,10 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   done.catch(() => {}).finally(() => lock.release());
 
   return {
-    url: `http://${hostInUrl}:${addr.port}/v1`,
-    port: addr.port,
+    url: server.url,
+    port: server.port,
     spec,
     done,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

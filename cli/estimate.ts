@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .command('estimate')
     .description("estimate a suite's model calls, tokens and USD before running it (dry runs of the schedules on sim stand-ins)")
     .argument('<suite>', 'suite YAML file')
-    .option('--all', 'dry-run every cell (default: one cell per optimizer entry x task)')
+    .option('--all', 'dry-run every cell (default: one cell per optimizer entry x task x target)')
     .option('--per-cell', 'one row per cell')
     .option('--data-dir <dir>', "dataset directory (default: the suite's dataDir, $POPBENCH_DATA or ../shared/datasets)")
     .option('--config <file>', 'config file with prices (default: popbench.config.yaml when present)')

@@ -5,6 +5,9 @@
  * LLMResponses turned into OpenAI-shaped reply bodies, and error bodies of
  * the shape OpenAI clients read (`{ error: { message, type, code } }`).
  */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { UserError } from '../core/errors.js';
 import type { LLMRequest, LLMResponse, Message } from '../core/types.js';
 
 /** An error answered as an HTTP status with an OpenAI-shaped error body. */
@@ -90,4 +93,88 @@ export function replyBody(kind: WireKind, id: string, model: string, r: LLMRespo
 /** `{ error: { message, type, code } }`, the body OpenAI clients surface as the error's message. */
 export function errorBody(status: number, message: string, type: string): string {
   return JSON.stringify({ error: { message, type, code: status } });
+}
+
+/** Loopback addresses a popbench server may bind. */
+export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+
+export interface LoopbackServerOptions {
+  /** Names the server in errors, e.g. "serve-sim" or "proxy". */
+  name: string;
+  /** One of LOOPBACK_HOSTS (default 127.0.0.1). */
+  host?: string;
+  /** 0 = any free port (default). */
+  port?: number;
+  /** Largest accepted request body in bytes; a larger one gets 413 and the connection is closed. */
+  maxBodyBytes: number;
+  /** Answers one request whose body was read whole (UTF-8); a throw becomes a 500 error body. */
+  handle: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => Promise<void>;
+}
+
+export interface LoopbackServer {
+  /** Base URL including /v1, e.g. http://127.0.0.1:8000/v1. */
+  url: string;
+  port: number;
+  /** Stop listening and drop open connections. */
+  close(): Promise<void>;
+}
+
+/** Write a JSON reply unless the response is already gone. */
+export function sendJson(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+/**
+ * An HTTP server on a loopback address that reads each request body (bounded
+ * by `maxBodyBytes`) before handing it to `handle`. Errors are UserErrors
+ * naming the server: a non-loopback host, a bad port, a port in use.
+ */
+export async function listenLoopback(opts: LoopbackServerOptions): Promise<LoopbackServer> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!LOOPBACK_HOSTS.includes(host)) throw new UserError(`${opts.name}: --host must be a loopback address (${LOOPBACK_HOSTS.join(', ')}), got "${host}"`);
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`${opts.name}: --port must be an integer in 0..65535, got ${port}`);
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      if (tooBig) return;
+      size += c.length;
+      if (size > opts.maxBodyBytes) {
+        tooBig = true;
+        sendJson(res, 413, errorBody(413, `request body larger than ${opts.maxBodyBytes} bytes`, 'invalid_request_error'), { connection: 'close' });
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (tooBig) return;
+      opts.handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => sendJson(res, 500, errorBody(500, `${opts.name}: ${String((err as Error)?.message ?? err)}`, 'server_error')));
+    });
+    req.on('error', () => res.destroy());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new UserError(`${opts.name}: port ${port} on ${host} is already in use`) : err));
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const hostInUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${hostInUrl}:${addr.port}/v1`,
+    port: addr.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

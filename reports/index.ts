@@ -3,7 +3,7 @@
  * one CSV per table, plots as SVG + PNG and the vega-lite specs behind them.
  * Reads only the run directory.
  */
-import { placeboAnalysis, placeboTables } from './placebo.js';
+import { judgePlacebo, placeboAnalysis, placeboTables, type JudgedPlacebo } from './placebo.js';
 import { transferAnalysis, transferPlots, transferTable } from './transfer.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -41,14 +41,19 @@ export function parseFormats(value: string): Format[] {
 }
 
 /** The report document; with the loaded run, also the sections of reports/sections (leaderboard, gap, cost, …). */
-export async function renderDoc(analysis: Analysis, title = 'popbench report', run?: RunDir, opts: { bootstrapB?: number } = {}): Promise<{ doc: ReportDoc; specs: Array<{ id: string; spec: unknown }> }> {
+export async function renderDoc(
+  analysis: Analysis,
+  title = 'popbench report',
+  run?: RunDir,
+  opts: { bootstrapB?: number; judgedPlacebo?: ReadonlyMap<string, JudgedPlacebo> } = {},
+): Promise<{ doc: ReportDoc; specs: Array<{ id: string; spec: unknown }> }> {
   let tables = buildTables(analysis);
   const plotDefs = buildPlots(analysis);
   if (run) {
     const s = buildSections(run, analysis, tables, opts);
     tables = s.tables;
     plotDefs.push(...s.plots);
-    const placebo = placeboAnalysis(run);
+    const placebo = placeboAnalysis(run, 2000, opts.judgedPlacebo);
     if (placebo.rows.length || placebo.notes.length) tables.push(...placeboTables(placebo));
     const transfer = transferAnalysis(run);
     if (transfer.rows.length || transfer.notes.length) {
@@ -64,10 +69,14 @@ export async function renderDoc(analysis: Analysis, title = 'popbench report', r
 export async function buildReport(runDir: string, opts: ReportOptions = {}): Promise<{ out: string; files: string[]; analysis: Analysis }> {
   const run = loadRunDir(runDir);
   const judged = opts.judge ? await judgeRun(run.cells, opts.judge.llm, opts.judge.conceptsOf) : undefined;
+  const judgedPlacebo = opts.judge ? await judgePlacebo(run, opts.judge.llm, opts.judge.conceptsOf) : undefined;
   const analysis = analyze(run, { ...opts, ...(judged ? { judged } : {}) });
   const out = opts.out ?? path.join(runDir, 'report');
   const formats = opts.formats ?? FORMATS;
-  const { doc, specs } = await renderDoc(analysis, `popbench report: ${path.basename(path.resolve(runDir))}`, run, opts.bootstrapB !== undefined ? { bootstrapB: opts.bootstrapB } : {});
+  const { doc, specs } = await renderDoc(analysis, `popbench report: ${path.basename(path.resolve(runDir))}`, run, {
+    ...(opts.bootstrapB !== undefined ? { bootstrapB: opts.bootstrapB } : {}),
+    ...(judgedPlacebo ? { judgedPlacebo } : {}),
+  });
   const files: string[] = [];
   const write = (rel: string, data: string | Buffer) => {
     const file = path.join(out, rel);

@@ -21,12 +21,15 @@
  * Verdict per optimizer model: "depends on the evidence" when Δ recall's
  * interval lies above 0 for every placebo condition; "no dependence detected"
  * when every interval contains 0; "partly" otherwise. Replies of a model the
- * sim's parser cannot read (a real optimizer model) are not scored here.
+ * sim's parser cannot read (a real optimizer model) are scored by the report's
+ * LLM judge when one is given (`judgePlacebo`), and otherwise listed as not scored.
  */
 import path from 'node:path';
 import { Rng } from '../core/rng.js';
 import { readPlacebo, PLACEBO_CONDITIONS, type PlaceboCondition } from '../benchmarks/placebo.js';
 import { isSimModel, parseCauses } from '../sim/index.js';
+import type { LLM } from '../core/types.js';
+import { judgeReflections, newJudgeMemo } from './judge.js';
 import type { RunDir } from './load.js';
 import type { Table } from './tables.js';
 
@@ -104,7 +107,35 @@ interface Item {
   hit: number;
 }
 
-export function placeboAnalysis(run: RunDir, B = 2000): PlaceboAnalysis {
+/** The judge's reading of one cell's placebo replies: causes named per reply text, true causes per reflection. */
+export interface JudgedPlacebo {
+  parse: (text: string) => string[];
+  truth: (reflection: number) => string[];
+}
+
+/**
+ * Judge the placebo replies of cells whose optimizer model the sim's parser
+ * cannot read (real models): every reply's named causes and every shown
+ * failure's cause (its ground truth when the target is sim), with the report's
+ * LLM judge (reports/judge.ts), each distinct text once.
+ */
+export async function judgePlacebo(run: RunDir, judge: LLM, conceptsOf: (taskId: string) => readonly string[] = () => []): Promise<Map<string, JudgedPlacebo>> {
+  const memo = newJudgeMemo();
+  const out = new Map<string, JudgedPlacebo>();
+  for (const c of run.cells) {
+    if (isSimModel(c.spec.optimizerModel ?? '')) continue;
+    const recs = readPlacebo(run.dir, c.id).filter((r) => c.trajectory.reflections[r.reflection]);
+    if (recs.length === 0) continue;
+    const records = recs.map((r) => ({ ...c.trajectory.reflections[r.reflection]!, text: r.text }));
+    const j = await judgeReflections(records, judge, conceptsOf(c.spec.task), { labelFailures: true, memo });
+    const truth = new Map<number, string[]>();
+    recs.forEach((r, i) => truth.set(r.reflection, j.records[i]!.shown.map((s) => s.trueCause).filter((x): x is string => !!x)));
+    out.set(c.id, { parse: j.parser, truth: (k) => truth.get(k) ?? [] });
+  }
+  return out;
+}
+
+export function placeboAnalysis(run: RunDir, B = 2000, judged?: ReadonlyMap<string, JudgedPlacebo>): PlaceboAnalysis {
   const notes: string[] = [];
   // (optimizer, model) → condition → reflection key → item
   const groups = new Map<string, { optimizer: string; model: string; byCond: Map<PlaceboCondition, Map<string, Item>> }>();
@@ -112,8 +143,9 @@ export function placeboAnalysis(run: RunDir, B = 2000): PlaceboAnalysis {
     const recs = readPlacebo(run.dir, c.id);
     if (recs.length === 0) continue;
     const model = c.spec.optimizerModel ?? '';
-    if (!isSimModel(model)) {
-      notes.push(`${c.label} (${model}): placebo replies recorded but not scored (the sim's cause parser reads only sim optimizer models).`);
+    const j = judged?.get(c.id);
+    if (!isSimModel(model) && !j) {
+      notes.push(`${c.label} (${model}): placebo replies recorded but not scored (the sim's cause parser reads only sim optimizer models; give the report a --judge-model).`);
       continue;
     }
     const key = JSON.stringify([c.label, model]);
@@ -122,9 +154,9 @@ export function placeboAnalysis(run: RunDir, B = 2000): PlaceboAnalysis {
     for (const r of recs) {
       const refl = c.trajectory.reflections[r.reflection];
       if (!refl) continue;
-      const truth = new Set(refl.shown.map((s) => s.trueCause).filter((x): x is string => !!x).map(norm));
+      const truth = new Set((j ? j.truth(r.reflection) : refl.shown.map((s) => s.trueCause).filter((x): x is string => !!x)).map(norm));
       if (truth.size === 0) continue;
-      const named = new Set(parseCauses(r.text).map(norm));
+      const named = new Set((j ? j.parse(r.text) : parseCauses(r.text)).map(norm));
       let both = 0;
       for (const x of named) if (truth.has(x)) both++;
       if (!g.byCond.has(r.condition)) g.byCond.set(r.condition, new Map());
@@ -202,7 +234,7 @@ export function placeboTables(a: PlaceboAnalysis): Table[] {
       id: 'placebo',
       title: 'Reflection placebo probes',
       note:
-        'Recorded reflection meta-prompts asked again of the same optimizer model (temperature 0, outside the budget) with the evidence changed: real = unchanged; correct = examples the target got right shown as failures; shuffled = gold labels permuted among the shown failures; none = no examples. Precision, recall and hit against the true causes of the failures the real prompt showed (sim ground truth). Overlap = Jaccard of named causes with the real reply; text sim = Jaccard of word sets. Δ recall = real − condition, paired by reflection; 95% interval from a cluster bootstrap over cells (runs), B = 2000. n = reflections (cells).' +
+        'Recorded reflection meta-prompts asked again of the same optimizer model (temperature 0, outside the budget) with the evidence changed: real = unchanged; correct = examples the target got right shown as failures; shuffled = gold labels permuted among the shown failures; none = no examples. Precision, recall and hit against the true causes of the failures the real prompt showed (sim ground truth and the sim\'s cause parser for sim optimizer models; the report\'s LLM judge for others when given). Overlap = Jaccard of named causes with the real reply; text sim = Jaccard of word sets. Δ recall = real − condition, paired by reflection; 95% interval from a cluster bootstrap over cells (runs), B = 2000. n = reflections (cells).' +
         (a.notes.length ? ' ' + a.notes.join(' ') : ''),
       columns: [
         { key: 'optimizer', header: 'optimizer', kind: 'text' },

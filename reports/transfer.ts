@@ -166,6 +166,9 @@ export function transferPlots(a: TransferAnalysis): Plot[] {
     const diag = new Map<string, { optimizer: string; source: string; dest: string; accuracy: number; label: string }>();
     for (const r of rows) diag.set(JSON.stringify([r.optimizer, r.dest]), { optimizer: r.optimizer, source: r.dest, dest: r.dest, accuracy: r.own, label: `${(100 * r.own).toFixed(1)} (own)` });
     values.push(...diag.values());
+    // Targets in order of size when the names say it (sim-1b, sim-8b, sim-70b), else by name.
+    const size = (t: string) => Number(/(\d+(?:\.\d+)?)b\b/i.exec(t.replace(/[-_:/]/g, ' '))?.[1] ?? NaN);
+    const order = [...new Set(values.flatMap((v) => [v.source, v.dest]))].sort((a, b) => (size(a) || Infinity) - (size(b) || Infinity) || a.localeCompare(b));
     const slug = `transfer-${task}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-$/, '');
     plots.push({
       id: slug,
@@ -183,8 +186,8 @@ export function transferPlots(a: TransferAnalysis): Plot[] {
           width: { step: 150 },
           height: { step: 34 },
           encoding: {
-            x: { field: 'dest', type: 'nominal', title: 'scored on', axis: { labelAngle: 0 } },
-            y: { field: 'source', type: 'nominal', title: 'optimized for' },
+            x: { field: 'dest', type: 'nominal', title: 'scored on', axis: { labelAngle: 0 }, sort: order },
+            y: { field: 'source', type: 'nominal', title: 'optimized for', sort: order },
           },
           layer: [
             { mark: 'rect', encoding: { color: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { domain: [0, 1], scheme: 'blues' } } } },

@@ -32,54 +32,96 @@ async function loadPlaywright() {
 
 const { writeFixtureRun } = await import('../reports/fixture.ts');
 const { buildReport } = await import('../reports/index.ts');
+const { runSuite } = await import('../benchmarks/runner.ts');
+const { parseSuiteYaml } = await import('../benchmarks/suite.ts');
+
+// A small sim run with the sections only real runs have: cross-model transfer,
+// reflection placebo probes and the prompt-leak check.
+async function writeSectionsRun(dir) {
+  const suite = parseSuiteYaml(`
+name: check-html-sections
+seeds: [0, 1]
+tasks: ['like/navigate?size=30']
+targets: [sim-1b, sim-8b]
+optimizers:
+  - name: protegi
+    options: { beamWidth: 2, minibatchSize: 16, gradients: 2, mcSamples: 1, maxExpansion: 4, samplesPerEval: 8, promptsPerRound: 4 }
+  - name: zero-shot-cot
+  - name: empty
+budget: { mode: equal, targetCalls: 120, optimizerCalls: 24 }
+testLimit: 15
+transfer: true
+placebo: true
+`);
+  await runSuite(suite, { out: dir, flags: { cache: false } });
+  return dir;
+}
 
 const argDir = process.argv[2];
-const runDir = argDir ? path.resolve(argDir) : writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-run-')));
-const out = path.join(mkdtempSync(path.join(tmpdir(), 'pb-check-html-')), 'report');
-const { files } = await buildReport(runDir, { out, formats: ['html'], png: false });
-const html = files.find((f) => f.endsWith('report.html'));
-console.log(`check-html: report ${html}`);
+const runs = argDir
+  ? [{ dir: path.resolve(argDir), sections: [] }]
+  : [
+      { dir: writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-run-'))), sections: [] },
+      { dir: await writeSectionsRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-sections-'))), sections: ['transfer', 'placebo', 'placebo-verdict', 'leaks'], figures: ['transfer-'] },
+    ];
 
 ensureChromium();
 const pw = await loadPlaywright();
 const chromium = pw.chromium ?? pw.default?.chromium;
-const userDataDir = mkdtempSync(path.join(tmpdir(), 'pb-chromium-profile-'));
-const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-// A fresh profile directory per check (playwright passes it as --user-data-dir).
-const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: flags, headless: true, viewport: { width: 1280, height: 900 } });
 const problems = [];
-try {
-  const page = await context.newPage();
-  const pageUrl = pathToFileURL(html).href;
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url === pageUrl) return route.continue();
-    problems.push(`request left the page: ${url}`);
-    return route.abort();
-  });
-  await page.goto(pageUrl, { waitUntil: 'load' });
-  const info = await page.evaluate(() => {
-    const svgs = [...document.querySelectorAll('figure svg')];
-    return {
-      svgs: svgs.length,
-      visible: svgs.filter((s) => s.getBoundingClientRect().width > 50 && s.getBoundingClientRect().height > 50).length,
-      tables: document.querySelectorAll('table').length,
-      disclaimer: !!document.querySelector('.disclaimer'),
-    };
-  });
-  console.log(`check-html: ${info.svgs} inline SVG plots (${info.visible} visible), ${info.tables} tables, disclaimer: ${info.disclaimer}`);
-  if (info.svgs === 0 || info.visible !== info.svgs) problems.push('some SVG plots are missing or not visible');
-  if (info.tables === 0) problems.push('no tables');
-  const shot = path.join(path.dirname(html), 'report.png');
-  await page.screenshot({ path: shot, fullPage: true });
-  console.log(`check-html: screenshot ${shot}`);
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+for (const run of runs) {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'pb-check-html-')), 'report');
+  const { files } = await buildReport(run.dir, { out, formats: ['html'], png: false });
+  const html = files.find((f) => f.endsWith('report.html'));
+  console.log(`check-html: report ${html}`);
+  await checkPage(html, run.sections, run.figures ?? []);
+}
+
+async function checkPage(html, sections, figures) {
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'pb-chromium-profile-'));
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  // A fresh profile directory per check (playwright passes it as --user-data-dir).
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: flags, headless: true, viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    const pageUrl = pathToFileURL(html).href;
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url === pageUrl) return route.continue();
+      problems.push(`request left the page: ${url}`);
+      return route.abort();
+    });
+    await page.goto(pageUrl, { waitUntil: 'load' });
+    const info = await page.evaluate(
+      ([sections, figures]) => {
+        const svgs = [...document.querySelectorAll('figure svg')];
+        return {
+          svgs: svgs.length,
+          visible: svgs.filter((s) => s.getBoundingClientRect().width > 50 && s.getBoundingClientRect().height > 50).length,
+          tables: document.querySelectorAll('table').length,
+          disclaimer: !!document.querySelector('.disclaimer'),
+          missingSections: sections.filter((id) => !document.querySelector(`section[id="${id}"]`)),
+          missingFigures: figures.filter((stem) => ![...document.querySelectorAll('figure')].some((f) => (f.id || f.innerHTML).includes(stem))),
+        };
+      },
+      [sections, figures],
+    );
+    console.log(`check-html: ${info.svgs} inline SVG plots (${info.visible} visible), ${info.tables} tables, disclaimer: ${info.disclaimer}`);
+    if (info.svgs === 0 || info.visible !== info.svgs) problems.push('some SVG plots are missing or not visible');
+    if (info.tables === 0) problems.push('no tables');
+    for (const id of info.missingSections) problems.push(`${html}: no section "${id}"`);
+    for (const stem of info.missingFigures) problems.push(`${html}: no plot "${stem}…"`);
+    const shot = path.join(path.dirname(html), 'report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    console.log(`check-html: screenshot ${shot}`);
+  } finally {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
 }
 if (problems.length) {
   for (const p of problems) console.error(`check-html: ${p}`);

@@ -3,12 +3,11 @@
  * server on loopback, with deterministic fault injection (docs/sim.md,
  * "serve-sim"). Each choice carries the ground truth as an extra `sim` field.
  */
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
 import { hashUnit, sha256 } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
 import type { LLMRequest } from '../core/types.js';
-import { errorBody, HttpError, parseBody as parseWireBody, replyBody, wireKind, type WireKind } from '../llm/openai-wire.js';
+import { errorBody, HttpError, listenLoopback, LOOPBACK_HOSTS, parseBody as parseWireBody, replyBody, sendJson, wireKind, type WireKind } from '../llm/openai-wire.js';
 import { SIM_MODELS, simComplete } from './index.js';
 import type { SimWorld } from './world.js';
 
@@ -51,7 +50,7 @@ export interface SimServer {
   close(): Promise<void>;
 }
 
-export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+export { LOOPBACK_HOSTS };
 
 export type Fault = 'none' | '429' | '500' | 'timeout' | 'truncated' | 'garbage';
 
@@ -104,16 +103,11 @@ export function parseBody(body: unknown, kind: WireKind): { model: string; req: 
 }
 
 export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
-  const host = opts.host ?? '127.0.0.1';
-  if (!LOOPBACK_HOSTS.includes(host)) throw new UserError(`serve-sim: --host must be a loopback address (${LOOPBACK_HOSTS.join(', ')}), got "${host}"`);
-  const port = opts.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`serve-sim: --port must be an integer in 0..65535, got ${port}`);
   const faults = validateFaults(opts.faults);
   const maxBody = opts.maxBodyBytes ?? 2 * 1024 * 1024;
   const maxHang = opts.maxHangMs ?? 10_000;
   const seen = new Map<string, number>();
   const stats: Record<string, number> = { requests: 0, none: 0, '429': 0, '500': 0, timeout: 0, truncated: 0, garbage: 0 };
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let closing = false;
 
@@ -127,11 +121,7 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
       timers.add(t);
     });
 
-  const send = (res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
-    if (res.destroyed || res.writableEnded) return;
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
-    res.end(body);
-  };
+  const send = sendJson;
   const sendError = (res: http.ServerResponse, status: number, message: string, type: string, headers: Record<string, string> = {}) =>
     send(res, status, errorBody(status, message, type), headers);
 
@@ -190,50 +180,16 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
     send(res, 200, out);
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooBig = false;
-    req.on('data', (c: Buffer) => {
-      if (tooBig) return;
-      size += c.length;
-      if (size > maxBody) {
-        tooBig = true;
-        sendError(res, 413, `request body larger than ${maxBody} bytes`, 'invalid_request_error', { connection: 'close' });
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (tooBig) return;
-      handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => sendError(res, 500, String(err), 'server_error'));
-    });
-    req.on('error', () => res.destroy());
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new UserError(`serve-sim: port ${port} on ${host} is already in use`) : err),
-    );
-    server.listen(port, host, () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
-  const hostInUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const server = await listenLoopback({ name: 'serve-sim', host: opts.host, port: opts.port, maxBodyBytes: maxBody, handle });
   return {
-    url: `http://${hostInUrl}:${addr.port}/v1`,
-    port: addr.port,
+    url: server.url,
+    port: server.port,
     stats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        closing = true;
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      closing = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      return server.close();
+    },
   };
 }
