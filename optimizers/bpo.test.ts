@@ -70,11 +70,16 @@ describe('bpo rewriter', () => {
 });
 
 describe('bpo on the sim', () => {
-  it('improves over the starting prompt on like/gsm', async () => {
-    const kit = await makeTestContext({ task: 'like/gsm', seed: 3, devSize: 30 });
-    const res = await bpo.optimize(kit.ctx, BPO_DEFAULTS);
-    const plain = await kit.ctx.evaluator.evaluate(res.best, kit.ctx.dev);
-    expect(res.bestScore).toBeGreaterThan(plain.accuracy);
+  it('improves over the starting prompt on like/gsm, on average over seeds', async () => {
+    // one rewrite per query cannot be selected on dev, so single seeds can go either way
+    let gain = 0;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const kit = await makeTestContext({ task: 'like/gsm', seed, devSize: 30 });
+      const res = await bpo.optimize(kit.ctx, BPO_DEFAULTS);
+      const plain = await kit.ctx.evaluator.evaluate(res.best, kit.ctx.dev);
+      gain += (res.bestScore - plain.accuracy) / 5;
+    }
+    expect(gain).toBeGreaterThan(0);
   });
 
   it('rewrites with the rewriter role, within budget, deterministically', async () => {

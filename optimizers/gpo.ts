@@ -556,6 +556,8 @@ export const gpo: Optimizer<GpoOptions> = {
             const over = limit !== null && d > limit;
             distances.push({ text, words: d, dropped: over && o.limitCheck === 'filter' });
             if (over && o.limitCheck === 'filter') continue;
+            // room to score is checked before proposing, so the trajectory never holds an unscored candidate
+            ensureRoomToScore();
             const { candidate, isNew } = rec.propose(makePrompt(text), {
               parents: [current.id],
               origin: 'gpo',
@@ -564,7 +566,6 @@ export const gpo: Optimizer<GpoOptions> = {
               rawReply: raw,
             });
             if (isNew) {
-              ensureRoomToScore();
               await rec.score(candidate, scoreSet);
               fresh.push(candidate);
             }

@@ -99,7 +99,7 @@ describe('MIPRO on the sim', () => {
     const initial = r.trajectory.candidates[0]!;
     expect(initial.origin).toBe('initial');
     expect(initial.prompt.instruction).toBe(MIPRO_INITIAL.instruction); // DSPy's default signature instructions
-    expect(r.bestScore).toBeGreaterThan(initial.score! + 0.1);
+    expect(r.bestScore).toBeGreaterThan(initial.score! + 0.05);
     // the best was scored on the whole dev set: re-scoring it is memoized (no new target call) and agrees
     const before = t.targetCalls();
     const again = await t.ctx.evaluator.evaluate(r.best, t.ctx.dev);
@@ -183,7 +183,8 @@ describe('MIPRO on the sim', () => {
     const r = await mipro.optimize(t.ctx, { ...small, numInstructionCandidates: 2, numDemoSets: 3, numTrials: Infinity, stallTrials: 10 });
     expect(r.stoppedBy).toBe('done');
     // dev (20) is smaller than a minibatch (35): every trial is a full evaluation, at most 2 × 3 distinct ones
-    expect(t.events.filter((e) => e.type === 'evaluation').length).toBeLessThanOrEqual(1 + 2 * 3 + 10);
+    const evaluated = t.events.filter((e) => e.type === 'evaluation').map((e) => e['candidateId']);
+    expect(new Set(evaluated).size).toBeLessThanOrEqual(1 + 2 * 3);
   });
 
   it('is deterministic for a seed', async () => {

@@ -60,7 +60,7 @@ describe('sim optimizer', () => {
     { kind: 'edit', text: `My current prompt is:\n"Answer the question."\n\nBut it gets the following examples wrong:\n## Input\n${ex.input}\n## Label: ${ex.target}\n\nBased on these examples the problem with this prompt is that the model did not apply the concept of rates.\n\nBased on the above information, I wrote 2 different improved prompts. Each prompt is wrapped with <START> and <END>.\n\nThe 2 new prompts are:`, re: /^<START>[\s\S]+<END>\n<START>[\s\S]+<END>$/ },
     { kind: 'rewrite', text: `Please rewrite the following user query to make it clearer for the model.\n\n${ex.input}`, re: /\S/ },
     { kind: 'mipro', text: `Use the information below to generate a new instruction.\n\n[[ ## dataset_description ## ]]\nArithmetic word problems.\n\n[[ ## basic_instruction ## ]]\nAnswer the question.\n\n[[ ## tip ## ]]\nKeep it simple.\n\nRespond with [[ ## proposed_instruction ## ]] then [[ ## completed ## ]].`, re: /^\[\[ ## proposed_instruction ## \]\]\n[\s\S]+\[\[ ## completed ## \]\]$/ },
-    { kind: 'procedure', text: `The target model fails on these examples. Write an explicit step-by-step procedure the target model should follow, as numbered steps, in square brackets.`, re: /^\[[\s\S]*1\. [\s\S]*2\. [\s\S]*\]$/ },
+    { kind: 'procedure', text: `The target model fails on these examples. Write an explicit step-by-step procedure the target model should follow, as numbered steps, in square brackets.`, re: /^\[1\. [\s\S]*\]$/ },
   ];
   for (const m of metas)
     it(`recognises a ${m.kind} request and answers in its wrapper`, () => {

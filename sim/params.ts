@@ -58,12 +58,14 @@ export interface OptimizerParams {
   harm: number;
   /** Probability that a candidate also names a random concept it guessed (no evidence). */
   guessConcept: number;
+  /** Probability of one exploratory move when the evidence-driven fixes already changed the prompt. */
+  explore: number;
+  /** Probability that a shown question yields a concept its example truly needs (else a task concept or a decoy word, half each). */
+  conceptAccuracy: number;
+  /** Prior over generic causes named when no true cause is recognised. */
+  prior: ReadonlyArray<{ cause: string; weight: number }>;
 }
 
-export const OPTIMIZER_PARAMS: Readonly<Record<string, OptimizerParams>> = {
-  'sim-opt-small': { recognise: 0.45, harm: 0.25, guessConcept: 0.3 },
-  'sim-opt-large': { recognise: 0.85, harm: 0.1, guessConcept: 0.15 },
-};
 
 /** How clear each kind of evidence ("tell") in a shown model output is, 0..1. */
 export const EVIDENCE_CLARITY: Readonly<Record<string, number>> = {
@@ -83,6 +85,11 @@ export const PRIOR_CAUSES: ReadonlyArray<{ cause: string; weight: number }> = [
   { cause: 'FORMAT', weight: 0.1 },
   { cause: 'MISSING_CONCEPT', weight: 0.1 },
 ];
+
+export const OPTIMIZER_PARAMS: Readonly<Record<string, OptimizerParams>> = {
+  'sim-opt-small': { recognise: 0.45, harm: 0.25, guessConcept: 0.3, explore: 0.5, conceptAccuracy: 0.4, prior: PRIOR_CAUSES },
+  'sim-opt-large': { recognise: 0.85, harm: 0.1, guessConcept: 0.15, explore: 0.5, conceptAccuracy: 0.6, prior: PRIOR_CAUSES },
+};
 
 /** Sliding-window width used to index registered example inputs. */
 export const INDEX_WINDOW = 24;

@@ -38,14 +38,7 @@ export const SYNONYMS: ReadonlyArray<[string, string]> = [
   ['Answer the question.', 'Respond to the question.'],
   ['carefully', 'with care'],
   ['Read the question', 'Look at the question'],
-  ['Solve the problem', 'Work out the problem'],
+  ['Solve the problem', 'Tackle the problem'],
   ['give the final answer', 'state the final answer'],
   ["Let's think step by step.", 'Work through the problem step by step.'],
 ];
-
-/** MIPRO-style tip sentences (grounded proposer tips). */
-export const TIP_PHRASES: Readonly<Record<string, string>> = {
-  persona: 'You are an expert problem solver.',
-  stakes: 'This answer matters a great deal, so be careful.',
-  creative: 'Imagine a bright stage where every curious traveller gathers stories from distant lands.',
-};
