@@ -33,6 +33,14 @@ function errorOf(text: string, source = 'suites/x.yaml', config = false): string
 }
 
 describe('suite schema', () => {
+  it('paper values must name a task and entries of the suite (file:line, field)', () => {
+    const paper = (optimizer: string) => `${BASE}paper:\n  - { task: like/navigate, optimizer: ${optimizer}, baseline: zero-shot-cot, value: 60, baselineValue: 50, table: Table 1, source: a paper, verified: true }\n`;
+    expect(() => parseSuiteYaml(paper('opro'))).not.toThrow();
+    expect(parseSuiteYaml(paper('opro')).paper?.[0]?.value).toBe(60);
+    expect(errorOf(paper('gpo'))).toBe('suites/x.yaml:11: paper.0.optimizer: "gpo" is not the label of an entry in optimizers');
+    expect(errorOf(paper('opro').replace('value: 60', 'value: 160'))).toMatch(/^suites\/x.yaml:11: paper.0.value: /);
+  });
+
   it('names file:line and the field of an unknown optimizer option', () => {
     const text = `name: t
 seeds: [0]
