@@ -51,7 +51,7 @@ export function renderDemo(d: Demo): string {
  *         A_begin:  `Q: <input>\n\nA: <ins>`        (eval_utils.py:243-248)
  *   plain Q_begin, before_Q: `<ins>\n<input>`      (eval_utils.py:251-254)
  *         Q_end:    `<input>\n<ins>`                (eval_utils.py:255-258)
- *   ape   `Instruction: <ins>\n\nInput: <input>\nOutput:`
+ *   ape   `Instruction: <ins>\n\nInput: <input>\nOutput: ` (with the trailing space)
  *         (automatic_prompt_engineer experiments/run_instruction_induction.py:33)
  *
  * Demos (`Q: …\nA: …` blocks; `Input: …\nOutput: …` in the ape layout) come
@@ -66,7 +66,8 @@ export function renderPrompt(prompt: Prompt, input: string): string {
   const demos = prompt.demos ?? [];
   if (layout === 'ape') {
     const shown = demos.map((d) => `Input: ${d.input}\nOutput: ${d.output}`);
-    return [...shown, `Instruction: ${ins}\n\nInput: ${input}\nOutput:`].join('\n\n');
+    // exec_accuracy.py:7-13 fills [OUTPUT] with '', leaving 'Output: ' with its space.
+    return [...shown, `Instruction: ${ins}\n\nInput: ${input}\nOutput: `].join('\n\n');
   }
   const parts: string[] = demos.map(renderDemo);
   let query: string;
