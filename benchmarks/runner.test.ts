@@ -19,7 +19,7 @@ const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `pb-run-${p}-`));
 
 const Totals = z.strictObject({
   calls: z.int().nonnegative(), cachedCalls: z.int().nonnegative(), failedCalls: z.int().nonnegative(), retries: z.int().nonnegative(),
-  promptTokens: z.int().nonnegative(), completionTokens: z.int().nonnegative(), costUsd: z.number().nonnegative(),
+  promptTokens: z.int().nonnegative(), completionTokens: z.int().nonnegative(), estimatedUsageCalls: z.int().nonnegative(), costUsd: z.number().nonnegative(),
 });
 const Score = z.strictObject({ n: z.int().positive(), correct: z.int().nonnegative(), accuracy: z.number().min(0).max(1) });
 /** docs/run-format.md result.json. */

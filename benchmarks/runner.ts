@@ -276,9 +276,10 @@ export async function runCell(
   const startedAt = new Date(started).toISOString();
   const reg = OPTIMIZERS[spec.optimizer];
   if (!reg) throw new UserError(`cell ${spec.id}: unknown optimizer "${spec.optimizer}"`);
-  const loaded = session.task(spec.task);
+  const splitSeed = spec.splitSeed === 'per-seed' ? spec.seed : session.seed;
+  const loaded = session.task(spec.task, splitSeed);
   const presetSplits = spec.preset === 'paper' ? paperPresetFor(spec.optimizer, spec.task).splits : undefined;
-  const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, session.seed) } : loaded, spec.scoring ?? 'strict');
+  const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, splitSeed) } : loaded, spec.scoring ?? 'strict');
   // The config's maxCostUsd caps cells whose suite sets no cost limit.
   const cap = session.config.maxCostUsd;
   const budget = new Budget({ ...(cap !== undefined ? { costUsd: cap } : {}), ...spec.limits });

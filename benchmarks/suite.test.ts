@@ -134,6 +134,16 @@ describe('cell grid', () => {
     expect(cells[4]!.id).toMatch(/^opro__like-gsm-size-10__sim-1b__s0__[0-9a-f]{8}$/);
   });
 
+  it('splitSeed: fixed (default) keeps specs and ids unchanged; per-seed marks every cell and changes its id', () => {
+    const fixed = expandCells(parseSuiteYaml(BASE + 'splitSeed: fixed\n'));
+    expect(fixed.map((c) => c.id)).toEqual(expandCells(suite).map((c) => c.id));
+    expect(fixed.every((c) => c.splitSeed === undefined)).toBe(true);
+    const perSeed = expandCells(parseSuiteYaml(BASE + 'splitSeed: per-seed\n'));
+    expect(perSeed.every((c) => c.splitSeed === 'per-seed')).toBe(true);
+    expect(perSeed[0]!.id).not.toBe(fixed[0]!.id);
+    expect(errorOf(BASE + 'splitSeed: random\n')).toMatch(/^suites\/x\.yaml:\d+: splitSeed: /);
+  });
+
   it('ids are stable, independent of the suite name and grid position, and change with what the cell computes', () => {
     const a = expandCells(suite);
     expect(expandCells(parseSuiteYaml(BASE)).map((c) => c.id)).toEqual(a.map((c) => c.id));

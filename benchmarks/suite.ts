@@ -97,6 +97,12 @@ export const SuiteSchema = z.strictObject({
   trainSize: count.optional(),
   devSize: count.optional(),
   testLimit: count.optional(),
+  /**
+   * fixed (default): every seed uses the task's split for seed 0, so all seeds score the
+   * same test examples; per-seed: each cell draws its split (and, for like/ tasks, its
+   * examples) with its own seed. The report analyses the two designs differently.
+   */
+  splitSeed: z.enum(['fixed', 'per-seed']).default('fixed'),
   /** Anytime checkpoints per cell: the incumbent scored on test at k shares of the target-call budget (default 10; 0 = none). benchmarks/checkpoints.ts. */
   checkpoints: z.int().nonnegative().optional(),
   /** Numbers the reproduced paper reports (reports/sections/paper.ts). */
@@ -128,6 +134,8 @@ export interface CellSpec {
   trainSize?: number;
   devSize?: number;
   testLimit?: number;
+  /** Present only for `splitSeed: per-seed` suites (fixed-split cells keep their ids). */
+  splitSeed?: 'per-seed';
   /** Anytime checkpoints (default 10). */
   checkpoints?: number;
   /** The starting prompt, when one is set (entry `initial`, preset or the optimizer's reference). */
@@ -333,6 +341,7 @@ export function expandCells(suite: Suite): CellSpec[] {
             ...(suite.trainSize !== undefined ? { trainSize: suite.trainSize } : {}),
             ...(suite.devSize !== undefined ? { devSize: suite.devSize } : {}),
             ...(suite.testLimit !== undefined ? { testLimit: suite.testLimit } : {}),
+            ...(suite.splitSeed === 'per-seed' ? { splitSeed: 'per-seed' as const } : {}),
             ...(suite.checkpoints !== undefined ? { checkpoints: suite.checkpoints } : {}),
             ...(setup.initial ? { initial: setup.initial } : {}),
             ...(o.preset ? { preset: o.preset } : {}),

@@ -16,6 +16,8 @@ export interface TaskSpec {
   splits: TaskSplits;
   /** Worked chain-of-thought demos shipped with the dataset (BBH cot-prompts). */
   fewShotCot?: Demo[];
+  /** Stop sequences for target calls; default DEFAULT_STOP, [] sends none. */
+  stop?: readonly string[];
 }
 
 /** A task plus the optional extras a loader may know. */
@@ -34,6 +36,13 @@ export const FORMAT_INSTRUCTIONS: Record<AnswerFormat, string> = {
   words: 'End your answer with "So the answer is W." where W is the sorted words, separated by spaces.',
   text: 'End your answer with "So the answer is T." where T is the final answer.',
 };
+
+/**
+ * Stop sequences for the `Q: …\nA:` template: a new line opening the next
+ * exemplar. A server that ignores them is covered by the extractor, which cuts
+ * a run-on exemplar off anyway (tasks/extract.ts `answerPart`).
+ */
+export const DEFAULT_STOP: readonly string[] = ['\nQ:', '\nQuestion:'];
 
 /** One demo as a `Q: …\nA: …` block. */
 export function renderDemo(d: Demo): string {
@@ -112,11 +121,12 @@ export function makeTask(spec: TaskSpec): LoadedTask {
     formatInstruction: spec.formatInstruction ?? FORMAT_INSTRUCTIONS[format],
     concepts: spec.concepts,
     splits: spec.splits,
+    stop: spec.stop ?? DEFAULT_STOP,
     render(prompt: Prompt, example: Example): Message[] {
       return [{ role: 'user', content: renderPrompt(prompt, example.input) }];
     },
-    extract(output: string, example?: Example): string | null {
-      return extractAnswer(output, format, example);
+    extract(output: string, example?: Example, reply?: { finishReason?: string }): string | null {
+      return extractAnswer(output, format, example, reply);
     },
     score(pred: string | null, example: Example): boolean {
       return scoreAnswer(pred, example, format);
