@@ -13,8 +13,12 @@
  *      most any client can reach is C / L = 640 calls/s. Measured: an eval of
  *      2,000 items and an OPRO optimize run, as throughput / (C / L); and replay
  *      of the eval from the call cache, in calls/s.
+ *   7. `report` on a generated run directory of 1,000,000 per-example test records
+ *      (scripts/bench-report.ts, in a child process): wall time and peak RSS, absolute
+ *      goals (< 10 s, < 1 GiB) printed beside the measured figures (docs/performance.md).
  */
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Budget } from '../core/budget.js';
@@ -118,6 +122,28 @@ async function main() {
 
   // 6. a fixed-latency endpoint at its configured concurrency
   await endpointThroughput();
+
+  // 7. report on 1M per-example records, measured in a child process (its own peak RSS).
+  const runDir = mkdtempSync(path.join(tmpdir(), 'pb-bench-run-'));
+  try {
+    const child = (args: string[]) => {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'bench-report.ts'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`bench-report ${args[0]} failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+      const last = r.stdout.trim().split('\n').at(-1)!;
+      return { wallMs: performance.now() - t0, ...(JSON.parse(last) as Record<string, number>) } as Record<string, number> & { wallMs: number };
+    };
+    const gen = child(['gen', runDir]);
+    const rep = child(['report', runDir, path.join(runDir, 'report')]);
+    const records = gen['records']!;
+    const sec = rep.wallMs / 1000;
+    const gib = (rep['maxRssKiB']! * 1024) / 2 ** 30;
+    rows.push({ what: `report on ${records.toLocaleString('en-US')} per-example records: wall time (process)`, value: `${sec.toFixed(1)} s`, target: '< 10 s', ok: sec < 10 });
+    rows.push({ what: `report on ${records.toLocaleString('en-US')} per-example records: peak RSS`, value: `${(gib * 1024).toFixed(0)} MiB`, target: '< 1 GiB', ok: gib < 1 });
+    console.log(`(report phases: ${(rep['ms']! / 1000).toFixed(1)} s inside buildReport, ${((rep.wallMs - rep['ms']!) / 1000).toFixed(1)} s process start and module load; generating the run took ${(gen.wallMs / 1000).toFixed(1)} s)`);
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+  }
 
   const w = Math.max(...rows.map((r) => r.what.length));
   for (const r of rows) console.log(`${r.ok ? 'ok  ' : 'MISS'}  ${r.what.padEnd(w)}  ${r.value.padStart(10)}  (target ${r.target})`);
