@@ -8,6 +8,7 @@
  * lock (locks/<id>.lock), so shards and repeated runs can share a directory.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { resolveEmbedder } from '../llm/embeddings.js';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { cleanTemps, writeAtomic } from '../core/atomic.js';
@@ -289,6 +290,7 @@ export async function runCell(
   const test = slice(task.splits.test, spec.testLimit);
   const store = new JsonlRunStore(path.join(dir, 'events.jsonl'));
   const ctx = optimizerContext({ optimizerName: spec.optimizer, seed: spec.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log: store, ...(spec.initial ? { initial: spec.initial } : {}) });
+  if (spec.embeddingModel !== undefined) ctx.embedder = resolveEmbedder(spec.embeddingModel, { config: session.config });
   let result: OptimizeResult;
   try {
     result = await (optimize ? optimize(ctx) : reg.optimizer.optimize(ctx, spec.options));

@@ -82,6 +82,8 @@ export const SuiteSchema = z.strictObject({
   tasks: z.array(z.string().min(1)).min(1),
   targets: z.array(z.string().min(1)).min(1),
   optimizerModel: z.string().min(1).default('sim-opt-large'),
+  /** Embedding model (OpenAI-compatible /embeddings) for optimizers that compare texts (GPO relevance); default: their offline measure. */
+  embeddingModel: z.string().min(1).optional(),
   optimizers: z.array(OptimizerEntrySchema).min(1),
   budget: z.strictObject({
     mode: z.enum(['equal', 'paper']).default('equal'),
@@ -142,6 +144,8 @@ export interface CellSpec {
   preset?: 'paper';
   /** Present when not 'strict'. */
   scoring?: Scoring;
+  /** The suite's embedding model, when set. */
+  embeddingModel?: string;
 }
 
 export interface LoadSuiteOptions {
@@ -342,6 +346,7 @@ export function expandCells(suite: Suite): CellSpec[] {
             ...(setup.initial ? { initial: setup.initial } : {}),
             ...(o.preset ? { preset: o.preset } : {}),
             ...(setup.scoring !== 'strict' ? { scoring: setup.scoring } : {}),
+            ...(suite.embeddingModel !== undefined ? { embeddingModel: suite.embeddingModel } : {}),
           };
           cells.push({ id: cellId(spec), suite: suite.name, ...spec });
         }

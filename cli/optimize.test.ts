@@ -59,6 +59,13 @@ describe('popbench optimize', () => {
     expect(() => readInitialFlag('@' + path.join(dir, 'missing.txt'))).toThrow(/--initial: cannot read file/);
   });
 
+  it('--embeddings names a model that has no /embeddings endpoint in one line', () => {
+    expectOneLineError(
+      popbench(['optimize', '--optimizer', 'gpo', '--task', 'like/navigate', '--budget', '50', '--embeddings', 'sim-8b']),
+      /^popbench: error: embedding model "sim-8b": provider sim has no \/embeddings endpoint/,
+    );
+  });
+
   it('parses --set values as JSON when they are JSON', () => {
     expect(parseSets(['steps=3', 'showScores=false', 'position=Q_end', 'steps2=Infinity'])).toEqual({
       steps: 3, showScores: false, position: 'Q_end', steps2: Infinity,

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { fsyncDir, tempPath, writeAtomic } from '../core/atomic.js';
+import { resolveEmbedder } from '../llm/embeddings.js';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -38,6 +39,7 @@ export interface OptimizeFlags extends SessionFlags {
   initial?: string;
   initialPosition?: string;
   initialLayout?: string;
+  embeddings?: string;
   preset?: string;
   scoring?: string;
 }
@@ -100,6 +102,7 @@ export function register(program: Command): void {
       .option('--initial <text|@file>', "starting prompt (default: the optimizer's reference starting prompt, else empty)")
       .option('--initial-position <pos>', 'where the starting prompt goes: before_Q, Q_begin, Q_end or A_begin')
       .option('--initial-layout <layout>', 'the target template around the question: qa, plain or ape (docs/tasks.md)')
+      .option('--embeddings <model>', 'embedding model (OpenAI-compatible /embeddings) for optimizers that compare texts (GPO); default: their offline measure')
       .option('--preset <name>', "'paper': the paper's splits, starting prompt, position, scorer sample sizes and steps for the task")
       .option('--scoring <rule>', "'strict' (default) or 'paper' (the paper's answer scoring, where it defines one)")
       .option('--set <key=value>', 'override an optimizer option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -189,6 +192,7 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
     };
     bar?.start(limits.targetCalls ?? 0, 0, { best: '-' });
     const ctx = optimizerContext({ optimizerName: flags.optimizer, seed: session.seed, task, train, dev, target, optimizer: optimizerLLM, budget, log, ...(setup.initial ? { initial: setup.initial } : {}) });
+    if (flags.embeddings !== undefined) ctx.embedder = resolveEmbedder(flags.embeddings, { config: session.config });
     const reg = OPTIMIZERS[flags.optimizer]!;
     let result: OptimizeResult;
     try {
