@@ -25,7 +25,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Session } from '../cli/session.js';
+import type { Session } from './session.js';
 import { lookupModel, priceOf, UsageMeter, type Price, type UsageSnapshot } from '../llm/index.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import { SIM_MODELS } from '../sim/index.js';

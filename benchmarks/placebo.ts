@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Session } from '../cli/session.js';
+import type { Session } from './session.js';
 import { Rng } from '../core/rng.js';
 import type { UsageMeter } from '../llm/index.js';
 import type { ReflectionRecord } from '../optimizers/types.js';

@@ -9,7 +9,7 @@ import { Rng } from '../core/rng.js';
 import type { LLM } from '../core/types.js';
 import { loadConfig, lookupModel, openCache, resolveModel, UsageMeter, type PopbenchConfig } from '../llm/index.js';
 import type { CallCache } from '../llm/cache.js';
-import { SimWorld } from '../sim/index.js';
+import { SIM_UNRECOGNISED, SimWorld } from '../sim/index.js';
 import { loadTask, resolveDataDir } from '../tasks/registry.js';
 import type { LoadedTask } from '../tasks/task.js';
 
@@ -65,9 +65,10 @@ export class Session {
 
   /** `usage` defaults to the session's meter; a suite cell passes its own to report per-cell usage. */
   model(name: string, budget?: Budget, usage: UsageMeter = this.usage): LLM {
+    const provider = lookupModel(name, this.config).provider;
     // sim calls of a non-default world are never cached (the cache key does not carry the world)
-    const cached = lookupModel(name, this.config).provider !== 'sim' || (this.config.cache.sim && this.world.world === 0);
-    return resolveModel(name, {
+    const cached = provider !== 'sim' || (this.config.cache.sim && this.world.world === 0);
+    const llm = resolveModel(name, {
       config: this.config,
       world: this.world,
       usage,
@@ -75,6 +76,31 @@ export class Session {
       ...(budget ? { budget } : {}),
       rng: new Rng(this.seed).derive(`retry:${name}`),
     });
+    return provider === 'sim' ? llm : this.watchUnrecognised(name, llm);
+  }
+
+  private warnedUnrecognised = new Set<string>();
+  /** Where warnings go (stderr by default). */
+  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
+
+  /**
+   * An endpoint that is `popbench serve-sim` answers a question from a task it
+   * was not started with by the sim's "I cannot answer this" reply; scored, that
+   * is a silent 0%. Warn once per model, naming the `--tasks` serve-sim needs.
+   */
+  private watchUnrecognised(name: string, llm: LLM): LLM {
+    return {
+      ...llm,
+      complete: async (req, signal) => {
+        const res = await llm.complete(req, signal);
+        if (!this.warnedUnrecognised.has(name) && res.choices.some((c) => c.text.startsWith(SIM_UNRECOGNISED))) {
+          this.warnedUnrecognised.add(name);
+          const tasks = [...this.tasks.keys()].join(',') || '<task>';
+          this.warn(`popbench: warning: ${name} replied that it does not recognise the question (a sim server without this task); start it as \`popbench serve-sim --tasks ${tasks}\``);
+        }
+        return res;
+      },
+    };
   }
 
   close(): void {

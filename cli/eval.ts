@@ -1,12 +1,16 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { fsyncDir, tempPath } from '../core/atomic.js';
 import { createEvaluator } from '../core/evaluator.js';
 import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { POSITIONS, type Demo, type EvalOutcome, type Example, type Position, type Prompt, type SplitName } from '../core/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
 import { parseFloatFlag, parseIntFlag, Session, type SessionFlags } from './session.js';
+import { didYouMean } from './suggest.js';
+
+const statIsDir = (f: string) => statSync(f).isDirectory();
 
 export interface EvalFlags extends SessionFlags {
   task: string;
@@ -17,6 +21,7 @@ export interface EvalFlags extends SessionFlags {
   demos?: string;
   cotDemos?: boolean;
   split: string;
+  ids?: string;
   limit?: string;
   out?: string;
   temperature: string;
@@ -37,6 +42,13 @@ export function parseSplit(value: string): SplitName {
   return value as SplitName;
 }
 
+/** `--split`: one split, or `all` (train, dev and test in that order). */
+export function parseSplits(value: string): SplitName[] {
+  if (value === 'all') return SPLITS.slice();
+  if (!SPLITS.includes(value as SplitName)) throw new UserError(`--split: expected one of ${SPLITS.join(', ')} or all, got "${value}"`);
+  return [value as SplitName];
+}
+
 /** Demo from a training example: its worked solution when it has one, else the gold answer. */
 export function demoFrom(ex: Example): Demo {
   const answer = `So the answer is ${ex.target}.`;
@@ -46,7 +58,8 @@ export function demoFrom(ex: Example): Demo {
 export interface EvalSummary {
   task: string;
   model: string;
-  split: SplitName;
+  /** A split name, or "all". */
+  split: SplitName | 'all';
   n: number;
   correct: number;
   accuracy: number;
@@ -56,7 +69,8 @@ export interface EvalSummary {
 export async function runEval(flags: EvalFlags, print: (line: string) => void = console.log): Promise<EvalSummary> {
   const session = new Session(flags);
   try {
-    const split = parseSplit(flags.split);
+    const splits = parseSplits(flags.split);
+    const split = flags.split === 'all' ? 'all' : splits[0]!;
     const position = parsePosition(flags.position);
     const temperature = parseFloatFlag('--temperature', flags.temperature, { min: 0, max: 2 });
     if (flags.prompt !== undefined && flags.promptFile !== undefined) throw new UserError('--prompt and --prompt-file: give only one');
@@ -70,7 +84,24 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
     }
     const task = session.task(flags.task);
     const target = session.model(flags.model);
-    let examples = task.splits[split];
+    const splitOf = new Map<string, SplitName>();
+    let examples: Example[] = [];
+    for (const sp of splits)
+      for (const ex of task.splits[sp]) {
+        splitOf.set(ex.id, sp);
+        examples.push(ex);
+      }
+    if (flags.ids !== undefined) {
+      const ids = flags.ids.split(',').map((x) => x.trim()).filter(Boolean);
+      if (ids.length === 0) throw new UserError('--ids: give at least one example id');
+      const byId = new Map(examples.map((ex) => [ex.id, ex]));
+      for (const id of ids)
+        if (!byId.has(id)) {
+          const near = didYouMean(id, [...byId.keys()]);
+          throw new UserError(`--ids: task ${task.id} has no example "${id}" in split ${split}${near ? `; did you mean "${near}"?` : ''}`);
+        }
+      examples = [...new Set(ids)].map((id) => byId.get(id)!);
+    }
     if (flags.limit !== undefined) examples = examples.slice(0, parseIntFlag('--limit', flags.limit, { min: 1 }));
     if (examples.length === 0) throw new UserError(`task ${task.id} has no examples in split "${split}"`);
 
@@ -81,28 +112,43 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
     }
     if (flags.demos !== undefined) {
       const k = parseIntFlag('--demos', flags.demos, { min: 0 });
+      if (k > task.splits.train.length)
+        throw new UserError(`--demos: task ${task.id} has only ${task.splits.train.length} train examples to draw ${k} demos from`);
       demos = demos.concat(new Rng(session.seed).derive(`demos:${task.id}`).sample(task.splits.train, k).map(demoFrom));
     }
     const prompt: Prompt = { instruction, position, ...(demos.length ? { demos } : {}) };
 
+    // Samples stream into a temp file beside --out, which replaces --out only when every
+    // example is done: a failing rerun never erases earlier results (its finished samples
+    // are kept in <out>.partial).
+    let partial: string | undefined;
     if (flags.out) {
       mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-      writeFileSync(flags.out, '');
+      if (existsSync(flags.out) && statIsDir(flags.out)) throw new UserError(`--out: ${flags.out} is a directory`);
+      partial = tempPath(flags.out);
+      writeFileSync(partial, '');
     }
     const maxTokens = parseIntFlag('--max-tokens', flags.maxTokens, { min: 1 });
     const evaluator = createEvaluator(task, target, { temperature, maxTokens });
     const outcomes: EvalOutcome[] = [];
     // Evaluate in chunks and append each finished chunk, so a failure late in a
     // long run loses no finished sample (and the call cache keeps every call).
-    for (let i = 0; i < examples.length; i += CHUNK) {
-      const res = await evaluator.evaluate(prompt, examples.slice(i, i + CHUNK));
-      outcomes.push(...res.outcomes);
-      if (flags.out) {
-        const lines = res.outcomes.map((o) =>
-          JSON.stringify({ task: task.id, model: flags.model, split, prompt, ...o }),
-        );
-        appendFileSync(flags.out, lines.join('\n') + '\n');
+    try {
+      for (let i = 0; i < examples.length; i += CHUNK) {
+        const res = await evaluator.evaluate(prompt, examples.slice(i, i + CHUNK));
+        outcomes.push(...res.outcomes);
+        if (partial) {
+          const lines = res.outcomes.map((o) => JSON.stringify({ task: task.id, model: flags.model, split: splitOf.get(o.exampleId), prompt, ...o }));
+          appendFileSync(partial, lines.join('\n') + '\n');
+        }
       }
+    } catch (err) {
+      if (partial) renameSync(partial, `${flags.out}.partial`);
+      throw err;
+    }
+    if (partial) {
+      renameSync(partial, flags.out!);
+      fsyncDir(path.dirname(path.resolve(flags.out!)));
     }
     const correct = outcomes.filter((o) => o.correct).length;
     const n = outcomes.length;
@@ -143,11 +189,12 @@ export function register(program: Command): void {
       .option('--position <pos>', 'instruction position (OPRO): before_Q, Q_begin, Q_end or A_begin', 'Q_begin')
       .option('--demos <k>', 'add k few-shot demos drawn from the train split')
       .option('--cot-demos', "add the dataset's chain-of-thought demos (BBH)")
-      .option('--split <name>', 'train, dev or test', 'test')
+      .option('--split <name>', 'train, dev, test or all', 'test')
+      .option('--ids <id,...>', 'evaluate only these example ids (of the split, or of all splits with --split all)')
       .option('--limit <n>', 'evaluate only the first n examples of the split')
       .option('--temperature <t>', 'target sampling temperature', '0')
       .option('--max-tokens <n>', 'longest target answer in tokens (long chain-of-thought answers need more)', '512')
-      .option('--out <file.jsonl>', 'write per-example samples as JSON lines'),
+      .option('--out <file.jsonl>', 'write per-example samples as JSON lines (replaced only when the evaluation finishes)'),
   ).action(async (opts: EvalFlags) => {
     await runEval(opts);
   });

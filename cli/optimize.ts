@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { fsyncDir, tempPath, writeAtomic } from '../core/atomic.js';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -170,7 +171,10 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
             cliProgress.Presets.shades_classic,
           )
         : undefined;
-    const store = flags.events ? new JsonlRunStore(flags.events) : new MemoryRunStore();
+    // Events stream into a temp file beside --events, which replaces it only when the search ends:
+    // a failing rerun never erases an earlier run's events (its own are kept in <events>.partial).
+    const eventsTmp = flags.events ? tempPath(flags.events) : undefined;
+    const store = eventsTmp ? new JsonlRunStore(eventsTmp) : new MemoryRunStore();
     let best = 0;
     const log: EventSink = {
       emit(e) {
@@ -185,9 +189,16 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
     let result: OptimizeResult;
     try {
       result = await reg.optimizer.optimize(ctx, options);
+    } catch (err) {
+      if (eventsTmp) renameSync(eventsTmp, `${flags.events}.partial`);
+      throw err;
     } finally {
       bar?.update(budget.spent.targetCalls);
       bar?.stop();
+    }
+    if (eventsTmp) {
+      renameSync(eventsTmp, flags.events!);
+      fsyncDir(path.dirname(path.resolve(flags.events!)));
     }
 
     // Final scoring is outside the optimizer's budget: a fresh, unbudgeted stack.
@@ -207,7 +218,7 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
     if (flags.out) {
       mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
       const { rewriter: _r, rewriterOn: _o, ...plain } = result;
-      writeFileSync(
+      writeAtomic(
         flags.out,
         JSON.stringify({ optimizer: flags.optimizer, options, ...(setup.initial ? { initial: setup.initial } : {}), scoring: setup.scoring, ...(flags.preset ? { preset: flags.preset } : {}), task: task.id, target: flags.target, optimizerModel: flags.optimizerModel, limits, spent: budget.spent, dev: devRes.accuracy, test: testRes.accuracy, result: plain, events: store.events() }, (_k, v) => (v === Infinity ? 'Infinity' : v), 2),
       );

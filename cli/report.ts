@@ -1,11 +1,16 @@
 import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
 import { buildReport, FORMATS, parseFormats } from '../reports/index.js';
+import { loadRunDir } from '../reports/load.js';
 import { parseFloatFlag, Session } from './session.js';
+import { didYouMean } from './suggest.js';
 
 export interface ReportFlags {
   out?: string;
   format: string;
-  baseline: string;
+  /** Default "empty"; a label given explicitly must exist in the run. */
+  baseline?: string;
   alpha: string;
   png: boolean;
   judgeModel?: string;
@@ -15,6 +20,18 @@ export interface ReportFlags {
 export async function runReport(runDir: string, flags: ReportFlags, print: (line: string) => void = console.log): Promise<string[]> {
   const alpha = parseFloatFlag('--alpha', flags.alpha, { min: 1e-6, max: 0.5 });
   const formats = parseFormats(flags.format);
+  if (flags.out !== undefined && existsSync(flags.out) && !statSync(flags.out).isDirectory())
+    throw new UserError(`--out: ${flags.out} is a file, not a directory`);
+  if (flags.baseline !== undefined) {
+    const run = loadRunDir(runDir);
+    const labels = [...new Set([...run.cells.map((c) => c.label), ...run.missing.flatMap((m) => (m.label ? [m.label] : []))])].sort();
+    if (!labels.includes(flags.baseline)) {
+      const near = didYouMean(flags.baseline, labels);
+      throw new UserError(
+        `--baseline: no optimizer label "${flags.baseline}" in ${runDir}${near ? `; did you mean "${near}"?` : ''} (labels: ${labels.join(', ') || 'none'})`,
+      );
+    }
+  }
   // Only with --judge-model does a report call a model (the judge); the session resolves it like other commands do.
   const session = flags.judgeModel !== undefined ? new Session({}) : undefined;
   const conceptsOf = (taskId: string): readonly string[] => {
@@ -27,7 +44,7 @@ export async function runReport(runDir: string, flags: ReportFlags, print: (line
   let built: Awaited<ReturnType<typeof buildReport>>;
   try {
     const judge = session ? { llm: session.model(flags.judgeModel!), conceptsOf } : undefined;
-    built = await buildReport(runDir, { out: flags.out, formats, baseline: flags.baseline, alpha, png: flags.png, ...(judge ? { judge } : {}) });
+    built = await buildReport(runDir, { out: flags.out, formats, baseline: flags.baseline ?? 'empty', alpha, png: flags.png, ...(judge ? { judge } : {}) });
   } finally {
     session?.close();
   }
@@ -53,7 +70,7 @@ export function register(program: Command): void {
     .argument('<run-dir>', 'run directory written by `popbench run`')
     .option('--out <dir>', 'output directory (default: <run-dir>/report)')
     .option('--format <list>', `comma list of ${FORMATS.join(', ')}`, FORMATS.join(','))
-    .option('--baseline <optimizer>', 'optimizer label the paired tests compare against', 'empty')
+    .option('--baseline <optimizer>', 'optimizer label the paired tests compare against (default: empty)')
     .option('--alpha <a>', 'family-wise significance level (Holm; Nemenyi uses 0.05 or 0.10)', '0.05')
     .option('--no-png', 'skip PNG rendering of the plots')
     .option('--judge-model <name>', 'LLM judge for a judged reflection-quality table (also measured against sim true causes); the only model a report calls')

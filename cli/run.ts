@@ -11,6 +11,7 @@ import { mergeRuns } from '../benchmarks/merge.js';
 import { readResults, runSuite, type CellResult, type RunSummary } from '../benchmarks/runner.js';
 import { expandCells, loadSuite, parseShard, shardCells, type CellSpec } from '../benchmarks/suite.js';
 import { loadConfig } from '../llm/index.js';
+import { resolveDataDir } from '../tasks/registry.js';
 import { parseIntFlag, Session, type SessionFlags } from './session.js';
 
 export interface RunFlags extends SessionFlags {
@@ -57,6 +58,8 @@ export async function runRun(file: string, flags: RunFlags, print: (line: string
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const concurrency = parseIntFlag('--concurrency', flags.concurrency ?? '1', { min: 1 });
   const suite = loadSuite(file, { config: loadConfig(flags.config) });
+  // Checked up front, so a bad --data-dir is named even when every cell is already finished.
+  if (flags.dataDir !== undefined) resolveDataDir(flags.dataDir);
   // Splits use seed 0 in every cell (the suite's seeds drive the optimizers), so all cells share test sets.
   const session = new Session({ ...flags, ...(flags.dataDir === undefined && suite.dataDir !== undefined ? { dataDir: suite.dataDir } : {}), seed: 0 });
   try {
@@ -134,9 +137,11 @@ export function register(program: Command): void {
     .description("list a suite's cell ids in grid order (one per line), e.g. for array jobs")
     .argument('<suite>', 'suite YAML file')
     .option('--shard <i/n>', 'only the cells of this shard')
-    .action((file: string, opts: { shard?: string }) => {
+    .option('--config <file>', 'config file whose model names the suite may use (default: popbench.config.yaml when present)')
+    .action((file: string, opts: { shard?: string; config?: string }) => {
       const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
-      for (const c of shardCells(expandCells(loadSuite(file)), shard)) console.log(c.id);
+      // Model names are checked as `run` checks them, so every listed cell is one `run` accepts.
+      for (const c of shardCells(expandCells(loadSuite(file, { config: loadConfig(opts.config) })), shard)) console.log(c.id);
     });
 
   program

@@ -34,3 +34,31 @@ export function expectOneLineError(r: CliRun, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
+
+/**
+ * Run `popbench args…` inside this process (no child, no tsx start-up):
+ * stdout and stderr are captured while it runs. For fast bad-input tests;
+ * commands that call models should use `popbench` (a child) instead.
+ */
+export async function popbenchInProcess(args: string[]): Promise<CliRun> {
+  const { main } = await import('./main.js');
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const log = console.log;
+  const error = console.error;
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  console.log = (...a: unknown[]) => void (stdout += a.map(String).join(' ') + '\n');
+  console.error = (...a: unknown[]) => void (stderr += a.map(String).join(' ') + '\n');
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    console.log = log;
+    console.error = error;
+  }
+}

@@ -1,5 +1,5 @@
 import { BudgetExhausted } from './errors.js';
-import type { CallRole, Usage } from './types.js';
+import type { CallRole, Usage } from './usage.js';
 
 export interface BudgetLimits {
   /** Max target-model calls (one request = one call, whatever n). */

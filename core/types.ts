@@ -54,8 +54,8 @@ export interface Message {
   content: string;
 }
 
-/** Who a call is made for; used only for usage accounting and budgets, never in cache keys. */
-export type CallRole = 'target' | 'optimizer' | 'rewriter' | 'judge';
+import type { CallRole, Usage } from './usage.js';
+export type { CallRole, Usage } from './usage.js';
 
 export interface LLMRequest {
   messages: Message[];
@@ -91,11 +91,6 @@ export interface LLMChoice {
    * truth here (`annotations.sim`: true error cause etc.); real providers leave it empty.
    */
   annotations?: Record<string, unknown>;
-}
-
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
 }
 
 export interface LLMResponse {
@@ -223,7 +218,6 @@ export interface EventSink {
   emit(event: RunEvent): void;
 }
 
-export type { RunStore } from './store.js';
 
 // ---------------------------------------------------------------- embeddings
 

@@ -20,8 +20,15 @@ export function parseYamlLocated(text: string, source: string): LocatedYaml {
     const l = lineCounter.linePos(yamlError.pos[0]).line;
     throw new UserError(`${source}:${l}: invalid YAML: ${yamlError.message.split('\n')[0]}`);
   }
+  let value: unknown;
+  try {
+    // Aliases are expanded at most 100 times: a "billion laughs" document is refused, not expanded.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new UserError(`${source}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
   return {
-    value: doc.toJS(),
+    value,
     line(path) {
       for (let n = path.length; n >= 0; n--) {
         const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import Database from 'libsql';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -138,5 +139,54 @@ describe('call cache', () => {
       expect(hit?.choices[0]!.text).toBe(`echo(0): question ${i}`);
     }
     cache.close();
+  });
+});
+
+describe('an unusable cache file', () => {
+  const tmp = () => mkdtempSync(join(tmpdir(), 'pb-cache-bad-'));
+  const ask = (c: CallCache, q: string) => cacheMiddleware(c)(countingLLM()).complete(req(q));
+
+  it('corrupt: one warning line, every reply still returned', async () => {
+    const path = join(tmp(), 'corrupt.sqlite');
+    writeFileSync(path, 'not a database '.repeat(200));
+    const warnings: string[] = [];
+    const cache = CallCache.open(path, 'read-write', { warn: (l) => warnings.push(l) });
+    for (const q of ['a', 'b', 'a']) expect((await ask(cache, q)).choices[0]!.text).toBe(`echo(0): ${q}`);
+    expect(warnings).toEqual([`popbench: warning: call cache ${path}: cannot open it (file is not a database); continuing without the cache`]);
+    cache.close();
+    // An offline replay has nothing else to answer from: there it is an error.
+    expect(() => CallCache.open(path, 'read-only')).toThrow(/cannot open call cache .*corrupt\.sqlite: file is not a database/);
+  });
+
+  it('a corrupt entry is a miss, replaced by the fresh reply', async () => {
+    const path = join(tmp(), 'entry.sqlite');
+    const cache = CallCache.open(path);
+    await ask(cache, 'q');
+    cache.close();
+    const db = new Database(path);
+    db.prepare('UPDATE llm_calls SET response = ?').run('{"trunc');
+    db.close();
+    const again = CallCache.open(path);
+    const r = await ask(again, 'q');
+    expect(r.cached).toBeUndefined();
+    expect(again.get(cacheKey('fake', 'fake-model', req('q')))?.choices[0]!.text).toBe('echo(0): q');
+    again.close();
+  });
+
+  it('read-only (immutable file): one warning line, replies returned, not lost', async (ctx) => {
+    const path = join(tmp(), 'ro.sqlite');
+    CallCache.open(path).close();
+    const set = spawnSync('chattr', ['+i', path]);
+    if (set.status !== 0) ctx.skip(); // no chattr, or a filesystem without the immutable flag
+    try {
+      const warnings: string[] = [];
+      const cache = CallCache.open(path, 'read-write', { warn: (l) => warnings.push(l) });
+      for (const q of ['a', 'b']) expect((await ask(cache, q)).choices[0]!.text).toBe(`echo(0): ${q}`);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/call cache .*ro\.sqlite: cannot write to it \(attempt to write a readonly database\); continuing without storing new replies/);
+      cache.close();
+    } finally {
+      spawnSync('chattr', ['-i', path]);
+    }
   });
 });

@@ -3,6 +3,11 @@
  * a request's canonical JSON to the provider's response. A run can be
  * replayed from this file alone (`offline`: read-only, a miss is an error).
  * Errors are never stored; neither are request headers or keys.
+ *
+ * A cache that cannot be used (a corrupt file, a read-only file or folder, a
+ * full disk) never stops a run or loses a reply: one warning line on stderr,
+ * and the run goes on without it (reads and/or writes). Only an offline
+ * replay, which has nothing else to answer from, fails on an unusable file.
  */
 import { mkdirSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -51,22 +56,33 @@ interface Db {
   close(): void;
 }
 
+export interface CacheOpenOptions {
+  /** Where the one-line warning about an unusable cache goes (default: stderr). */
+  warn?: (line: string) => void;
+}
+
+const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0];
+
 export class CallCache {
-  private readonly db: Db | undefined;
-  private readonly getStmt: Statement | undefined;
-  private readonly putStmt: Statement | undefined;
+  private db: Db | undefined;
+  private getStmt: Statement | undefined;
+  private putStmt: Statement | undefined;
+  private readonly warn: (line: string) => void;
+  private warned = false;
   /** Calls answered from the file / stored into it by this process. */
   readonly stats = { hits: 0, misses: 0, writes: 0 };
 
   private constructor(
     readonly path: string,
     readonly mode: CacheMode,
+    opts: CacheOpenOptions = {},
   ) {
+    this.warn = opts.warn ?? ((line) => process.stderr.write(`${line}\n`));
     if (mode === 'off') return;
     if (mode === 'read-only' && path !== ':memory:' && !existsSync(path))
       throw new UserError(`cache file not found for offline replay: ${path}`);
     if (mode === 'read-write' && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    let db: Db;
+    let db: Db | undefined;
     try {
       db = new Database(path) as unknown as Db;
       db.exec('PRAGMA busy_timeout = 10000');
@@ -82,14 +98,32 @@ export class CallCache {
         ? db.prepare('INSERT OR REPLACE INTO llm_calls (key, provider, model, request, response) VALUES (?, ?, ?, ?, ?)')
         : undefined;
     } catch (err) {
-      throw new UserError(`cannot open call cache ${path}: ${(err as Error).message}`);
+      if (mode === 'read-only') throw new UserError(`cannot open call cache ${path}: ${firstLine(err)}`);
+      this.disable(`cannot open it (${firstLine(err)})`, 'all');
+      try {
+        db?.close();
+      } catch {
+        // already unusable
+      }
+      return;
     }
     this.db = db;
   }
 
+  /** Stop using the cache (reads and writes, or writes only) after a failure; warn once. */
+  private disable(why: string, what: 'all' | 'writes'): void {
+    if (what === 'all') {
+      this.getStmt = undefined;
+      this.putStmt = undefined;
+    } else this.putStmt = undefined;
+    if (this.warned) return;
+    this.warned = true;
+    this.warn(`popbench: warning: call cache ${this.path}: ${why}; continuing without ${what === 'all' ? 'the cache' : 'storing new replies'}`);
+  }
+
   /** Open (creating if needed, unless read-only) the cache file. */
-  static open(path: string = DEFAULT_CACHE_PATH, mode: CacheMode = 'read-write'): CallCache {
-    return new CallCache(path, mode);
+  static open(path: string = DEFAULT_CACHE_PATH, mode: CacheMode = 'read-write', opts: CacheOpenOptions = {}): CallCache {
+    return new CallCache(path, mode, opts);
   }
 
   static off(): CallCache {
@@ -102,12 +136,22 @@ export class CallCache {
 
   get(key: string): LLMResponse | undefined {
     if (!this.getStmt) return undefined;
-    const row = this.getStmt.get(key) as { response: string } | undefined;
+    let row: { response: string } | undefined;
+    try {
+      row = this.getStmt.get(key) as { response: string } | undefined;
+    } catch (err) {
+      if (this.mode === 'read-only') throw new UserError(`call cache ${this.path} cannot be read: ${firstLine(err)}`);
+      this.disable(`cannot read it (${firstLine(err)})`, 'all');
+      return undefined;
+    }
     if (!row) return undefined;
     try {
-      return JSON.parse(row.response) as LLMResponse;
+      const v = JSON.parse(row.response) as LLMResponse;
+      if (!v || !Array.isArray(v.choices)) throw new Error('not a response');
+      return v;
     } catch {
-      throw new UserError(`corrupt entry ${key.slice(0, 12)} in call cache ${this.path}`);
+      if (this.mode === 'read-only') throw new UserError(`corrupt entry ${key.slice(0, 12)} in call cache ${this.path}`);
+      return undefined; // a corrupt entry is a miss; the fresh reply replaces it
     }
   }
 
@@ -115,18 +159,27 @@ export class CallCache {
     if (!this.putStmt) return;
     const { cached: _cached, ...stored } = res;
     const request = JSON.stringify(cacheKeyFields(provider, model, req));
-    this.putStmt.run(key, provider, model, request, JSON.stringify(stored));
-    this.stats.writes++;
+    try {
+      this.putStmt.run(key, provider, model, request, JSON.stringify(stored));
+      this.stats.writes++;
+    } catch (err) {
+      // The reply itself is fine: it is returned; only storing it failed.
+      this.disable(`cannot write to it (${firstLine(err)})`, 'writes');
+    }
   }
 
   /** Number of stored entries. */
   size(): number {
-    if (!this.db) return 0;
+    if (!this.db || !this.getStmt) return 0;
     return (this.db.prepare('SELECT COUNT(*) AS n FROM llm_calls').get() as { n: number }).n;
   }
 
   close(): void {
-    this.db?.close();
+    try {
+      this.db?.close();
+    } catch {
+      // closing an unusable file: nothing to keep
+    }
   }
 }
 

@@ -10,6 +10,7 @@ import { SimWorld } from './world.js';
 export { SimWorld } from './world.js';
 export { CAUSE_PHRASES, parseCauses, CAUSE_KINDS, causeKind } from './causes.js';
 export type { SimAnnotation } from './target.js';
+export { UNRECOGNISED as SIM_UNRECOGNISED } from './target.js';
 
 export const SIM_TARGET_MODELS = ['sim-1b', 'sim-8b', 'sim-70b'] as const;
 export const SIM_OPTIMIZER_MODELS = ['sim-opt-small', 'sim-opt-large'] as const;

@@ -64,7 +64,8 @@ export function targetParams(model: string): TargetParams {
   return p;
 }
 
-const UNRECOGNISED =
+/** The sim target's reply to a request whose question is not in its world (docs/sim.md). */
+export const UNRECOGNISED =
   'I cannot answer this: the request does not contain a question I recognise from the tasks loaded in this simulated world.';
 
 /** Stage logits for one example under given features (no noise). Exported for docs/tests. */

@@ -58,6 +58,7 @@ export function parseBbhTaskJson(text: string, file: string): Example[] {
   }
   const examples = (obj as { examples?: unknown })?.examples;
   if (!Array.isArray(examples)) throw new UserError(`${file}: expected an object with an "examples" array`);
+  if (examples.length === 0) throw new UserError(`${file}: no examples (the "examples" array is empty)`);
   return examples.map((e, i) => {
     const rec = e as { input?: unknown; target?: unknown };
     if (typeof rec?.input !== 'string' || typeof rec?.target !== 'string')

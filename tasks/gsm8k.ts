@@ -36,6 +36,7 @@ export function parseGsm8k(text: string, file: string, split: string): Example[]
       meta: { line: i + 1 },
     });
   });
+  if (out.length === 0) throw new UserError(`${file}: no examples (the file is empty)`);
   return out;
 }
 

@@ -42,6 +42,7 @@ export function parseMmluCsv(text: string, file: string, idPrefix: string): Exam
   } catch (err) {
     throw new UserError(`${file}: CSV parse error: ${(err as Error).message}`);
   }
+  if (records.length === 0) throw new UserError(`${file}: no examples (the file is empty)`);
   return records.map(({ record, info }, i) => {
     const where = `${file}:${info.lines}`;
     if (record.length !== 6) throw new UserError(`${where}: expected 6 columns (question,A,B,C,D,answer), got ${record.length}`);

@@ -117,7 +117,10 @@ export interface LoadTaskOptions {
 export function likeParams(id: string, query: string | undefined): { difficulty?: number; size?: number; sizes?: { train?: number; dev?: number; test?: number } } {
   if (!query) return {};
   const out: ReturnType<typeof likeParams> = {};
+  const seen = new Set<string>();
   for (const [key, raw] of new URLSearchParams(query)) {
+    if (seen.has(key)) throw new UserError(`task ${id}: parameter "${key}" given twice`);
+    seen.add(key);
     const v = Number(raw);
     if (key === 'difficulty') {
       if (!(raw !== '' && v >= 0 && v <= 1)) throw new UserError(`task ${id}: difficulty must be a number in [0, 1], got "${raw}"`);
