@@ -19,7 +19,7 @@ const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `pb-run-${p}-`));
 
 const Totals = z.strictObject({
   calls: z.int().nonnegative(), cachedCalls: z.int().nonnegative(), failedCalls: z.int().nonnegative(), retries: z.int().nonnegative(),
-  promptTokens: z.int().nonnegative(), completionTokens: z.int().nonnegative(), costUsd: z.number().nonnegative(),
+  promptTokens: z.int().nonnegative(), completionTokens: z.int().nonnegative(), estimatedUsageCalls: z.int().nonnegative(), costUsd: z.number().nonnegative(),
 });
 const Score = z.strictObject({ n: z.int().positive(), correct: z.int().nonnegative(), accuracy: z.number().min(0).max(1) });
 /** docs/run-format.md result.json. */
@@ -34,6 +34,8 @@ const ResultFormat = z.strictObject({
   dev: Score,
   test: Score,
   trajectory: z.strictObject({ candidates: z.array(z.looseObject({ id: z.string() })).min(1), reflections: z.array(z.unknown()), steps: z.array(z.unknown()) }),
+  checkpoints: z.array(z.strictObject({ fraction: z.number().gt(0).max(1), targetCalls: z.int().nonnegative(), candidateId: z.string().nullable(), score: z.number().nullable(), n: z.int().nonnegative(), correct: z.int().nonnegative() })).length(10),
+  checkpointUsage: Totals,
   usage: z.strictObject({ total: Totals, byModel: z.record(z.string(), Totals), byRole: z.record(z.string(), Totals) }),
   meta: z.strictObject({ startedAt: z.iso.datetime(), finishedAt: z.iso.datetime(), wallMs: z.number().nonnegative() }),
 });

@@ -22,6 +22,7 @@ import { paperPresetFor } from '../optimizers/setup.js';
 import { withScoring } from '../tasks/scoring.js';
 import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
+import { scoreCheckpoints, type Checkpoint } from './checkpoints.js';
 import { cellDir, cellIds, cellState, checkRecordedCells, json, lockCell, readJson, writeGrid } from './rundir.js';
 import { Session, type SessionFlags } from './session.js';
 import { runPlacebo, type PlaceboSummary } from './placebo.js';
@@ -50,6 +51,10 @@ export interface CellResult {
   dev: SplitScore;
   test: SplitScore;
   trajectory: Trajectory;
+  /** Anytime checkpoints: the incumbent's test score at shares of the target-call budget (benchmarks/checkpoints.ts). */
+  checkpoints: Checkpoint[];
+  /** Calls, tokens and cost of scoring the checkpoints (not in `usage`). */
+  checkpointUsage: UsageSnapshot['total'];
   usage: UsageSnapshot;
   meta: { startedAt: string; finishedAt: string; wallMs: number };
 }
@@ -270,9 +275,10 @@ export async function runCell(
   const startedAt = new Date(started).toISOString();
   const reg = OPTIMIZERS[spec.optimizer];
   if (!reg) throw new UserError(`cell ${spec.id}: unknown optimizer "${spec.optimizer}"`);
-  const loaded = session.task(spec.task);
+  const splitSeed = spec.splitSeed === 'per-seed' ? spec.seed : session.seed;
+  const loaded = session.task(spec.task, splitSeed);
   const presetSplits = spec.preset === 'paper' ? paperPresetFor(spec.optimizer, spec.task).splits : undefined;
-  const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, session.seed) } : loaded, spec.scoring ?? 'strict');
+  const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, splitSeed) } : loaded, spec.scoring ?? 'strict');
   // The config's maxCostUsd caps cells whose suite sets no cost limit.
   const cap = session.config.maxCostUsd;
   const budget = new Budget({ ...(cap !== undefined ? { costUsd: cap } : {}), ...spec.limits });
@@ -294,6 +300,19 @@ export async function runCell(
   const scorer = resultScorer(task, result, session.model(spec.target, undefined, usage), session.model(spec.optimizerModel, undefined, usage));
   const devRes = await scorer.evaluate(dev);
   const testRes = await scorer.evaluate(test);
+  // Anytime checkpoints, also outside the budget, on the same test examples; metered on their own
+  // (checkpointUsage) so `usage` stays the search and the final scoring.
+  const checkpointMeter = new UsageMeter();
+  const checkpoints = await scoreCheckpoints({
+    k: spec.checkpoints ?? 10,
+    task,
+    result,
+    test,
+    limit: spec.limits.targetCalls,
+    spent: budget.spent.targetCalls,
+    target: session.model(spec.target, undefined, checkpointMeter),
+    rewriterModel: session.model(spec.optimizerModel, undefined, checkpointMeter),
+  });
   const samples = [
     ...devRes.outcomes.map((o) => ({ split: 'dev', ...o })),
     ...testRes.outcomes.map((o) => ({ split: 'test', ...o })),
@@ -313,6 +332,8 @@ export async function runCell(
     dev: score(devRes),
     test: score(testRes),
     trajectory: result.trajectory,
+    checkpoints,
+    checkpointUsage: checkpointMeter.snapshot().total,
     usage: usage.snapshot(),
     meta: { startedAt, finishedAt: new Date(finished).toISOString(), wallMs: finished - started },
   };

@@ -49,16 +49,20 @@ export class Session {
     return this.openedCache;
   }
 
-  /** Load a task (once) and make it known to the sim world. */
-  task(id: string): LoadedTask {
-    let t = this.tasks.get(id);
+  /**
+   * Load a task (once per split seed) and make it known to the sim world. `splitSeed`
+   * (default: the session seed) seeds the split, and for like/ tasks the examples.
+   */
+  task(id: string, splitSeed: number = this.seed): LoadedTask {
+    const key = splitSeed === this.seed ? id : `${id}\u0000${splitSeed}`;
+    let t = this.tasks.get(key);
     if (!t) {
       // An explicit --data-dir is checked here; otherwise loadTask validates the id first
       // and looks for the data only for a real dataset task.
       const dataDir = this.flags.dataDir !== undefined && !id.startsWith('like/') ? resolveDataDir(this.flags.dataDir) : undefined;
-      t = loadTask(id, { ...(dataDir ? { dataDir } : {}), seed: this.seed });
+      t = loadTask(id, { ...(dataDir ? { dataDir } : {}), seed: splitSeed });
       this.world.register(t);
-      this.tasks.set(id, t);
+      this.tasks.set(key, t);
     }
     return t;
   }

@@ -33,6 +33,14 @@ function errorOf(text: string, source = 'suites/x.yaml', config = false): string
 }
 
 describe('suite schema', () => {
+  it('paper values must name a task and entries of the suite (file:line, field)', () => {
+    const paper = (optimizer: string) => `${BASE}paper:\n  - { task: like/navigate, optimizer: ${optimizer}, baseline: zero-shot-cot, value: 60, baselineValue: 50, table: Table 1, source: a paper, verified: true }\n`;
+    expect(() => parseSuiteYaml(paper('opro'))).not.toThrow();
+    expect(parseSuiteYaml(paper('opro')).paper?.[0]?.value).toBe(60);
+    expect(errorOf(paper('gpo'))).toBe('suites/x.yaml:11: paper.0.optimizer: "gpo" is not the label of an entry in optimizers');
+    expect(errorOf(paper('opro').replace('value: 60', 'value: 160'))).toMatch(/^suites\/x.yaml:11: paper.0.value: /);
+  });
+
   it('names file:line and the field of an unknown optimizer option', () => {
     const text = `name: t
 seeds: [0]
@@ -124,6 +132,16 @@ describe('cell grid', () => {
     expect(c.optimizerModel).toBe('sim-opt-large');
     expect(c.id).toMatch(/^opro__like-navigate__sim-1b__s0__[0-9a-f]{8}$/);
     expect(cells[4]!.id).toMatch(/^opro__like-gsm-size-10__sim-1b__s0__[0-9a-f]{8}$/);
+  });
+
+  it('splitSeed: fixed (default) keeps specs and ids unchanged; per-seed marks every cell and changes its id', () => {
+    const fixed = expandCells(parseSuiteYaml(BASE + 'splitSeed: fixed\n'));
+    expect(fixed.map((c) => c.id)).toEqual(expandCells(suite).map((c) => c.id));
+    expect(fixed.every((c) => c.splitSeed === undefined)).toBe(true);
+    const perSeed = expandCells(parseSuiteYaml(BASE + 'splitSeed: per-seed\n'));
+    expect(perSeed.every((c) => c.splitSeed === 'per-seed')).toBe(true);
+    expect(perSeed[0]!.id).not.toBe(fixed[0]!.id);
+    expect(errorOf(BASE + 'splitSeed: random\n')).toMatch(/^suites\/x\.yaml:\d+: splitSeed: /);
   });
 
   it('ids are stable, independent of the suite name and grid position, and change with what the cell computes', () => {

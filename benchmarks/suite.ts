@@ -49,6 +49,32 @@ const OptimizerEntrySchema = z.strictObject({
   scoring: z.enum(SCORINGS as unknown as [Scoring, ...Scoring[]]).optional(),
 });
 
+/**
+ * A value the reproduced paper reports, set beside ours in the report
+ * (reports/sections/paper.ts): the paper's accuracy of `optimizer` and of its
+ * own `baseline` prompt on `task`, in percent.
+ */
+export const PaperValueSchema = z.strictObject({
+  /** A task of this suite. */
+  task: z.string().min(1),
+  /** Label of the suite entry the paper's method maps to. */
+  optimizer: z.string().min(1),
+  /** Label of the suite entry that runs the paper's baseline prompt. */
+  baseline: z.string().min(1),
+  /** The paper's accuracy (%) of its method and of its baseline prompt. */
+  value: z.number().min(0).max(100),
+  baselineValue: z.number().min(0).max(100),
+  /** Where in the paper, e.g. "Table 2". */
+  table: z.string().min(1),
+  /** The paper (and the secondary source, when the number was not read in the paper itself). */
+  source: z.string().min(1),
+  /** true only when the number was read in the paper itself. */
+  verified: z.boolean(),
+  /** The paper's models and setting, in a few words. */
+  setting: z.string().optional(),
+});
+export type PaperValue = z.infer<typeof PaperValueSchema>;
+
 export const SuiteSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
   description: z.string().default(''),
@@ -69,6 +95,16 @@ export const SuiteSchema = z.strictObject({
   trainSize: count.optional(),
   devSize: count.optional(),
   testLimit: count.optional(),
+  /**
+   * fixed (default): every seed uses the task's split for seed 0, so all seeds score the
+   * same test examples; per-seed: each cell draws its split (and, for like/ tasks, its
+   * examples) with its own seed. The report analyses the two designs differently.
+   */
+  splitSeed: z.enum(['fixed', 'per-seed']).default('fixed'),
+  /** Anytime checkpoints per cell: the incumbent scored on test at k shares of the target-call budget (default 10; 0 = none). benchmarks/checkpoints.ts. */
+  checkpoints: z.int().nonnegative().optional(),
+  /** Numbers the reproduced paper reports (reports/sections/paper.ts). */
+  paper: z.array(PaperValueSchema).optional(),
   dataDir: z.string().min(1).optional(),
   /** Score every finished cell's best prompt on the suite's other targets too (outside the budget; benchmarks/transfer.ts). */
   transfer: z.boolean().default(false),
@@ -96,6 +132,10 @@ export interface CellSpec {
   trainSize?: number;
   devSize?: number;
   testLimit?: number;
+  /** Present only for `splitSeed: per-seed` suites (fixed-split cells keep their ids). */
+  splitSeed?: 'per-seed';
+  /** Anytime checkpoints (default 10). */
+  checkpoints?: number;
   /** The starting prompt, when one is set (entry `initial`, preset or the optimizer's reference). */
   initial?: Prompt;
   /** 'paper' when the entry asks for the paper preset (its splits are applied when the cell runs). */
@@ -210,6 +250,11 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
     if (prev !== undefined) fail(['optimizers', i], `label "${key}" is also used by optimizers.${prev}; give each entry its own label`);
     seen.set(key, i);
   });
+  (suite.paper ?? []).forEach((p, i) => {
+    if (!suite.tasks.includes(p.task)) fail(['paper', i, 'task'], `"${p.task}" is not one of this suite's tasks`);
+    if (!seen.has(p.optimizer)) fail(['paper', i, 'optimizer'], `"${p.optimizer}" is not the label of an entry in optimizers`);
+    if (!seen.has(p.baseline)) fail(['paper', i, 'baseline'], `"${p.baseline}" is not the label of an entry in optimizers`);
+  });
   for (const [field, list] of [['seeds', suite.seeds], ['tasks', suite.tasks], ['targets', suite.targets]] as const) {
     const dup = (list as readonly unknown[]).findIndex((v, i) => (list as readonly unknown[]).indexOf(v) !== i);
     if (dup >= 0) fail([field, dup], `duplicate ${JSON.stringify(list[dup])}`);
@@ -292,6 +337,8 @@ export function expandCells(suite: Suite): CellSpec[] {
             ...(suite.trainSize !== undefined ? { trainSize: suite.trainSize } : {}),
             ...(suite.devSize !== undefined ? { devSize: suite.devSize } : {}),
             ...(suite.testLimit !== undefined ? { testLimit: suite.testLimit } : {}),
+            ...(suite.splitSeed === 'per-seed' ? { splitSeed: 'per-seed' as const } : {}),
+            ...(suite.checkpoints !== undefined ? { checkpoints: suite.checkpoints } : {}),
             ...(setup.initial ? { initial: setup.initial } : {}),
             ...(o.preset ? { preset: o.preset } : {}),
             ...(setup.scoring !== 'strict' ? { scoring: setup.scoring } : {}),

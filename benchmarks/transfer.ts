@@ -71,7 +71,7 @@ export async function runTransfers(suite: Suite, out: string, cells: readonly Ce
     const file: TransferFile = prev && prev.source === spec.target ? prev : { source: spec.target, targets: {} };
     const todo = suite.targets.filter((t) => t !== spec.target && !file.targets[t]);
     if (todo.length === 0) continue;
-    const task = session.task(spec.task);
+    const task = session.task(spec.task, spec.splitSeed === 'per-seed' ? spec.seed : session.seed);
     const test = spec.testLimit === undefined ? task.splits.test : task.splits.test.slice(0, spec.testLimit);
     for (const dest of todo) {
       const r = await createEvaluator(task, session.model(dest, undefined, usage)).evaluate(result.best as Prompt, test);

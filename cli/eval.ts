@@ -157,6 +157,15 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
     print(`task ${task.id} · split ${split} · model ${flags.model} · position ${position} · ${demos.length} demos`);
     print(`prompt: ${JSON.stringify(instruction)}`);
     print(`accuracy ${pct(correct / n)}% (${correct}/${n}), 95% Wilson CI [${pct(ci.lo)}%, ${pct(ci.hi)}%]`);
+    const truncated = outcomes.filter((o) => o.finishReason === 'length').length;
+    if (truncated > 0) {
+      const empty = outcomes.filter((o) => o.finishReason === 'length' && o.output.trim() === '').length;
+      print(
+        `warning: ${truncated} of ${n} replies were cut off at --max-tokens ${maxTokens ?? 512} (finish_reason "length") and count as unanswered` +
+          (empty ? `; ${empty} of them had no answer text at all (a reasoning model spent the tokens thinking)` : '') +
+          '; raise --max-tokens',
+      );
+    }
     print(session.usage.format());
     if (flags.out) print(`samples written to ${flags.out}`);
     return { task: task.id, model: flags.model, split, n, correct, accuracy: correct / n, ci95: [ci.lo, ci.hi] };

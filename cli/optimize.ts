@@ -12,7 +12,7 @@ import { OPTIMIZERS, optimizerNames } from '../optimizers/index.js';
 import { checkInitial, checkOptions, PRESETS, resolveRun, type InitialOverride, type PresetName } from '../optimizers/setup.js';
 import { SCORINGS, type Scoring } from '../optimizers/types.js';
 import { withScoring } from '../tasks/scoring.js';
-import type { Position } from '../core/types.js';
+import type { Layout, Position } from '../core/types.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
 import { withSessionOptions } from './eval.js';
@@ -37,6 +37,7 @@ export interface OptimizeFlags extends SessionFlags {
   progress: boolean;
   initial?: string;
   initialPosition?: string;
+  initialLayout?: string;
   preset?: string;
   scoring?: string;
 }
@@ -98,6 +99,7 @@ export function register(program: Command): void {
       .option('--mode <mode>', "'equal' (the budget stops it; default with --budget or --tokens) or 'paper' (the paper's schedule; default without)")
       .option('--initial <text|@file>', "starting prompt (default: the optimizer's reference starting prompt, else empty)")
       .option('--initial-position <pos>', 'where the starting prompt goes: before_Q, Q_begin, Q_end or A_begin')
+      .option('--initial-layout <layout>', 'the target template around the question: qa, plain or ape (docs/tasks.md)')
       .option('--preset <name>', "'paper': the paper's splits, starting prompt, position, scorer sample sizes and steps for the task")
       .option('--scoring <rule>', "'strict' (default) or 'paper' (the paper's answer scoring, where it defines one)")
       .option('--set <key=value>', 'override an optimizer option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -133,7 +135,9 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
   const override: InitialOverride = {};
   if (flags.initial !== undefined) override.instruction = readInitialFlag(flags.initial);
   if (flags.initialPosition !== undefined) override.position = flags.initialPosition as Position;
-  checkInitial(override, '--initial-position');
+  checkInitial({ ...(override.position ? { position: override.position } : {}) }, '--initial-position');
+  if (flags.initialLayout !== undefined) override.layout = flags.initialLayout as Layout;
+  checkInitial({ ...(override.layout ? { layout: override.layout } : {}) }, '--initial-layout');
   const setup = resolveRun({
     optimizer: flags.optimizer,
     taskId: flags.task,
@@ -211,7 +215,7 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
     print(`optimizer ${flags.optimizer} · task ${task.id} · target ${flags.target} · optimizer model ${flags.optimizerModel} · mode ${flags.mode}${setup.preset ? ' · preset paper' : ''}${setup.scoring !== 'strict' ? ` · scoring ${setup.scoring}` : ''}`);
     print(`starting prompt: ${setup.initial ? `${JSON.stringify(setup.initial.instruction)} [${setup.initial.position ?? 'Q_begin'}${setup.initial.layout && setup.initial.layout !== 'qa' ? ', ' + setup.initial.layout : ''}]` : 'empty'}${setup.preset ? ` · preset: ${setup.preset.source}` : ''}`);
     print(`stopped by: ${result.stoppedBy}; spent ${budget.spent.targetCalls} target calls, ${budget.spent.optimizerCalls} optimizer calls, ${budget.spent.tokens} tokens; ${result.trajectory.candidates.length} candidates`);
-    print(`best prompt${scorer.perQuery ? ' (plus per-query rewriting)' : ''}: ${JSON.stringify(result.best.instruction)}${result.best.demos?.length ? ` + ${result.best.demos.length} demos` : ''} [${result.best.position ?? 'Q_begin'}]`);
+    print(`best prompt${scorer.perQuery ? ' (plus per-query rewriting)' : ''}: ${JSON.stringify(result.best.instruction)}${result.best.demos?.length ? ` + ${result.best.demos.length} demos` : ''} [${result.best.position ?? 'Q_begin'}${result.best.layout && result.best.layout !== 'qa' ? ', ' + result.best.layout : ''}]`);
     print(`dev accuracy ${pct(devRes.accuracy)} (${devRes.correct}/${devRes.n})`);
     print(`test accuracy ${pct(testRes.accuracy)} (${testRes.correct}/${testRes.n}), 95% Wilson CI [${pct(ci.lo)}, ${pct(ci.hi)}]`);
     print(session.usage.format());

@@ -93,6 +93,96 @@ export class Budget {
     this.spentUsd += usd;
   }
 
+  // ------------------------------------------------------------ ordered admission
+
+  /** Calls asked for through `admit`, not yet decided, in the order asked. */
+  private readonly queue: AdmissionTicket[] = [];
+  /** Admitted calls still running: how many, and the sum of their finite token bounds. */
+  private running = 0;
+  private runningUpper = 0;
+  private runningUnbounded = 0;
+  private runningUpperUsd = 0;
+  private runningUnboundedUsd = 0;
+
+  /**
+   * Admit one call, deciding calls strictly in the order they were asked for,
+   * exactly as if each ran alone after all earlier ones finished: a call is
+   * admitted iff its role's call limit has room and
+   *   tokens spent by all earlier admitted calls + `estTokens` ≤ token limit.
+   * So whatever the concurrency, the same calls are admitted (a run is
+   * byte-identical to one at concurrency 1). While earlier calls are in
+   * flight, a call whose admission their outcome could change waits for them;
+   * `upperTokens` (a bound on what the call can cost; Infinity when unknown)
+   * is what lets later calls proceed without waiting while the limit is far.
+   * Resolves with a ticket for `settle`, or rejects with BudgetExhausted.
+   */
+  admit(role: CallRole | undefined, estTokens: number, upperTokens: number = Infinity, upperUsd: number = Infinity): Promise<AdmissionTicket> {
+    const ticket = new AdmissionTicket(role, Math.max(0, estTokens), Math.max(estTokens, upperTokens), Math.max(0, upperUsd));
+    this.queue.push(ticket);
+    this.pump();
+    return ticket.decided;
+  }
+
+  /**
+   * A call admitted by `admit` finished: with its usage and cost in USD, or
+   * failed for good (`usage` undefined: the call is given back).
+   */
+  settle(ticket: AdmissionTicket, usage?: Usage, usd = 0): void {
+    if (ticket.settled) return;
+    ticket.settled = true;
+    this.running--;
+    if (Number.isFinite(ticket.upper)) this.runningUpper -= ticket.upper;
+    else this.runningUnbounded--;
+    if (Number.isFinite(ticket.upperUsd)) this.runningUpperUsd -= ticket.upperUsd;
+    else this.runningUnboundedUsd--;
+    this.spentUsd += usd;
+    if (usage) this.spent.tokens += usage.promptTokens + usage.completionTokens;
+    else if (isTarget(ticket.role)) this.spent.targetCalls = Math.max(0, this.spent.targetCalls - 1);
+    else this.spent.optimizerCalls = Math.max(0, this.spent.optimizerCalls - 1);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const t = this.queue[0]!;
+      const decision = this.decide(t);
+      if (decision === 'wait') return;
+      this.queue.shift();
+      if (decision instanceof BudgetExhausted) {
+        t.reject(decision);
+        continue;
+      }
+      if (isTarget(t.role)) this.spent.targetCalls++;
+      else this.spent.optimizerCalls++;
+      this.running++;
+      if (Number.isFinite(t.upper)) this.runningUpper += t.upper;
+      else this.runningUnbounded++;
+      if (Number.isFinite(t.upperUsd)) this.runningUpperUsd += t.upperUsd;
+      else this.runningUnboundedUsd++;
+      t.resolve();
+    }
+  }
+
+  private decide(t: AdmissionTicket): 'admit' | 'wait' | BudgetExhausted {
+    const { targetCalls, optimizerCalls, tokens, costUsd } = this.limits;
+    // Cost, like at concurrency 1: refused once what earlier calls spent reaches the cap.
+    if (costUsd !== undefined) {
+      if (this.spentUsd >= costUsd) return new BudgetExhausted('cost USD', this.spentUsd, costUsd);
+      if (this.running > 0 && !(this.runningUnboundedUsd === 0 && this.spentUsd + this.runningUpperUsd < costUsd)) return 'wait';
+    }
+    if (isTarget(t.role)) {
+      if (targetCalls !== undefined && this.spent.targetCalls + 1 > targetCalls)
+        return new BudgetExhausted('target calls', this.spent.targetCalls, targetCalls);
+    } else if (optimizerCalls !== undefined && this.spent.optimizerCalls + 1 > optimizerCalls)
+      return new BudgetExhausted('optimizer calls', this.spent.optimizerCalls, optimizerCalls);
+    if (tokens === undefined) return 'admit';
+    // Spent only grows: if the call does not fit now, it never will.
+    if (this.spent.tokens + Math.max(t.est, 1) > tokens) return new BudgetExhausted('tokens', this.spent.tokens, tokens);
+    if (this.running === 0) return 'admit';
+    if (this.runningUnbounded === 0 && this.spent.tokens + this.runningUpper + t.est <= tokens) return 'admit';
+    return 'wait';
+  }
+
   remaining(): { targetCalls: number; optimizerCalls: number; tokens: number } {
     const { targetCalls, optimizerCalls, tokens } = this.limits;
     return {
@@ -104,5 +194,24 @@ export class Budget {
 
   get exhausted(): boolean {
     return !this.canCall('target') || !this.canCall('optimizer');
+  }
+}
+
+/** One call's place in `Budget.admit`'s order. */
+export class AdmissionTicket {
+  settled = false;
+  resolve!: () => void;
+  reject!: (err: BudgetExhausted) => void;
+  readonly decided: Promise<AdmissionTicket>;
+  constructor(
+    readonly role: CallRole | undefined,
+    readonly est: number,
+    readonly upper: number,
+    readonly upperUsd: number,
+  ) {
+    this.decided = new Promise<AdmissionTicket>((resolve, reject) => {
+      this.resolve = () => resolve(this);
+      this.reject = reject;
+    });
   }
 }

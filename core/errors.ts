@@ -29,6 +29,11 @@ export class LLMError extends Error {
     readonly status?: number,
     readonly retryable = false,
     readonly retryAfterMs?: number,
+    /**
+     * The endpoint can serve no call at all (bad key, no quota, unknown model):
+     * every later call to it fails the same way without being sent.
+     */
+    readonly fatal = false,
   ) {
     super(message);
     this.name = 'LLMError';

@@ -84,8 +84,15 @@ export interface LLMRequest {
 }
 
 export interface LLMChoice {
+  /** The answer text, with any reasoning the server sent separately left out. */
   text: string;
+  /** "stop", "length" (cut off at maxTokens), ... as the server said. */
   finishReason?: string;
+  /**
+   * Reasoning text a reasoning model sent apart from its answer
+   * (`reasoning_content`, `reasoning`, or thinking parts of array content).
+   */
+  reasoning?: string;
   /**
    * Provider-specific extras carried with the text. The sim puts its ground
    * truth here (`annotations.sim`: true error cause etc.); real providers leave it empty.
@@ -97,6 +104,11 @@ export interface LLMResponse {
   model: string;
   choices: LLMChoice[];
   usage: Usage;
+  /**
+   * True when the server sent no usage and the token counts are popbench's
+   * estimate (llm/providers/chat.ts `estimateUsage`).
+   */
+  usageEstimated?: boolean;
   /** True when served from the call cache. */
   cached?: boolean;
 }
@@ -105,6 +117,12 @@ export interface LLMResponse {
 export interface LLM {
   readonly provider: string;
   readonly model: string;
+  /**
+   * Where the calls go (e.g. "http://127.0.0.1:8000/v1"); part of the cache
+   * key, so one model name on two servers never shares answers. Undefined for
+   * in-process models (sim, fakes).
+   */
+  readonly endpoint?: string;
   complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse>;
 }
 
@@ -166,8 +184,16 @@ export interface Task {
   splits: TaskSplits;
   /** Render a prompt + example into chat messages for the target model. */
   render(prompt: Prompt, example: Example): Message[];
-  /** Pull the final answer out of a model output; null when none can be found. */
-  extract(output: string, example?: Example): string | null;
+  /**
+   * Stop sequences sent with every target call (the few-shot template's next
+   * exemplar label, so a model that runs on after its answer is cut there).
+   */
+  stop?: readonly string[];
+  /**
+   * Pull the final answer out of a model output; null when none can be found.
+   * `reply.finishReason` "length" means the output was cut off at maxTokens.
+   */
+  extract(output: string, example?: Example, reply?: { finishReason?: string }): string | null;
   /** Is an extracted answer correct for this example? */
   score(pred: string | null, example: Example): boolean;
 }
@@ -184,6 +210,8 @@ export interface EvalOutcome {
   correct: boolean;
   /** Ground-truth error cause when the target is sim and the answer is wrong. */
   trueCause?: string;
+  /** The server's finish reason when it was not "stop" (e.g. "length": cut off at maxTokens). */
+  finishReason?: string;
 }
 
 export interface EvalResult {
@@ -191,6 +219,8 @@ export interface EvalResult {
   n: number;
   correct: number;
   outcomes: EvalOutcome[];
+  /** Outcomes whose reply was cut off at maxTokens (finishReason "length"); absent when none. */
+  truncated?: number;
 }
 
 export interface EvalOptions {

@@ -16,6 +16,7 @@ import type { LLM, LLMMiddleware, LLMRequest, LLMResponse } from '../core/types.
 import { UserError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 import { llmError } from './errors.js';
+import { scrubKnownSecrets } from './secrets.js';
 
 export type CacheMode = 'read-write' | 'read-only' | 'off';
 
@@ -24,10 +25,14 @@ export const DEFAULT_CACHE_PATH = '.popbench/cache.sqlite';
 /**
  * Fields that decide a response, with defaults filled in so that an omitted
  * field and its default share one entry. The call's role is not among them.
+ * `endpoint` is where the calls go (the server URL, `LLM.endpoint`), or the
+ * label a model's config gives in `cacheEndpoint` to share entries across
+ * servers on purpose; null for in-process models.
  */
-export function cacheKeyFields(provider: string, model: string, req: LLMRequest) {
+export function cacheKeyFields(provider: string, model: string, req: LLMRequest, endpoint?: string) {
   return {
     provider,
+    endpoint: endpoint ?? null,
     model,
     messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
     temperature: req.temperature ?? 0,
@@ -42,8 +47,8 @@ export function cacheKeyFields(provider: string, model: string, req: LLMRequest)
   };
 }
 
-export function cacheKey(provider: string, model: string, req: LLMRequest): string {
-  return sha256(cacheKeyFields(provider, model, req));
+export function cacheKey(provider: string, model: string, req: LLMRequest, endpoint?: string): string {
+  return sha256(cacheKeyFields(provider, model, req, endpoint));
 }
 
 interface Statement {
@@ -155,12 +160,13 @@ export class CallCache {
     }
   }
 
-  put(key: string, provider: string, model: string, req: LLMRequest, res: LLMResponse): void {
+  put(key: string, provider: string, model: string, req: LLMRequest, res: LLMResponse, endpoint?: string): void {
     if (!this.putStmt) return;
     const { cached: _cached, ...stored } = res;
-    const request = JSON.stringify(cacheKeyFields(provider, model, req));
+    // Nothing a server echoed back (a key in any known form) is ever stored.
+    const request = scrubKnownSecrets(JSON.stringify(cacheKeyFields(provider, model, req, endpoint)));
     try {
-      this.putStmt.run(key, provider, model, request, JSON.stringify(stored));
+      this.putStmt.run(key, provider, model, request, scrubKnownSecrets(JSON.stringify(stored)));
       this.stats.writes++;
     } catch (err) {
       // The reply itself is fine: it is returned; only storing it failed.
@@ -184,30 +190,42 @@ export class CallCache {
 }
 
 /**
- * Serve repeated requests from the cache; store fresh successful replies.
- * Concurrent identical requests share one provider call.
+ * Calls in flight in this process, by cache key: identical requests made at
+ * the same time by any LLM of the process (several cells of a suite run at
+ * once, several candidates scored at once) share one provider call.
  */
-export function cacheMiddleware(cache: CallCache): LLMMiddleware {
+const inFlight = new Map<string, Promise<LLMResponse>>();
+
+/**
+ * Serve repeated requests from the cache; store fresh successful replies.
+ * Concurrent identical requests share one provider call, process-wide.
+ * `endpoint` replaces the LLM's own endpoint in the key (config `cacheEndpoint`).
+ */
+export function cacheMiddleware(cache: CallCache, opts: { endpoint?: string } = {}): LLMMiddleware {
   return (next: LLM): LLM => {
     if (!cache.enabled) return next;
-    const inFlight = new Map<string, Promise<LLMResponse>>();
+    const endpoint = opts.endpoint ?? next.endpoint;
     return {
       provider: next.provider,
       model: next.model,
+      ...(next.endpoint !== undefined ? { endpoint: next.endpoint } : {}),
       async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
-        const key = cacheKey(next.provider, next.model, req);
+        const key = cacheKey(next.provider, next.model, req, endpoint);
         const hit = cache.get(key);
         if (hit) {
           cache.stats.hits++;
           return { ...hit, cached: true };
         }
         const pending = inFlight.get(key);
-        if (pending) return { ...(await pending), cached: true };
+        if (pending) {
+          cache.stats.hits++;
+          return { ...(await pending), cached: true };
+        }
         cache.stats.misses++;
         if (cache.mode === 'read-only')
           throw llmError(`cache miss in offline replay: ${next.provider} ${next.model} (key ${key.slice(0, 12)}) is not in ${cache.path}`);
         const call = next.complete(req, signal).then((res) => {
-          cache.put(key, next.provider, next.model, req, res);
+          cache.put(key, next.provider, next.model, req, res, endpoint);
           return res;
         });
         inFlight.set(key, call);

@@ -33,8 +33,18 @@ const ModelEntrySchema = z.strictObject({
   keyless: z.boolean().optional(),
   endpointUrl: z.url().optional(),
   price: PriceSchema.optional(),
+  /** Requests this endpoint serves at once (all models on one endpoint share it; default the top-level concurrency). */
   concurrency: z.int().positive().optional(),
   timeoutMs: z.int().positive().optional(),
+  /** Stop sequences for this model's calls, replacing the task's ([] sends none: for servers that reject `stop`). */
+  stop: z.array(z.string().min(1)).max(4).optional(),
+  /** Request field for the answer length (o-series and GPT-5 models require max_completion_tokens). */
+  maxTokensField: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
+  /**
+   * Label used in cache keys instead of the endpoint URL, to share cached
+   * answers across servers on purpose (e.g. serve-sim on changing ports).
+   */
+  cacheEndpoint: z.string().min(1).optional(),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -35,8 +35,8 @@ export function parseRetryAfter(headers: HeaderSource | undefined | null, now: n
 }
 
 /** An LLMError with its message cleaned of secrets and squeezed onto one line. */
-export function llmError(message: string, status?: number, retryable = false, retryAfterMs?: number): LLMError {
-  return new LLMError(oneLine(scrubSecrets(message)), status, retryable, retryAfterMs);
+export function llmError(message: string, status?: number, retryable = false, retryAfterMs?: number, fatal = false): LLMError {
+  return new LLMError(oneLine(scrubSecrets(message)), status, retryable, retryAfterMs, fatal);
 }
 
 export function oneLine(s: string): string {

@@ -86,9 +86,11 @@ describe('budget enforcement', () => {
     const budget = new Budget({ tokens: 250 });
     const p = fixed(100, 50);
     const llm = buildStack(p, { budget });
-    await llm.complete(req('a'));
-    await llm.complete(req('b')); // 150 < 250: allowed, reaches 300
-    await expect(llm.complete(req('c'))).rejects.toThrow(/budget exhausted: tokens/);
+    // A call is admitted when spent + its estimate (prompt ⌈chars/4⌉ + 4, plus maxTokens) fits.
+    await llm.complete({ ...req('a'), maxTokens: 50 }); // 0 + 55 ≤ 250
+    await llm.complete({ ...req('b'), maxTokens: 50 }); // 150 + 55 ≤ 250: allowed, reaches 300
+    await expect(llm.complete({ ...req('c'), maxTokens: 50 })).rejects.toThrow(/budget exhausted: tokens/);
+    await expect(buildStack(fixed(1, 1), { budget: new Budget({ tokens: 250 }) }).complete(req('no maxTokens: 256 assumed'))).rejects.toThrow(/tokens 0\/250/);
     expect(p.calls).toHaveLength(2);
   });
 

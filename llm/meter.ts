@@ -22,6 +22,8 @@ export interface UsageTotals {
   retries: number;
   promptTokens: number;
   completionTokens: number;
+  /** Calls whose server sent no usage: their tokens are popbench's estimate (llm/providers/chat.ts estimateUsage). */
+  estimatedUsageCalls: number;
   costUsd: number;
 }
 
@@ -40,6 +42,7 @@ export const emptyTotals = (): UsageTotals => ({
   retries: 0,
   promptTokens: 0,
   completionTokens: 0,
+  estimatedUsageCalls: 0,
   costUsd: 0,
 });
 
@@ -62,11 +65,12 @@ export class UsageMeter {
     return [this.total, m, r];
   }
 
-  record(e: { provider: string; model: string; role: CallRole; usage: Usage; cached: boolean; price?: Price }): void {
+  record(e: { provider: string; model: string; role: CallRole; usage: Usage; cached: boolean; price?: Price; estimated?: boolean }): void {
     const cost = e.cached ? 0 : costUsd(e.usage, e.price);
     for (const t of this.buckets(`${e.provider}/${e.model}`, e.role)) {
       t.calls++;
       if (e.cached) t.cachedCalls++;
+      if (e.estimated) t.estimatedUsageCalls++;
       t.promptTokens += e.usage.promptTokens;
       t.completionTokens += e.usage.completionTokens;
       t.costUsd += cost;
@@ -99,7 +103,10 @@ export class UsageMeter {
       `Usage: ${t.calls} calls (${t.cachedCalls} from cache${t.failedCalls ? `, ${t.failedCalls} failed` : ''}${t.retries ? `, ${t.retries} retries` : ''}), ` +
       `${t.promptTokens} prompt + ${t.completionTokens} completion tokens, $${t.costUsd.toFixed(4)}.` +
       (roles.length ? ` By role: ${roles.join('; ')}.` : '') +
-      (models.length ? ` By model: ${models.join('; ')}.` : '')
+      (models.length ? ` By model: ${models.join('; ')}.` : '') +
+      (t.estimatedUsageCalls
+        ? ` ${t.estimatedUsageCalls} of ${t.calls} calls came without usage from the server; their tokens are estimated (characters / 4 + 4 per message).`
+        : '')
     );
   }
 }
@@ -111,51 +118,60 @@ export interface MeterOptions {
   price?: Price;
 }
 
-/** Running mean of completion tokens of one model (seeds the estimate with 64). */
-class RunningMean {
-  private n = 0;
-  private sum = 0;
-  add(x: number): void {
-    this.n++;
-    this.sum += x;
-  }
-  get value(): number {
-    return this.n ? this.sum / this.n : 64;
-  }
+/**
+ * A call's token estimate for budget admission: the prompt at ⌈characters / 4⌉
+ * + 4 per message, plus the longest answer allowed (maxTokens × n; 256 × n when
+ * the request sets none). Deterministic, so the budget admits the same calls
+ * at any concurrency; an admitted call fits in what is left however long its answer.
+ */
+export function estimateTokens(req: LLMRequest): number {
+  const prompt = req.prompt !== undefined ? Math.ceil(req.prompt.length / 4) : req.messages.reduce((a, m) => a + Math.ceil(m.content.length / 4) + 4, 0);
+  return prompt + (req.maxTokens ?? 256) * (req.n ?? 1);
 }
 
 /**
- * A call's token estimate for budget reservation: prompt ≈ characters / 4, plus
- * the model's mean completion so far, capped at maxTokens. Only used to keep
- * concurrent calls from jointly passing a token limit; actual usage is recorded.
+ * A bound on a call's tokens: the prompt's UTF-8 bytes + 16 per message (a
+ * token is at least a byte; chat templates add a few per message) plus
+ * maxTokens × n; Infinity when the request sets no maxTokens.
  */
-export function estimateTokens(req: LLMRequest, completionMean: { value: number }): number {
-  const chars = req.prompt !== undefined ? req.prompt.length : req.messages.reduce((a, m) => a + m.content.length, 0);
-  const completion = Math.min(req.maxTokens ?? Infinity, completionMean.value) * (req.n ?? 1);
-  return Math.ceil(chars / 4 + completion);
+export function upperBoundTokens(req: LLMRequest): number {
+  if (req.maxTokens === undefined) return Infinity;
+  const prompt = req.prompt !== undefined ? Buffer.byteLength(req.prompt) + 16 : req.messages.reduce((a, m) => a + Buffer.byteLength(m.content) + 16, 0);
+  return prompt + req.maxTokens * (req.n ?? 1);
 }
 
 export function meterMiddleware(opts: MeterOptions): LLMMiddleware {
-  const completionMean = new RunningMean();
   return (next: LLM): LLM => ({
     provider: next.provider,
     model: next.model,
+    ...(next.endpoint !== undefined ? { endpoint: next.endpoint } : {}),
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
       const role: CallRole = req.role ?? 'target';
-      const est = opts.budget?.limits.tokens !== undefined ? estimateTokens(req, completionMean) : 0;
-      opts.budget?.reserve(role, est); // throws BudgetExhausted before any call is made
+      const budget = opts.budget;
+      // Decided in call order; rejects with BudgetExhausted before any call is made.
+      const upper = upperBoundTokens(req);
+      const perToken = opts.price ? Math.max(opts.price.input, opts.price.output) / 1_000_000 : 0;
+      const upperUsd = perToken > 0 ? upper * perToken : 0;
+      const ticket = budget ? await budget.admit(role, estimateTokens(req), upper, upperUsd) : undefined;
       let res: LLMResponse;
       try {
         res = await next.complete(req, signal);
       } catch (err) {
-        opts.budget?.release(role, est);
+        if (ticket) budget!.settle(ticket);
         opts.meter.recordFailure({ provider: next.provider, model: next.model, role });
         throw err;
       }
-      opts.budget?.record(res.usage, est);
-      completionMean.add(res.usage.completionTokens);
-      opts.meter.record({ provider: next.provider, model: next.model, role, usage: res.usage, cached: res.cached === true, price: opts.price });
-      if (opts.budget && opts.price && res.cached !== true) opts.budget.recordCost(costUsd(res.usage, opts.price));
+      // Money is counted only for calls that reached a priced provider.
+      if (ticket) budget!.settle(ticket, res.usage, opts.price && res.cached !== true ? costUsd(res.usage, opts.price) : 0);
+      opts.meter.record({
+        provider: next.provider,
+        model: next.model,
+        role,
+        usage: res.usage,
+        cached: res.cached === true,
+        price: opts.price,
+        estimated: res.usageEstimated === true,
+      });
       return res;
     },
   });

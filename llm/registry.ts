@@ -20,6 +20,7 @@ import { buildStack } from './stack.js';
 import { openaiProvider } from './providers/openai.js';
 import { hfProvider } from './providers/hf.js';
 import { simProvider } from './providers/sim.js';
+import { registerSecret } from './secrets.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -88,11 +89,19 @@ export function apiKeyFor(spec: ModelSpec, env: Env): string | undefined {
   return apiKey(spec, env);
 }
 
+/**
+ * The key to send for a spec, or undefined when none is needed: a model marked
+ * `keyless`, or (unless marked `keyless: false`) one whose server is on
+ * loopback, is sent no key even when the variable is set.
+ */
 function apiKey(spec: ModelSpec, env: Env): string | undefined {
   const varName = spec.apiKeyEnv ?? (spec.provider === 'hf' ? 'HF_TOKEN' : 'OPENAI_API_KEY');
   const key = env[varName] || undefined;
-  const keyless = spec.keyless ?? (spec.provider === 'hf' && isLoopback(spec.endpointUrl));
-  if (!key && !keyless) throw new UserError(`missing API key: set ${varName} (model ${spec.name})`);
+  // Known even when not sent, so that no echo of it can be stored.
+  registerSecret(key);
+  const keyless = spec.keyless ?? isLoopback(spec.provider === 'hf' ? spec.endpointUrl : spec.baseURL);
+  if (keyless) return undefined;
+  if (!key) throw new UserError(`missing API key: set ${varName} (model ${spec.name})`);
   return key;
 }
 
@@ -104,7 +113,7 @@ export function createProvider(spec: ModelSpec, opts: { world?: SimWorld; env?: 
       if (!opts.world) throw new Error(`sim model ${spec.name} needs a SimWorld`);
       return simProvider(spec.model, opts.world);
     case 'openai':
-      return openaiProvider({ model: spec.model, baseURL: spec.baseURL, apiKey: apiKey(spec, env) });
+      return openaiProvider({ model: spec.model, baseURL: spec.baseURL, apiKey: apiKey(spec, env), maxTokensField: spec.maxTokensField });
     case 'hf':
       return hfProvider({ model: spec.model, endpointUrl: spec.endpointUrl, accessToken: apiKey(spec, env) });
   }
@@ -118,7 +127,7 @@ export function resolveModel(name: string, opts: ResolveOptions = {}): LLM {
   const provider = createProvider(spec, { world: opts.world, env });
   const isSim = spec.provider === 'sim';
   const limiters = opts.limiters ?? defaultLimiters;
-  return buildStack(provider, {
+  const stacked = buildStack(provider, {
     meter: opts.usage,
     budget: opts.budget,
     price: priceOf(spec, config),
@@ -127,7 +136,22 @@ export function resolveModel(name: string, opts: ResolveOptions = {}): LLM {
     limit: isSim ? undefined : limiters.get(limiterKey(spec.provider, spec.baseURL ?? spec.endpointUrl), spec.concurrency ?? config.concurrency),
     retry: { maxAttempts: config.maxAttempts, maxRetryAfterMs: config.maxRetryAfterMs, sleep: opts.sleep, rng: opts.rng },
     timeoutMs: spec.timeoutMs ?? config.timeoutMs,
+    cacheEndpoint: spec.cacheEndpoint,
   });
+  return spec.stop === undefined ? stacked : withStop(stacked, spec.stop);
+}
+
+/** The model's own stop sequences replace the request's ([] = send none). */
+function withStop(llm: LLM, stop: readonly string[]): LLM {
+  return {
+    provider: llm.provider,
+    model: llm.model,
+    ...(llm.endpoint !== undefined ? { endpoint: llm.endpoint } : {}),
+    complete(req, signal) {
+      const { stop: _stop, ...rest } = req;
+      return llm.complete(stop.length > 0 ? { ...rest, stop: [...stop] } : rest, signal);
+    },
+  };
 }
 
 /** Open the run's call cache as the config says; `offline` forces read-only replay. */

@@ -82,7 +82,7 @@ export function retryMiddleware(opts: RetryOptions = {}): LLMMiddleware {
           if (!err.retryable || attempt >= o.maxAttempts) {
             const status = err.status !== undefined ? `status ${err.status}` : 'no status';
             const what = err.retryable ? `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}` : `failed (not retryable) after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
-            throw llmError(`${label} ${what}, ${status}: ${err.message}`, err.status, false);
+            throw llmError(`${label} ${what}, ${status}: ${err.message}`, err.status, false, undefined, err.fatal);
           }
           const delayMs = retryDelay(attempt, err, o, rng);
           opts.onRetry?.({ req, attempt, delayMs, error: err });

@@ -20,6 +20,8 @@ export interface StackOptions {
   budget?: Budget;
   price?: Price;
   cache?: CallCache;
+  /** Label used in cache keys instead of the provider's endpoint (config `cacheEndpoint`). */
+  cacheEndpoint?: string;
   /** Shared concurrency limiter for this provider endpoint (see LimiterPool). */
   limit?: LimitFunction;
   retry?: RetryOptions;
@@ -28,14 +30,16 @@ export interface StackOptions {
 }
 
 export function compose(llm: LLM, outerToInner: LLMMiddleware[]): LLM {
-  return outerToInner.reduceRight((inner, mw) => mw(inner), llm);
+  const out = outerToInner.reduceRight((inner, mw) => mw(inner), llm);
+  if (llm.endpoint === undefined || out.endpoint === llm.endpoint) return out;
+  return { provider: out.provider, model: out.model, endpoint: llm.endpoint, complete: (req, signal) => out.complete(req, signal) };
 }
 
 export function buildStack(provider: LLM, opts: StackOptions = {}): LLM {
   const layers: LLMMiddleware[] = [];
   const meter = opts.meter ?? (opts.budget ? new UsageMeter() : undefined);
   if (meter) layers.push(meterMiddleware({ meter, budget: opts.budget, price: opts.price }));
-  if (opts.cache?.enabled) layers.push(cacheMiddleware(opts.cache));
+  if (opts.cache?.enabled) layers.push(cacheMiddleware(opts.cache, { endpoint: opts.cacheEndpoint ?? provider.endpoint }));
   if (opts.limit) layers.push(limitMiddleware(opts.limit));
   const onRetry = opts.retry?.onRetry;
   layers.push(

@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.js';
+import { renderPrompt } from '../tasks/task.js';
 import {
   ape,
   APE_DEFAULTS,
+  apeInitial,
   armMean,
   buildForwardMetaPrompt,
   buildResampleMetaPrompt,
@@ -15,14 +19,25 @@ import {
 import { fakeQuality, makeFakeContext } from './fake-context.test-util.js';
 import { makeTestContext } from './testkit.js';
 
+/** Reference outputs (header: "source" in the fixture file). */
+const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'reference/ape-reference.json'), 'utf8')) as { source: string; forwardQuery: string; evalQuery: string };
+
 describe('APE templates', () => {
-  it('forward generation shows the demos and ends with "The instruction was <COMPLETE>"', () => {
-    const demos = Array.from({ length: 5 }, (_, i) => ({ input: `in ${i}`, output: `out ${i}` }));
-    const meta = buildForwardMetaPrompt(demos);
+  const demos = Array.from({ length: 5 }, (_, i) => ({ input: `in ${i}`, output: `out ${i}` }));
+  it('forward generation equals the query the reference sends (reference/ape-reference.json): no <COMPLETE>, the model continues', () => {
+    expect(REF.source).toMatch(/ape\.py:8/);
+    expect(buildForwardMetaPrompt(demos)).toBe(REF.forwardQuery);
+    expect(buildForwardMetaPrompt(demos)).not.toMatch(/COMPLETE/);
+  });
+  it("the evaluation prompt is the reference's template (layout 'ape', APE's starting prompt)", () => {
+    expect(renderPrompt({ ...apeInitial(), instruction: 'add the numbers' }, '2 3')).toBe(REF.evalQuery);
+  });
+  it("the paper's forward template (option) ends where the model continues", () => {
+    const meta = buildForwardMetaPrompt(demos, 'paper');
     expect(meta.startsWith('I gave a friend an instruction and five inputs. The friend read the instruction and wrote an output for every one of the inputs. Here are the input-output pairs:')).toBe(true);
     for (const d of demos) expect(meta).toContain(`Input: ${d.input}\nOutput: ${d.output}`);
-    expect(meta.endsWith('The instruction was <COMPLETE>')).toBe(true);
-    expect(buildForwardMetaPrompt(demos.slice(0, 3))).toContain('and three inputs.');
+    expect(meta.endsWith('The instruction was')).toBe(true);
+    expect(buildForwardMetaPrompt(demos.slice(0, 3), 'paper')).toContain('and three inputs.');
     expect(numberWord(12)).toBe('12');
   });
 
@@ -78,6 +93,8 @@ describe('UCB', () => {
 
 const small: ApeOptions = {
   ...APE_DEFAULTS,
+  resample: true,
+  finalFullEval: true,
   numSubsamples: 2,
   proposalsPerSubsample: 4,
   banditRounds: 4,
@@ -97,9 +114,9 @@ describe('APE loop (fake LLMs)', () => {
     expect(forward.length).toBeGreaterThan(0);
     expect(resampled.length).toBeGreaterThan(0);
     for (const c of forward) {
-      expect(c.metaPrompt).toMatch(/^I gave a friend an instruction and five inputs\./);
+      expect(c.metaPrompt).toMatch(/^I gave a friend an instruction\. Based on the instruction they produced the following input-output pairs:/);
       expect(c.metaPrompt!.match(/^Input: /gm)).toHaveLength(5);
-      expect(c.metaPrompt).toMatch(/The instruction was <COMPLETE>$/);
+      expect(c.metaPrompt).toMatch(/The instruction was to$/);
     }
     for (const c of resampled) {
       expect(c.parents).toHaveLength(1);
@@ -165,15 +182,19 @@ describe('APE loop (fake LLMs)', () => {
 });
 
 describe('APE in sim', () => {
-  const simOptions: ApeOptions = { ...APE_DEFAULTS, numSubsamples: 2, proposalsPerSubsample: 5, banditRounds: 6, resampleRounds: 1, keepTop: 3, variationsPerCandidate: 3 };
-  const make = (budget?: { targetCalls?: number; optimizerCalls?: number }, seed = 1) =>
-    makeTestContext({ task: 'like/object_counting', devSize: 30, trainSize: 30, seed, ...(budget ? { budget } : {}) });
+  const simOptions: ApeOptions = { ...APE_DEFAULTS, resample: true, finalFullEval: true, numSubsamples: 2, proposalsPerSubsample: 5, banditRounds: 6, resampleRounds: 1, keepTop: 3, variationsPerCandidate: 3 };
+  const make = async (budget?: { targetCalls?: number; optimizerCalls?: number }, seed = 1) => {
+    const k = await makeTestContext({ task: 'like/object_counting', devSize: 30, trainSize: 30, seed, ...(budget ? { budget } : {}) });
+    k.ctx.initial = apeInitial(); // the reference starting prompt (its evaluation template)
+    return k;
+  };
 
   it('improves over the starting prompt, with forward and resample meta-prompts as in the paper', async () => {
     const k = await make();
     const res = await ape.optimize(k.ctx, simOptions);
     expect(res.stoppedBy).toBe('done');
     const start = await k.ctx.evaluator.evaluate({ instruction: '' }, k.ctx.dev);
+    expect(res.best.layout).toBe('ape');
     const best = await k.ctx.evaluator.evaluate(res.best, k.ctx.dev);
     expect(best.accuracy).toBe(res.bestScore);
     expect(best.accuracy).toBeGreaterThan(start.accuracy);
@@ -182,9 +203,9 @@ describe('APE in sim', () => {
     expect(forward.length).toBeGreaterThan(0);
     expect(resampled.length).toBeGreaterThan(0);
     for (const c of forward) {
-      expect(c.metaPrompt).toMatch(/^I gave a friend an instruction and five inputs\. The friend read the instruction and wrote an output for every one of the inputs\. Here are the input-output pairs:/);
+      expect(c.metaPrompt).toMatch(/^I gave a friend an instruction\. Based on the instruction they produced the following input-output pairs:/);
       expect(c.metaPrompt!.match(/^Input: .*\nOutput: /gm)).toHaveLength(5);
-      expect(c.metaPrompt).toMatch(/The instruction was <COMPLETE>$/);
+      expect(c.metaPrompt).toMatch(/The instruction was to$/);
     }
     for (const c of resampled) expect(c.metaPrompt).toMatch(/^Generate a variation of the following instruction while keeping the semantic meaning\.\n\nInput: [\s\S]+\n\nOutput:$/);
   });
@@ -206,5 +227,17 @@ describe('APE in sim', () => {
       expect(k.targetCalls()).toBeLessThanOrEqual(budget.targetCalls ?? Infinity);
       expect(k.optimizerCalls()).toBeLessThanOrEqual(budget.optimizerCalls ?? Infinity);
     }
+  });
+});
+
+describe('APE with its reference defaults in the sim', () => {
+  it('improves on the test split over the empty instruction (like/object_counting)', async () => {
+    const k = await makeTestContext({ task: 'like/object_counting', devSize: 30, trainSize: 30, seed: 1 });
+    k.ctx.initial = apeInitial();
+    const res = await ape.optimize(k.ctx, APE_DEFAULTS);
+    const test = k.task.splits.test.slice(0, 200);
+    const best = await k.ctx.evaluator.evaluate(res.best, test);
+    const empty = await k.ctx.evaluator.evaluate(apeInitial(), test);
+    expect(best.accuracy).toBeGreaterThan(empty.accuracy);
   });
 });

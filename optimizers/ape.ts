@@ -9,17 +9,23 @@
  *    evaluation set, spent where it matters by a UCB bandit over the
  *    candidates (reference implementation: automatic_prompt_engineer/
  *    evaluation/bandits.py), or every candidate on the full set.
- * 3. Iterative Monte Carlo search (§3.3, Algorithm 1): keep the best
- *    candidates and ask for semantic-preserving variations of them, then
- *    select again; finally the kept candidates are scored on the full set
- *    and the best one is returned (Algorithm 1's return step).
+ * 3. Iterative Monte Carlo search (§3.3, Algorithm 1), off by default as in
+ *    the reference code, which has none: keep the best candidates and ask for
+ *    semantic-preserving variations of them, then select again.
  * Defaults follow the reference code's `simple_ape` / `simple_config`
- * (automatic_prompt_engineer/ape.py, config.py, configs/bandits.yaml).
+ * (keirp/automatic_prompt_engineer at eac521c: automatic_prompt_engineer/
+ * ape.py, config.py, configs/bandits.yaml); the reference's best prompt is
+ * the one with the highest bandit score (evaluation/bandits.py:56-63).
+ * Scoring is execution accuracy (the reference's instruction-induction
+ * experiments, experiments/run_instruction_induction.py:50-53); the
+ * log-likelihood scoring the reference pairs with UCB in `simple_ape`
+ * (configs/bandits.yaml:22, evaluation/likelihood.py) needs prompt
+ * log-probabilities and is not offered (docs/optimizers.md, "APE").
  */
 import { z } from 'zod';
-import { POSITIONS, type Demo, type Example, type Position, type Prompt } from '../core/types.js';
+import { POSITIONS, type Demo, type Example, type Layout, type Position, type Prompt } from '../core/types.js';
 import type { Rng } from '../core/rng.js';
-import { countSchema, instructionPrompt, Recorder, untilBudget } from './common.js';
+import { countSchema, Recorder, untilBudget } from './common.js';
 import type { Candidate, Optimizer } from './types.js';
 
 export interface ApeOptions {
@@ -51,8 +57,12 @@ export interface ApeOptions {
   keepTop: number;
   /** Variations asked for per kept candidate in a Monte Carlo round. */
   variationsPerCandidate: number;
-  /** Where the instruction goes in the target prompt. */
-  position: Position;
+  /** Where the instruction goes; null = the starting prompt's (the reference: its evaluation template). */
+  position: Position | null;
+  /** Forward-generation text: 'reference' (ape.py:8) or 'paper' (the paper's Figure/Appendix template). */
+  forwardTemplate: 'reference' | 'paper';
+  /** Score the kept candidates on the whole evaluation set at the end (Algorithm 1's return step; not in the reference code). */
+  finalFullEval: boolean;
 }
 
 export const APE_DEFAULTS: ApeOptions = {
@@ -67,11 +77,13 @@ export const APE_DEFAULTS: ApeOptions = {
   promptsPerRoundFraction: 0.334, // simple_config: num_prompts_per_round = 0.334 (a third of the candidates)
   samplesPerRound: 5, // simple_config: base_eval_config.num_samples = 5
   ucbC: 1.0, // configs/bandits.yaml: bandit_config c = 1.0
-  resample: true, // §3.3 iterative Monte Carlo search
-  resampleRounds: 3, // not fixed by the paper (§3.3 reports most of the gain in the first rounds); our default
-  keepTop: 5, // "top k%" of Algorithm 1 not fixed by the paper; 10% of the 50 proposals
-  variationsPerCandidate: 10, // keeps each round's candidate pool at the size of the first one (5 × 10 = 50)
-  position: 'Q_begin', // reference eval template: "Instruction: [PROMPT]\nInput: [INPUT]\nOutput:" (before the question)
+  resample: false, // the reference code has no iterative Monte Carlo search (ape.py:105-159: generate, dedupe, evaluate once)
+  resampleRounds: 3, // option only: not fixed by the paper (§3.3 reports most of the gain in the first rounds)
+  keepTop: 5, // option only: "top k%" of Algorithm 1 not fixed by the paper; 10% of the 50 proposals
+  variationsPerCandidate: 10, // option only: keeps each round's pool at the size of the first one (5 × 10 = 50)
+  position: null, // the starting prompt's layout: APE's evaluation template (apeInitial)
+  forwardTemplate: 'reference', // ape.py:5-14 get_simple_prompt_gen_template, forward mode
+  finalFullEval: false, // the reference returns the best bandit score (bandits.py:56-63)
 };
 
 // ---------------------------------------------------------------- templates
@@ -83,17 +95,26 @@ export function numberWord(n: number): string {
   return NUMBER_WORDS[n] ?? String(n);
 }
 
-/** §3.1 forward-generation template (Figure 1 / Appendix), filled with demos. */
-export function buildForwardMetaPrompt(demos: readonly Demo[]): string {
+/**
+ * The forward-generation query, as the reference sends it: the template with
+ * the demos filled in and the `[APE]` marker removed, then stripped, so the
+ * model continues the text (llm.py:154-156). 'reference' is `simple_ape`'s
+ * template (ape.py:8, "…The instruction was to [APE]"); 'paper' is the
+ * paper's forward-generation template (§3.1, Figure 2 / Appendix), whose
+ * `<COMPLETE>` is where the model continues. Demos are `Input: …\nOutput: …`
+ * joined by a blank line (ape.py:20, template.py:60-76).
+ */
+export function buildForwardMetaPrompt(demos: readonly Demo[], template: 'reference' | 'paper' = 'reference'): string {
   const pairs = demos.map((d) => `Input: ${d.input}\nOutput: ${d.output}`).join('\n\n');
-  return (
-    `I gave a friend an instruction and ${numberWord(demos.length)} inputs. The friend read the instruction ` +
-    'and wrote an output for every one of the inputs. Here are the input-output pairs:\n\n' +
-    `${pairs}\n\nThe instruction was <COMPLETE>`
-  );
+  if (template === 'paper')
+    return (
+      `I gave a friend an instruction and ${numberWord(demos.length)} inputs. The friend read the instruction ` +
+      `and wrote an output for every one of the inputs. Here are the input-output pairs:\n\n${pairs}\n\nThe instruction was`
+    );
+  return `I gave a friend an instruction. Based on the instruction they produced the following input-output pairs:\n\n${pairs}\n\nThe instruction was to`;
 }
 
-/** §3.3 resampling template for iterative Monte Carlo search. */
+/** §3.3 resampling template for iterative Monte Carlo search (paper Figure; `[COMPLETE]` is where the model continues). */
 export function buildResampleMetaPrompt(instruction: string): string {
   return `Generate a variation of the following instruction while keeping the semantic meaning.\n\nInput: ${instruction}\n\nOutput:`;
 }
@@ -174,8 +195,15 @@ export const apeSchema = z.strictObject({
   resampleRounds: countSchema(),
   keepTop: z.number().int().positive(),
   variationsPerCandidate: z.number().int().positive(),
-  position: positionSchema,
+  position: positionSchema.nullable(),
+  forwardTemplate: z.enum(['reference', 'paper']),
+  finalFullEval: z.boolean(),
 });
+
+/** APE's starting prompt: no instruction, in its evaluation template (run_instruction_induction.py:33). */
+export function apeInitial(): Prompt {
+  return { instruction: '', layout: 'ape' };
+}
 
 interface Arm {
   candidate: Candidate;
@@ -190,11 +218,20 @@ export const ape: Optimizer<ApeOptions> = {
   paper: 'Zhou et al. 2023, Large Language Models Are Human-Level Prompt Engineers (APE)',
   defaults: APE_DEFAULTS,
   schema: apeSchema,
+  initial: apeInitial,
   async optimize(ctx, o) {
     const rec = new Recorder(ctx, 'ape');
     const evalSet: readonly Example[] = ctx.dev;
-    const makePrompt = instructionPrompt(ctx, o.position);
-    const fallback: Prompt = ctx.initial ?? { instruction: '', position: o.position };
+    const position: Position = o.position ?? ctx.initial?.position ?? 'Q_begin';
+    const layout: Layout = ctx.initial?.layout ?? 'qa';
+    const demosKept = ctx.initial?.demos;
+    const makePrompt = (instruction: string): Prompt => ({
+      instruction,
+      position,
+      ...(layout !== 'qa' ? { layout } : {}),
+      ...(demosKept && demosKept.length > 0 ? { demos: demosKept } : {}),
+    });
+    const fallback: Prompt = ctx.initial ?? makePrompt('');
     const arms = new Map<string, Arm>();
     let pool: Arm[] = [];
     let step = 0;
@@ -231,12 +268,13 @@ export const ape: Optimizer<ApeOptions> = {
     /** Algorithm 1's answer: best full-set score among fully evaluated arms, else the best subset mean. */
     const incumbent = (): Candidate | undefined => {
       const all = [...arms.values()];
+      if (!o.finalFullEval) return byMean(all)[0]?.candidate; // bandits.py:56-63: the highest bandit score
       const full = all.filter((a) => a.full);
       return (byMean(full)[0] ?? byMean(all)[0])?.candidate;
     };
 
-    /** Fresh target calls needed to score the current top keepTop arms on the full set. */
-    const finalCost = () => byMean(pool).slice(0, o.keepTop).reduce((s, a) => s + evalSet.length - a.seen.size, 0);
+    /** Fresh target calls needed to score the current top keepTop arms on the full set (when finalFullEval). */
+    const finalCost = () => (o.finalFullEval ? byMean(pool).slice(0, o.keepTop).reduce((s, a) => s + evalSet.length - a.seen.size, 0) : 0);
 
     const select = async (rng: Rng) => {
       if (o.bandit === 'none') {
@@ -252,13 +290,14 @@ export const ape: Optimizer<ApeOptions> = {
         // left to reveal: the bandit chooses among the others.
         const open = pool.filter((a) => !a.full);
         const chosen = ucbChoose(open.map((a) => a.stats), n, o.ucbC, roundRng.derive('choose')).map((i) => open[i]!);
-        const subset = roundRng.derive('subset').sample(evalSet, o.samplesPerRound);
-        const cost = chosen.reduce((s, a) => s + subset.filter((e) => !a.seen.has(e.id)).length, 0);
+        // Each chosen prompt gets its own random subsample (likelihood.py:46-48, exec_accuracy.py alike).
+        const subsets = chosen.map((a) => roundRng.derive(`subset-${a.candidate.id}`).sample(evalSet, o.samplesPerRound));
+        const cost = chosen.reduce((s, a, i) => s + subsets[i]!.filter((e) => !a.seen.has(e.id)).length, 0);
         if (cost + finalCost() > ctx.budget.remaining().targetCalls) {
           plannedStop = true; // keep what the final full-set scoring needs
           return;
         }
-        for (const arm of chosen) await evaluate(arm, subset);
+        for (const [i, arm] of chosen.entries()) await evaluate(arm, subsets[i]!);
         rec.stepDone(step++, incumbent());
       }
     };
@@ -270,7 +309,7 @@ export const ape: Optimizer<ApeOptions> = {
           .derive(`ape-subsample-${s}`)
           .sample(ctx.train, o.numDemos)
           .map((e) => ({ input: e.input, output: e.target }));
-        const metaPrompt = buildForwardMetaPrompt(demos);
+        const metaPrompt = buildForwardMetaPrompt(demos, o.forwardTemplate);
         const replies = await rec.ask(metaPrompt, {
           samples: o.proposalsPerSubsample,
           temperature: o.temperature,
@@ -311,8 +350,9 @@ export const ape: Optimizer<ApeOptions> = {
       }
     });
 
-    // Final: the kept candidates on the full evaluation set (Algorithm 1's return step).
+    // Optional: the kept candidates on the full evaluation set (Algorithm 1's return step).
     const finished = await untilBudget(async () => {
+      if (!o.finalFullEval) return;
       for (const arm of byMean(pool).slice(0, o.keepTop)) if (!arm.full) await evaluate(arm, evalSet);
       if (pool.length > 0) rec.stepDone(step++, incumbent());
     });

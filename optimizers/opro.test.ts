@@ -1,22 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.js';
 import type { Example } from '../core/types.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Layout, Position, Task } from '../core/types.js';
+import { oproAccuracy, oproNormalizedPrediction } from '../tasks/scoring.js';
+import { renderPrompt } from '../tasks/task.js';
 import {
   buildOproMetaPrompt,
   exemplarInput,
   filterOproCandidates,
   opro,
   OPRO_DEFAULTS,
+  oproInitial,
+  oproPaperPreset,
+  oproPaperSplits,
   parseOproReply,
+  polishSentence,
   selectPairs,
   shownScore,
+  thresholdForScorer,
   type ScoredInstruction,
 } from './opro.js';
 import { fakeQuality, makeFakeContext } from './fake-context.test-util.js';
 import { makeTestContext } from './testkit.js';
 
 const ex = (i: number): Example => ({ id: `e${i}`, input: `Question number ${i}?`, target: `${i}` });
-const base = { position: 'Q_begin' as const, maxPairs: 20, showScores: true, sortAscending: true, rng: new Rng(1) };
+const base = { position: 'Q_begin' as const, maxPairs: 20, showScores: true, rng: new Rng(1) };
 
 /** 25 instructions with distinct accuracies. */
 const history: ScoredInstruction[] = Array.from({ length: 25 }, (_, i) => ({
@@ -28,7 +38,60 @@ function shownPairs(meta: string): { text: string; score: number }[] {
   return [...meta.matchAll(/text:\n(.*)\nscore:\n(\d+)/g)].map((m) => ({ text: m[1]!, score: Number(m[2]) }));
 }
 
-describe('OPRO meta-prompt', () => {
+/** Reference outputs (header: "source" in the fixture file). */
+const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'reference/opro-reference.json'), 'utf8')) as {
+  source: string;
+  metaPrompts: Record<string, string>;
+  genPrompt: Record<string, string>;
+  scoring: Array<{ true: string; pred: string; input: string; includeAsCorrect: boolean; treatAsNumber: boolean; treatAsBool: boolean; normalized: string; correct: boolean }>;
+};
+
+describe('OPRO meta-prompts equal the reference (reference/opro-reference.json)', () => {
+  const refHistory: ScoredInstruction[] = [
+    { instruction: '', score: 0.125 },
+    { instruction: "Let's think step by step.", score: 0.5 },
+    { instruction: 'Solve it carefully.', score: 0.375 },
+    { instruction: 'Think about each step.', score: 0.25 },
+  ];
+  const exemplars = [1, 2, 3].map(ex);
+  it('the fixture names its source', () => {
+    expect(REF.source).toMatch(/opt_utils\.py:90-335/);
+    expect(Object.keys(REF.metaPrompts).length).toBeGreaterThanOrEqual(24);
+  });
+  for (const [key, expected] of Object.entries(REF.metaPrompts)) {
+    it(key, () => {
+      const [name, layout, position, thr, buckets] = key.split('|') as [string, Layout, Position, string, string | undefined];
+      const got = buildOproMetaPrompt({
+        history: refHistory,
+        exemplars,
+        position,
+        layout,
+        style: name === 'text-bison' ? 'palm' : 'gpt',
+        maxPairs: 20,
+        threshold: Number(thr),
+        scoreBuckets: buckets === 'buckets20' ? 20 : 100,
+        showScores: true,
+        rng: new Rng(1),
+      });
+      expect(got).toBe(expected);
+    });
+  }
+  it('target prompts equal gen_prompt (layouts and positions)', () => {
+    for (const [key, expected] of Object.entries(REF.genPrompt)) {
+      const [layout, position, ins] = key.split('|') as [Layout, Position, string];
+      expect(renderPrompt({ instruction: ins, position, layout }, 'What is 2+3?'), key).toBe(expected);
+    }
+  });
+  it("paper scoring equals OPRO's _get_accuracy on its normalized prediction", () => {
+    for (const c of REF.scoring) {
+      const norm = oproNormalizedPrediction(c.pred, { treatAsNumber: c.treatAsNumber, treatAsBool: c.treatAsBool }).replace(/^:+|:+$/g, '').trim().split('\n')[0]!.split('Q:')[0]!;
+      expect(norm, c.pred).toBe(c.normalized);
+      expect(oproAccuracy(c.true, norm, c.input, c.includeAsCorrect), `${c.true} / ${c.pred}`).toBe(c.correct);
+    }
+  });
+});
+
+describe('OPRO meta-prompt parts', () => {
   const meta = buildOproMetaPrompt({ ...base, history, exemplars: [ex(1), ex(2), ex(3)] });
 
   it('shows at most 20 pairs, the best ones, in ascending score order', () => {
@@ -38,87 +101,102 @@ describe('OPRO meta-prompt', () => {
     expect(scores).toEqual([...scores].sort((a, b) => a - b));
     const worst5 = [...history].sort((a, b) => a.score - b.score).slice(0, 5).map((h) => h.instruction);
     for (const w of worst5) expect(pairs.map((p) => p.text)).not.toContain(w);
-    expect(meta).toContain('ascending order');
   });
 
-  it('shows scores as round(100·acc) with half-even rounding', () => {
+  it('shows scores as round(buckets·acc) with half-even rounding; the threshold drops low pairs after the top-20 cut', () => {
     expect(shownScore(0.125)).toBe(12);
     expect(shownScore(0.375)).toBe(38);
     expect(shownScore(0.625)).toBe(62);
     expect(shownScore(1)).toBe(100);
-    for (const p of shownPairs(meta)) {
-      const h = history.find((x) => x.instruction === p.text)!;
-      expect(p.score).toBe(shownScore(h.score));
-    }
-    // an exact .5 tie inside a meta-prompt rounds to even
-    const tie = buildOproMetaPrompt({ ...base, history: [{ instruction: 'half', score: 0.125 }], exemplars: [] });
-    expect(shownPairs(tie)).toEqual([{ text: 'half', score: 12 }]);
+    expect(shownScore(0.525, 20)).toBe(10);
+    const kept = selectPairs(history, { maxPairs: 20, threshold: 0.3, rng: new Rng(1) });
+    expect(kept.every((p) => p.score >= 0.3)).toBe(true);
+    expect(kept.length).toBeLessThan(20);
+    expect(thresholdForScorer('gpt-3.5-turbo')).toBe(0.3);
+    expect(thresholdForScorer('openai:gpt-4')).toBe(0.3);
+    expect(thresholdForScorer('sim-8b')).toBe(0);
   });
 
-  it('has the exemplars with <INS> at the instruction position and their outputs', () => {
-    expect(meta.match(/^input:$/gm)).toHaveLength(3);
-    expect(meta.match(/^output:$/gm)).toHaveLength(3);
-    for (const i of [1, 2, 3]) expect(meta).toContain(`input:\nQ: <INS>\nQuestion number ${i}?\nA:\noutput:\n${i}`);
-    expect(meta).toContain('you replace <INS> in each input with your text');
-    expect(exemplarInput('Q?', 'Q_end')).toBe('Q: Q?\n<INS>\nA:');
-    expect(exemplarInput('Q?', 'A_begin')).toBe('Q: Q?\nA: <INS>');
-  });
-
-  it('ends with the request for a new, better instruction in <INS></INS>', () => {
-    const last = meta.split('\n\n').at(-1)!;
-    expect(last).toMatch(/different from the old ones/);
-    expect(last).toMatch(/score as high as possible/);
-    expect(last).toContain('<INS>');
-    expect(last).toContain('</INS>');
-  });
-
-  it('ablations: no exemplars, no scores (random order), descending order', () => {
-    const noEx = buildOproMetaPrompt({ ...base, history, exemplars: [] });
-    expect(noEx).not.toContain('input:');
+  it('§5.3 ablations: no scores (still ascending), descending, random order', () => {
     const noScores = buildOproMetaPrompt({ ...base, showScores: false, history, exemplars: [] });
     expect(noScores).not.toContain('score:');
-    expect(noScores.match(/^text:$/gm)).toHaveLength(20);
-    const desc = shownPairs(buildOproMetaPrompt({ ...base, sortAscending: false, history, exemplars: [] })).map((p) => p.score);
+    const texts = [...noScores.matchAll(/text:\n(.*)\n/g)].map((m) => m[1]);
+    const asc = selectPairs(history, { maxPairs: 20, rng: new Rng(1) }).map((p) => p.instruction);
+    expect(texts).toEqual(asc);
+    const desc = shownPairs(buildOproMetaPrompt({ ...base, order: 'descending', history, exemplars: [] })).map((p) => p.score);
     expect(desc).toEqual([...desc].sort((a, b) => b - a));
     const orders = [1, 2, 3].map((s) =>
-      selectPairs(history, { ...base, showScores: false, rng: new Rng(s) })
+      selectPairs(history, { maxPairs: 20, order: 'random', rng: new Rng(s) })
         .map((p) => p.instruction)
         .join('|'),
     );
     expect(new Set(orders).size).toBeGreaterThan(1);
+    expect(buildOproMetaPrompt({ ...base, style: 'palm', order: 'descending', history, exemplars: [] })).toContain('arranged in descending order');
+  });
+
+  it('the exemplars show where the instruction goes in the target', () => {
+    expect(exemplarInput('Q?', 'Q_end')).toBe('input:\nQ: Q?\n<INS>\nA:');
+    expect(exemplarInput('Q?', 'Q_begin', 'plain')).toBe('Problem:\n<INS>\nQ?\n');
+    expect(exemplarInput('Q?', 'A_begin', 'qa', 'gpt')).toBe('Q: Q?\nA: <Start>');
   });
 });
 
 describe('OPRO replies and filters', () => {
-  it('parses the text inside <INS></INS> (or the whole reply without tags)', () => {
+  it('GPT text: the text between the tags; PaLM text: the first [...]', () => {
     expect(parseOproReply('Sure! <INS> Think hard. </INS> Hope it helps')).toBe('Think hard.');
     expect(parseOproReply('<INS>Open only')).toBe('Open only');
     expect(parseOproReply('  plain text  ')).toBe('plain text');
+    expect(parseOproReply('<Start>Go on.</Start>', 'gpt', true)).toBe('Go on.');
+    expect(parseOproReply('New text: [Think hard.] ok [x]', 'palm')).toBe('Think hard.');
+    expect(parseOproReply('no brackets', 'palm')).toBe('');
   });
 
-  it('drops duplicates (earlier steps and within the batch), too-long, "INS" and empty candidates', () => {
-    const seen = new Set(['old one']);
+  it('polishes, then drops duplicates (earlier steps and the batch), too-long, digit (GSM8K) and "INS" candidates', () => {
+    expect(polishSentence('  **think** hard ')).toBe('Think hard');
+    const seen = new Set(['Old one']);
     const long = 'x'.repeat(501);
     const { keep, dropped } = filterOproCandidates(
-      ['old one', 'new one', 'new one', long, 'x'.repeat(500), 'Put it in <INS>', 'INSIGHT first', ''],
+      ['old one', 'new one', 'New one', long, 'y'.repeat(500), 'Put it in <INS>', 'Add 2 numbers'],
       seen,
       500,
+      true,
     );
-    expect(keep).toEqual(['new one', 'x'.repeat(500)]);
-    expect(dropped.map((d) => d.reason)).toEqual(['duplicate', 'duplicate', 'too-long', 'contains-INS', 'contains-INS', 'empty']);
-    expect(seen.has('new one')).toBe(true);
-    expect(filterOproCandidates(['new one'], seen, 500).keep).toEqual([]);
+    expect(keep).toEqual(['New one', 'Y' + 'y'.repeat(499)]);
+    expect(dropped.map((d) => d.reason)).toEqual(['duplicate', 'duplicate', 'too-long', 'contains-INS', 'contains-digit']);
+    expect(seen.has('X' + 'x'.repeat(500))).toBe(true); // added before the length filter, as in the reference
+    expect(filterOproCandidates(['Add 2 numbers'], new Set(), 500, false).keep).toEqual(['Add 2 numbers']);
   });
 });
 
-describe('OPRO options', () => {
-  it('defaults are the paper values and the schema is strict', () => {
-    expect(OPRO_DEFAULTS).toMatchObject({ steps: 200, candidatesPerStep: 8, maxPairs: 20, numExemplars: 3, optimizerTemperature: 1, maxLength: 500 });
+describe('OPRO options and reference settings', () => {
+  it('defaults are the reference values and the schema is strict', () => {
+    expect(OPRO_DEFAULTS).toMatchObject({ steps: 200, candidatesPerStep: 8, maxPairs: 20, numExemplars: 3, optimizerTemperature: 1, maxLength: 500, metaPrompt: 'gpt', scoreBuckets: 100, scoreThreshold: 'by-scorer', digitFilter: 'gsm8k', order: 'ascending' });
     expect(opro.schema.parse(OPRO_DEFAULTS)).toEqual(OPRO_DEFAULTS);
     expect(() => opro.schema.parse({ ...OPRO_DEFAULTS, stepz: 3 })).toThrow();
     expect(opro.schema.parse({ ...OPRO_DEFAULTS, steps: Infinity }).steps).toBe(Infinity);
     expect(opro.schema.parse({ ...OPRO_DEFAULTS, steps: 'inf' }).steps).toBe(Infinity);
     expect(() => opro.schema.parse({ ...OPRO_DEFAULTS, steps: -1 })).toThrow();
+  });
+
+  it('starting prompt: "Let\'s solve the problem." (empty on BBH) at Q_begin without Q/A', () => {
+    expect(oproInitial('gsm8k')).toEqual({ instruction: "Let's solve the problem.", position: 'Q_begin', layout: 'plain' });
+    expect(oproInitial('bbh/navigate')).toEqual({ instruction: '', position: 'Q_begin', layout: 'plain' });
+  });
+
+  it('paper preset: 20% of a BBH task scored, 80% tested; 3.5% of GSM8K train (261 of 7,473)', () => {
+    const mk = (n: number, p: string) => Array.from({ length: n }, (_, i) => ({ id: `${p}-${i}`, input: `${p}${i}`, target: '1' }));
+    const bbh = { id: 'bbh/navigate', splits: { train: mk(50, 'a'), dev: mk(25, 'b'), test: mk(175, 'c') } } as unknown as Task;
+    const s = oproPaperSplits(bbh, 0);
+    expect(s.dev).toHaveLength(50);
+    expect(s.train).toBe(s.dev);
+    expect(s.test).toHaveLength(200);
+    expect(new Set([...s.dev, ...s.test].map((e) => e.id)).size).toBe(250);
+    const gsm = { id: 'gsm8k', splits: { train: mk(7273, 'tr'), dev: mk(200, 'dv'), test: mk(1319, 'te') } } as unknown as Task;
+    const g = oproPaperSplits(gsm, 0);
+    expect(g.dev).toHaveLength(261);
+    expect(g.test).toHaveLength(1319);
+    expect(oproPaperPreset('bbh/navigate')).toMatchObject({ options: { steps: 200 }, scoring: 'paper', initial: { instruction: '' } });
+    expect(oproPaperPreset('like/navigate')).toBeUndefined();
   });
 });
 
@@ -157,12 +235,16 @@ describe('OPRO loop (fake LLMs)', () => {
     expect(await run()).toEqual(await run());
   });
 
-  it('uses the initial-instruction option and the position option', async () => {
+  it('starts from ctx.initial, at its position and layout, and shows that in the exemplars', async () => {
     const f = makeFakeContext();
-    const res = await opro.optimize(f.ctx, { ...options, steps: 1, initialInstruction: "Let's solve the problem.", position: 'A_begin' });
+    f.ctx.initial = { instruction: "Let's solve the problem.", position: 'Q_end', layout: 'plain' };
+    const res = await opro.optimize(f.ctx, { ...options, steps: 1 });
     const start = res.trajectory.candidates[0]!;
-    expect(start.prompt).toEqual({ instruction: "Let's solve the problem.", position: 'A_begin' });
-    expect(res.trajectory.candidates[1]!.metaPrompt).toContain('A: <INS>');
+    expect(start.prompt).toEqual({ instruction: "Let's solve the problem.", position: 'Q_end', layout: 'plain' });
+    expect(res.trajectory.candidates[1]!.metaPrompt).toMatch(/Problem:\n.*\n<INS>\n/);
+    const g = makeFakeContext();
+    const a = await opro.optimize(g.ctx, { ...options, steps: 1, position: 'A_begin' });
+    expect(a.trajectory.candidates[1]!.metaPrompt).toContain('A: <Start>');
   });
 
   it('never exceeds the budget and stops with "budget" when it binds (Infinity steps)', async () => {
@@ -206,7 +288,7 @@ describe('OPRO in sim', () => {
       expect(pairs.length).toBeLessThanOrEqual(20);
       expect(pairs.map((p) => p.score)).toEqual(pairs.map((p) => p.score).sort((a, b) => a - b));
       expect(meta.match(/^input:\nQ: <INS>\n/gm)).toHaveLength(3);
-      expect(meta).toMatch(/Write the text between <INS> and <\/INS>\.$/);
+      expect(meta).toMatch(/generally applicable to all problems above\.$/);
     }
   });
 
@@ -227,5 +309,18 @@ describe('OPRO in sim', () => {
       expect(k.targetCalls()).toBeLessThanOrEqual(budget.targetCalls ?? Infinity);
       expect(k.optimizerCalls()).toBeLessThanOrEqual(budget.optimizerCalls ?? Infinity);
     }
+  });
+});
+
+describe('OPRO with its reference settings in the sim', () => {
+  it('improves on the test split over its starting prompt (like/navigate)', async () => {
+    const k = await makeTestContext({ task: 'like/navigate', devSize: 30, seed: 1 });
+    k.ctx.initial = oproInitial('like/navigate');
+    const res = await opro.optimize(k.ctx, { ...OPRO_DEFAULTS, steps: 4 });
+    const test = k.task.splits.test.slice(0, 200);
+    const best = await k.ctx.evaluator.evaluate(res.best, test);
+    const start = await k.ctx.evaluator.evaluate(res.trajectory.candidates[0]!.prompt, test);
+    expect(res.best.layout).toBe('plain');
+    expect(best.accuracy).toBeGreaterThan(start.accuracy);
   });
 });

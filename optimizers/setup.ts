@@ -77,7 +77,7 @@ export function checkInitial(o: InitialOverride, where: string): InitialOverride
   if (o.position !== undefined && !POSITIONS.includes(o.position))
     throw new UserError(`${where}: expected one of ${POSITIONS.join(', ')}, got "${o.position}"`);
   if (o.layout !== undefined && !LAYOUTS.includes(o.layout))
-    throw new UserError(`${where}: layout: expected one of ${LAYOUTS.join(', ')}, got "${o.layout}"`);
+    throw new UserError(`${where}: expected one of ${LAYOUTS.join(', ')}, got "${o.layout}"`);
   return o;
 }
 
@@ -89,7 +89,7 @@ export function resolveInitial(base: Prompt | undefined, override: InitialOverri
   if (override?.position !== undefined) out.position = override.position;
   if (override?.layout !== undefined) out.layout = override.layout;
   if (!layoutAllows(out.layout ?? 'qa', out.position ?? 'Q_begin'))
-    throw new UserError(`${where}: the ${out.layout} layout has no ${out.position} position`);
+    throw new UserError(`${where}: the ${out.layout} layout has no ${out.position} position (choose the qa layout: --initial-layout qa, or layout: qa in a suite)`);
   return out;
 }
 

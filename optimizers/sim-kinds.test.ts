@@ -13,7 +13,7 @@ import { makeTestContext } from './testkit.js';
 
 const EXPECTED: Record<string, { allowed: RequestKind[]; required: RequestKind[] }> = {
   opro: { allowed: ['opro'], required: ['opro'] },
-  ape: { allowed: ['induce', 'paraphrase'], required: ['induce', 'paraphrase'] },
+  ape: { allowed: ['induce', 'paraphrase'], required: ['induce'] }, // resampling (paraphrase) is off by default, as in the reference
   protegi: { allowed: ['reflect', 'edit', 'paraphrase'], required: ['reflect', 'edit'] },
   evoprompt: { allowed: ['evo_ga', 'paraphrase'], required: ['evo_ga'] },
   bpo: { allowed: ['rewrite'], required: ['rewrite'] },
@@ -40,6 +40,9 @@ describe('the sim optimizer reads each optimizer\'s meta-prompts as intended', (
       const seen: string[] = [];
       kit.ctx.optimizer = recording(kit.ctx.optimizer, seen);
       const { optimizer, equalBudget } = OPTIMIZERS[name]!;
+      // The reference starting prompt, as a run without --initial gets it (optimizers/setup.ts).
+      const initial = optimizer.initial?.(kit.task.id);
+      if (initial) kit.ctx.initial = initial;
       await optimizer.optimize(kit.ctx, optimizer.schema.parse({ ...optimizer.defaults, ...equalBudget }));
       expect(seen.length).toBeGreaterThan(0);
       const kinds = new Set(seen.map(detectKind));
@@ -47,6 +50,29 @@ describe('the sim optimizer reads each optimizer\'s meta-prompts as intended', (
       for (const k of want.required) expect([...kinds], `${name} never sent a "${k}" request`).toContain(k);
     });
   }
+
+  it("OPRO's PaLM meta-prompt is read as an OPRO request answered in square brackets", async () => {
+    const kit = await makeTestContext({ task: 'like/navigate', seed: 1, devSize: 20, budget: { targetCalls: 400, optimizerCalls: 16 } });
+    const seen: string[] = [];
+    kit.ctx.optimizer = recording(kit.ctx.optimizer, seen);
+    const { optimizer } = OPTIMIZERS['opro']!;
+    const res = await optimizer.optimize(kit.ctx, optimizer.schema.parse({ ...optimizer.defaults, steps: 2, metaPrompt: 'palm' }));
+    expect(new Set(seen.map(detectKind))).toEqual(new Set(['opro']));
+    expect(res.trajectory.candidates.some((c) => c.origin === 'opro' && c.prompt.instruction !== '')).toBe(true);
+  });
+
+  it("OPRO's GPT text at A_begin (the <Start> sentence) is answered in <Start></Start> tags", async () => {
+    const kit = await makeTestContext({ task: 'like/navigate', seed: 1, devSize: 20, budget: { targetCalls: 400, optimizerCalls: 16 } });
+    kit.ctx.initial = { instruction: "Let's solve the problem.", position: 'A_begin' };
+    const { optimizer } = OPTIMIZERS['opro']!;
+    const res = await optimizer.optimize(kit.ctx, optimizer.schema.parse({ ...optimizer.defaults, steps: 2 }));
+    const made = res.trajectory.candidates.filter((c) => c.origin === 'opro');
+    expect(made.length).toBeGreaterThan(0);
+    for (const c of made) {
+      expect(c.metaPrompt).toContain('The starting sentence should begin with <Start> and end with </Start>.');
+      expect(c.prompt.instruction).not.toMatch(/<\/?(Start|START|END)>/);
+    }
+  });
 
   it('the DE variant of EvoPrompt sends DE requests', async () => {
     const kit = await makeTestContext({ task: 'like/navigate', seed: 1, devSize: 20, budget: { targetCalls: 400, optimizerCalls: 30 } });

@@ -5,16 +5,25 @@
  * seeds and the kind of interval (docs/reports.md).
  */
 import { leakCheck, type LeakReport } from './leak.js';
-import jstatModule from 'jstat';
 import { isSimModel, isSimTarget, parseCauses } from '../sim/index.js';
 import { anytimeCurve } from './anytime.js';
 import { groupCells, type Cell, type CellGroup, type MissingCell, type RunDir } from './load.js';
 import { judgeLabelled, type JudgedRun, type JudgedShownFailure } from './judge.js';
 import { scoreReflections, type ReflectionScore } from './reflection.js';
-import { friedman, holm, mcnemar, nemenyi, pairedBootstrap, wilsonInterval, type FriedmanResult, type NemenyiResult } from './stats/index.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const jStat = ((jstatModule as any).jStat ?? jstatModule) as { studentt: { inv(p: number, df: number): number } };
+import {
+  accuracyTwoLevel,
+  clusteredProportion,
+  friedman,
+  friedmanPermutation,
+  holm,
+  nemenyi,
+  pairedTwoLevel,
+  wilsonInterval,
+  type FriedmanPermutationResult,
+  type FriedmanResult,
+  type NemenyiResult,
+  type TwoLevelDesign,
+} from './stats/index.js';
 
 export const SIM_DISCLAIMER = 'Sim results are not research claims: the targets and/or optimizer models here are simulated (docs/sim.md).';
 
@@ -23,7 +32,7 @@ export interface AnalysisOptions {
   baseline?: string;
   /** Family-wise significance level (Holm) and Nemenyi level (default 0.05). */
   alpha?: number;
-  /** Bootstrap replicates for the paired difference (default 10 000). */
+  /** Monte Carlo replicates for permutation p-values (Friedman at few blocks; default 10 000). */
   bootstrapB?: number;
   /** Points on the common anytime grid (default 41). */
   gridPoints?: number;
@@ -42,15 +51,29 @@ export interface JudgedReflectionAnalysis {
   calls: number;
 }
 
-export type IntervalMethod = 'wilson (pooled examples, 1 seed)' | 't over seed means' | 'wilson (pooled examples; seed means identical)' | 'none (0 examples)';
+/** How the suite drew the test split: one split for every seed (default), or a split per seed. */
+export type SplitSeed = 'fixed' | 'per-seed';
+
+export type IntervalMethod = 'two-level Wilson (effective n, Satterthwaite df)' | 'none (0 examples)';
+
+/**
+ * Which variance an interval or test covers. "test examples + seeds": test-set sampling
+ * and optimizer randomness; "test examples (seeds identical)": every seed gave the same
+ * outcomes, so only test-set sampling varies; "test examples only (1 seed)": the seed
+ * variance cannot be estimated from one seed and is NOT covered.
+ */
+export type Covers = 'test examples + seeds' | 'test examples (seeds identical)' | 'test examples only (1 seed)' | 'none';
 
 export interface AccuracyRow {
   optimizer: string;
   task: string;
   target: string;
   seeds: number[];
-  /** Test examples summed over seeds. */
+  /** Distinct test examples (fixed split: the shared test set, counted once; per-seed split: summed over seeds). */
   n: number;
+  /** 0/1 test outcomes summed over seeds (= n × seeds under a fixed split). */
+  observations: number;
+  /** Correct outcomes summed over seeds. */
   correct: number;
   /** Mean over seeds of the per-seed test accuracy. */
   mean: number;
@@ -58,9 +81,17 @@ export interface AccuracyRow {
   hi: number;
   level: number;
   interval: IntervalMethod;
+  covers: Covers;
+  /** Standard error of mean, its Satterthwaite df, and the effective number of independent outcomes. */
+  se: number;
+  df: number;
+  nEff: number;
+  splitSeed: SplitSeed;
   perSeed: Array<{ seed: number; n: number; accuracy: number }>;
   /** Mean dev accuracy over seeds, when reported. */
   devMean?: number;
+  /** Why the row is analysed differently from the rest (e.g. no per-example samples), when it is. */
+  note?: string;
 }
 
 export interface ComparisonRow {
@@ -68,27 +99,37 @@ export interface ComparisonRow {
   baseline: string;
   task: string;
   target: string;
-  /** Seeds where both cells finished and share test examples. */
+  /** Seeds where both cells finished and share test examples (the seed unit; its count is seeds.length). */
   seeds: number[];
-  /** Paired test examples, pooled over those seeds. */
+  /** Distinct paired test examples, each counted once however many seeds share it. */
   n: number;
   accOptimizer: number;
   accBaseline: number;
-  /** accOptimizer − accBaseline on the paired examples. */
+  /** accOptimizer − accBaseline: mean over seeds of the per-seed paired difference. */
   diff: number;
-  /** Paired percentile bootstrap interval of diff (pairs pooled over seeds). */
+  /** Two-level interval of diff (level, covering `covers`): diff ± t_df·se. */
   lo: number;
   hi: number;
-  /** McNemar discordant counts: b = optimizer right & baseline wrong, c = optimizer wrong & baseline right. */
+  level: number;
+  se: number;
+  df: number;
+  /** Discordant examples, each distinct example once (seed-averaged): b = optimizer right & baseline wrong, c = the reverse. Integers when seeds agree. */
   b: number;
   c: number;
-  /** Exact McNemar p-value and Holm-adjusted p over all comparisons in the report. */
+  /** Two-sided p-value of the test named in `test`, and Holm-adjusted p over all comparisons in the report. */
   p: number;
+  test: 'exact McNemar on distinct examples' | 'two-level t (Satterthwaite df)';
   pHolm: number;
   significant: boolean;
+  covers: Covers;
+  splitSeed: SplitSeed;
 }
 
 export interface RankAnalysis {
+  /** The omnibus p-value the decision uses: permutation (exact or Monte Carlo) when N < 10 blocks, else Iman–Davenport. */
+  omnibus?: { p: number; method: string; rejects: boolean };
+  /** Exact / Monte Carlo permutation p of the Friedman statistic (computed when N < 10 blocks). */
+  permutation?: FriedmanPermutationResult;
   /** Blocks: (task, target) pairs where every included optimizer finished ≥ 1 seed. */
   blocks: Array<{ task: string; target: string }>;
   optimizers: string[];
@@ -97,8 +138,9 @@ export interface RankAnalysis {
   /** Mean test accuracy over seeds: blocks × optimizers. */
   scores: number[][];
   friedman?: FriedmanResult;
+  /** Nemenyi post-hoc test: only when the omnibus test rejects at alpha. */
   nemenyi?: NemenyiResult;
-  /** Why the test was not run, when it was not. */
+  /** Why a test was not run, and how the omnibus p was obtained. */
   note?: string;
 }
 
@@ -120,8 +162,11 @@ export interface ReflectionRow {
   n: number;
   hits: number;
   hitRate: number;
+  /** Interval of hitRate clustered by run (cell): reflections of one run share its dev set and history. */
   hitLo: number;
   hitHi: number;
+  /** Kish effective number of independent reflections behind the interval (≤ n). */
+  hitNEff: number;
   precision: number;
   recall: number;
   /** Mean best-edit fix rate over reflections whose edits were checked (nFix of them). */
@@ -148,7 +193,7 @@ export interface Analysis {
   sim: boolean;
   accuracy: AccuracyRow[];
   comparisons: ComparisonRow[];
-  /** Notes on comparisons (e.g. baseline absent). */
+  /** Notes on comparisons (e.g. baseline absent; multiplicity of the intervals). */
   comparisonNotes: string[];
   ranks: RankAnalysis;
   anytime: AnytimeSeries[];
@@ -165,87 +210,192 @@ export interface Analysis {
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
-const sd = (xs: readonly number[]) => {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) * (x - m), 0) / (xs.length - 1));
-};
-const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
-function testCounts(c: Cell): { n: number; correct: number } {
-  return { n: c.result.test.n, correct: c.result.test.correct };
+/** The suite's split rule for a cell (specs without the field used one split for every seed). */
+export function splitSeedOf(c: Cell): SplitSeed {
+  return (c.spec as { splitSeed?: unknown }).splitSeed === 'per-seed' ? 'per-seed' : 'fixed';
 }
 
+/**
+ * Design of a group of cells. Fixed split: test examples crossed with seeds. Per-seed split:
+ * like/ tasks generate their examples from the seed (ids are positions, not identities), so
+ * examples are nested in seeds; dataset tasks keep their example ids, so seeds that share
+ * ids share examples (GSM8K and MMLU test sets do not depend on the seed) — crossed on the
+ * shared examples, nested only when no two seeds share one.
+ */
+function designOf(cells: readonly Cell[]): { splitSeed: SplitSeed; design: TwoLevelDesign } {
+  if (!cells.some((c) => splitSeedOf(c) === 'per-seed')) return { splitSeed: 'fixed', design: 'crossed' };
+  if (cells.some((c) => c.spec.task.startsWith('like/'))) return { splitSeed: 'per-seed', design: 'nested' };
+  const bySeed = new Map<number, Set<string>>();
+  for (const c of cells) {
+    const set = bySeed.get(c.spec.seed) ?? new Set<string>();
+    for (const x of c.test) set.add(x.exampleId);
+    bySeed.set(c.spec.seed, set);
+  }
+  const sets = [...bySeed.values()];
+  for (let i = 0; i < sets.length; i++)
+    for (let j = i + 1; j < sets.length; j++) for (const id of sets[i]!) if (sets[j]!.has(id)) return { splitSeed: 'per-seed', design: 'crossed' };
+  return { splitSeed: 'per-seed', design: 'nested' };
+}
+
+/** 0/1 vector of a cell's test outcomes in the order of `ids`. */
+function outcomes(c: Cell, ids: readonly string[]): Float64Array {
+  const byId = new Map<string, boolean>();
+  for (const s of c.test) byId.set(s.exampleId, s.correct);
+  const out = new Float64Array(ids.length);
+  ids.forEach((id, i) => (out[i] = byId.get(id) ? 1 : 0));
+  return out;
+}
+
+/** Example ids present in every given cell (in the first cell's order). */
+function sharedIds(cells: readonly Cell[]): string[] {
+  if (cells.length === 0) return [];
+  const sets = cells.slice(1).map((c) => new Set(c.test.map((s) => s.exampleId)));
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const s of cells[0]!.test) {
+    if (seen.has(s.exampleId)) continue;
+    seen.add(s.exampleId);
+    if (sets.every((set) => set.has(s.exampleId))) out.push(s.exampleId);
+  }
+  return out;
+}
+
+/** Count-only 0/1 vector (correct first) for cells without per-example samples. */
+function fromCounts(c: Cell): Float64Array {
+  const out = new Float64Array(c.result.test.n);
+  out.fill(1, 0, c.result.test.correct);
+  return out;
+}
+
+/**
+ * Accuracy of one optimizer × task × target over its seeds (reports/stats/accuracyTwoLevel.ts):
+ * each distinct test example counted once, seeds as a second unit; the interval covers
+ * test-set sampling and seed-to-seed variation (one seed: test examples only, and says so).
+ */
 export function accuracyRow(g: CellGroup, level = 0.95): AccuracyRow {
-  const perSeed = g.cells.map((c) => {
-    const { n, correct } = testCounts(c);
-    return { seed: c.spec.seed, n, accuracy: n ? correct / n : Number.NaN };
-  });
-  const n = g.cells.reduce((a, c) => a + testCounts(c).n, 0);
-  const correct = g.cells.reduce((a, c) => a + testCounts(c).correct, 0);
-  const accs = perSeed.filter((s) => s.n > 0).map((s) => s.accuracy);
+  const perSeed = g.cells.map((c) => ({ seed: c.spec.seed, n: c.result.test.n, accuracy: c.result.test.n ? c.result.test.correct / c.result.test.n : Number.NaN }));
+  const observations = g.cells.reduce((a, c) => a + c.result.test.n, 0);
+  const correct = g.cells.reduce((a, c) => a + c.result.test.correct, 0);
   const devs = g.cells.filter((c) => c.result.dev && c.result.dev.n > 0).map((c) => c.result.dev!.correct / c.result.dev!.n);
-  const base = { optimizer: g.label, task: g.task, target: g.target, seeds: g.cells.map((c) => c.spec.seed), n, correct, perSeed, level, ...(devs.length ? { devMean: mean(devs) } : {}) };
-  if (accs.length === 0) return { ...base, mean: Number.NaN, lo: Number.NaN, hi: Number.NaN, interval: 'none (0 examples)' };
-  if (accs.length === 1) {
-    const w = wilsonInterval(correct, n, level);
-    return { ...base, mean: accs[0]!, lo: w.lo, hi: w.hi, interval: 'wilson (pooled examples, 1 seed)' };
+  const withN = g.cells.filter((c) => c.result.test.n > 0);
+  let { splitSeed, design } = designOf(g.cells);
+  const base = { optimizer: g.label, task: g.task, target: g.target, seeds: g.cells.map((c) => c.spec.seed), correct, observations, perSeed, level, splitSeed, ...(devs.length ? { devMean: mean(devs) } : {}) };
+  if (withN.length === 0) return { ...base, n: 0, mean: Number.NaN, lo: Number.NaN, hi: Number.NaN, se: Number.NaN, df: Number.NaN, nEff: 0, interval: 'none (0 examples)', covers: 'none' };
+  let rows: Float64Array[];
+  let note: string | undefined;
+  const haveSamples = withN.every((c) => c.test.length > 0);
+  if (!haveSamples) {
+    rows = withN.map(fromCounts);
+    if (design === 'crossed' && withN.length > 1) note = 'no per-example samples: seeds analysed as separate test sets (n may count shared examples once per seed)';
+    design = 'nested';
+  } else if (design === 'crossed') {
+    const ids = sharedIds(withN);
+    if (ids.length === 0) {
+      rows = withN.map((c) => outcomes(c, c.test.map((s) => s.exampleId)));
+      design = 'nested';
+      note = 'seeds share no test example ids: analysed as separate test sets';
+    } else {
+      rows = withN.map((c) => outcomes(c, ids));
+      const dropped = withN.some((c) => c.test.length !== ids.length);
+      if (dropped) note = `only the ${ids.length} test examples scored under every seed are used`;
+    }
+  } else {
+    rows = withN.map((c) => outcomes(c, c.test.map((s) => s.exampleId)));
   }
-  const m = mean(accs);
-  if (sd(accs) === 0) {
-    // A zero-width t interval would claim certainty that two or three seeds cannot give.
-    const w = wilsonInterval(correct, n, level);
-    return { ...base, mean: m, lo: w.lo, hi: w.hi, interval: 'wilson (pooled examples; seed means identical)' };
-  }
-  const t = jStat.studentt.inv(1 - (1 - level) / 2, accs.length - 1);
-  const half = (t * sd(accs)) / Math.sqrt(accs.length);
-  return { ...base, mean: m, lo: clamp01(m - half), hi: clamp01(m + half), interval: 't over seed means' };
+  const r = accuracyTwoLevel(rows, { design, level });
+  return {
+    ...base,
+    n: r.examples,
+    mean: r.mean,
+    lo: r.lo,
+    hi: r.hi,
+    se: r.se,
+    df: r.df,
+    nEff: r.nEff,
+    interval: 'two-level Wilson (effective n, Satterthwaite df)',
+    covers: r.covers,
+    ...(note ? { note } : {}),
+  };
 }
 
-export function compare(opt: CellGroup, base: CellGroup, B: number): Omit<ComparisonRow, 'pHolm' | 'significant'> | undefined {
-  const a: boolean[] = [];
-  const b: boolean[] = [];
-  const seeds: number[] = [];
+/**
+ * Paired comparison of two cell groups on the same task × target
+ * (reports/stats/pairedTwoLevel.ts): seeds where both finished, test examples both
+ * scored (under a fixed split: examples scored by every such seed, each counted once).
+ * Returns undefined when nothing pairs. `pHolm` and `significant` are left to the caller
+ * (set here to the unadjusted p and p ≤ alpha).
+ */
+export function compareGroups(opt: CellGroup, base: CellGroup, opts: { level?: number; alpha?: number } = {}): ComparisonRow | undefined {
+  const alpha = opts.alpha ?? 0.05;
+  const pairs: Array<[Cell, Cell]> = [];
   for (const oc of opt.cells) {
     const bc = base.cells.find((c) => c.spec.seed === oc.spec.seed);
-    if (!bc) continue;
-    const baseById = new Map(bc.test.map((s) => [s.exampleId, s.correct]));
-    let paired = 0;
-    for (const s of oc.test) {
-      const other = baseById.get(s.exampleId);
-      if (other === undefined) continue;
-      a.push(s.correct);
-      b.push(other);
-      paired++;
-    }
-    if (paired) seeds.push(oc.spec.seed);
+    if (bc && oc.test.length && bc.test.length) pairs.push([oc, bc]);
   }
-  if (a.length === 0) return undefined;
-  const m = mcnemar(a, b);
-  const boot = pairedBootstrap(
-    a.map((x) => (x ? 1 : 0)),
-    b.map((x) => (x ? 1 : 0)),
-    { B, seed: 0 },
-  );
+  if (pairs.length === 0) return undefined;
+  const { splitSeed, design } = designOf(pairs.flat());
+  const aRows: Float64Array[] = [];
+  const bRows: Float64Array[] = [];
+  const seeds: number[] = [];
+  if (design === 'crossed') {
+    const ids = sharedIds(pairs.flat());
+    if (ids.length === 0) return undefined;
+    for (const [oc, bc] of pairs) {
+      aRows.push(outcomes(oc, ids));
+      bRows.push(outcomes(bc, ids));
+      seeds.push(oc.spec.seed);
+    }
+  } else {
+    for (const [oc, bc] of pairs) {
+      const ids = sharedIds([oc, bc]);
+      if (ids.length === 0) continue;
+      aRows.push(outcomes(oc, ids));
+      bRows.push(outcomes(bc, ids));
+      seeds.push(oc.spec.seed);
+    }
+    if (seeds.length === 0) return undefined;
+  }
+  const r = pairedTwoLevel(aRows, bRows, { design, ...(opts.level !== undefined ? { level: opts.level } : {}) });
+  const acc = (rows: Float64Array[]) => mean(rows.map((row) => row.reduce((x, y) => x + y, 0) / row.length));
   return {
     optimizer: opt.label,
     baseline: base.label,
     task: opt.task,
     target: opt.target,
     seeds,
-    n: a.length,
-    accOptimizer: a.filter(Boolean).length / a.length,
-    accBaseline: b.filter(Boolean).length / b.length,
-    diff: boot.diff,
-    lo: boot.lo,
-    hi: boot.hi,
-    b: m.b,
-    c: m.c,
-    p: m.pValue,
+    n: r.examples,
+    accOptimizer: acc(aRows),
+    accBaseline: acc(bRows),
+    diff: r.diff,
+    lo: r.lo,
+    hi: r.hi,
+    level: r.level,
+    se: r.se,
+    df: r.df,
+    b: r.b,
+    c: r.c,
+    p: r.pValue,
+    test: r.test,
+    pHolm: r.pValue,
+    significant: r.pValue <= alpha,
+    covers: r.covers,
+    splitSeed,
   };
 }
 
-function rankAnalysis(accuracy: readonly AccuracyRow[], alpha: number): RankAnalysis {
+/**
+ * `compareGroups` under its earlier name. The bootstrap size is ignored: the comparison
+ * is analytic (two-level variance, exact McNemar or two-level t), so it needs no resampling.
+ */
+export function compare(opt: CellGroup, base: CellGroup, _bootstrapB?: number): ComparisonRow | undefined {
+  return compareGroups(opt, base);
+}
+
+/** Blocks below which the omnibus p is the permutation p (Demšar 2006: the χ²/F approximations need N > 10). */
+export const FRIEDMAN_EXACT_BELOW = 10;
+
+function rankAnalysis(accuracy: readonly AccuracyRow[], alpha: number, B: number): RankAnalysis {
   const blockKey = (r: { task: string; target: string }) => JSON.stringify([r.task, r.target]);
   const allBlocks = [...new Map(accuracy.map((r) => [blockKey(r), { task: r.task, target: r.target }])).values()];
   const labels = [...new Set(accuracy.map((r) => r.optimizer))].sort();
@@ -265,9 +415,23 @@ function rankAnalysis(accuracy: readonly AccuracyRow[], alpha: number): RankAnal
     return out;
   }
   out.friedman = friedman(scores);
-  out.nemenyi = nemenyi(out.friedman.meanRanks, blocks.length, alpha);
-  if (out.nemenyi.qSource === 'studentized-range')
-    out.note = `Nemenyi q_α from the Studentized range quantile (α = ${alpha}, k = ${optimizers.length}; Demšar's table covers α = 0.05/0.10, k ≤ 10).`;
+  const notes: string[] = [];
+  if (blocks.length < FRIEDMAN_EXACT_BELOW) {
+    out.permutation = friedmanPermutation(scores, { B, seed: 0 });
+    const how = out.permutation.method === 'exact' ? `exact permutation p over all ${out.permutation.permutations} within-block rank permutations` : `Monte Carlo permutation p (${out.permutation.permutations} within-block permutations, seed 0)`;
+    out.omnibus = { p: out.permutation.pValue, method: how, rejects: out.permutation.pValue <= alpha };
+    notes.push(`With N = ${blocks.length} < ${FRIEDMAN_EXACT_BELOW} blocks the χ² and F approximations are unreliable; the omnibus p is the ${how}.`);
+  } else {
+    out.omnibus = { p: out.friedman.imanDavenport.pValue, method: 'Iman–Davenport F', rejects: out.friedman.imanDavenport.pValue <= alpha };
+  }
+  if (out.omnibus.rejects) {
+    out.nemenyi = nemenyi(out.friedman.meanRanks, blocks.length, alpha);
+    if (out.nemenyi.qSource === 'studentized-range')
+      notes.push(`Nemenyi q_α from the Studentized range quantile (α = ${alpha}, k = ${optimizers.length}; Demšar's table covers α = 0.05/0.10, k ≤ 10).`);
+  } else {
+    notes.push(`The omnibus test does not reject at α = ${alpha} (p = ${out.omnibus.p.toPrecision(3)}), so no post-hoc (Nemenyi) test and no critical-difference diagram: the ranks are not shown to differ.`);
+  }
+  if (notes.length) out.note = notes.join(' ');
   return out;
 }
 
@@ -329,21 +493,35 @@ export function reflectionRows(cells: readonly Cell[], level = 0.95): { rows: Re
     groups.get(key)!.cells.push(c);
   }
   const rows = [...groups.values()].map((g) =>
-    reflectionRow(g, g.cells.flatMap((c) => scoreReflections(c.trajectory.reflections, parseCauses).scores), level),
+    reflectionRow(
+      g,
+      g.cells.map((c) => scoreReflections(c.trajectory.reflections, parseCauses).scores),
+      level,
+    ),
   );
   rows.sort((a, b) => a.optimizer.localeCompare(b.optimizer) || a.optimizerModel.localeCompare(b.optimizerModel));
   return { rows, unscored: [...unscored.values()] };
 }
 
-/** One reflection-table row from a group's reflection scores (hit rate with a Wilson interval). */
+/**
+ * One reflection-table row from a group's reflection scores, one list per run (cell).
+ * The hit-rate interval is clustered by run (reports/stats/clusteredProportion.ts):
+ * reflections of one run share its dev set and its history, so the run is the unit.
+ */
 function reflectionRow(
   g: { optimizer: string; optimizerModel: string; cells: readonly Cell[] },
-  scores: ReflectionScore[],
+  byRun: ReflectionScore[][],
   level: number,
 ): ReflectionRow {
+  const scores = byRun.flat();
   const n = scores.length;
   const hits = scores.filter((s) => s.hit).length;
-  const w = wilsonInterval(hits, n, level);
+  const runs = byRun.filter((r) => r.length > 0);
+  const w = clusteredProportion(
+    runs.map((r) => r.filter((s) => s.hit).length),
+    runs.map((r) => r.length),
+    { level },
+  );
   const fix = scores.map((s) => s.fixRate).filter((x): x is number => x !== undefined);
   return {
     optimizer: g.optimizer,
@@ -355,6 +533,7 @@ function reflectionRow(
     hitRate: n ? hits / n : Number.NaN,
     hitLo: w.lo,
     hitHi: w.hi,
+    hitNEff: w.nEff,
     precision: mean(scores.map((s) => s.precision)),
     recall: mean(scores.map((s) => s.recall)),
     ...(fix.length ? { fixRate: mean(fix) } : {}),
@@ -370,7 +549,7 @@ function reflectionRow(
  * reflection; plus the judge's agreement with the sim's true causes.
  */
 export function judgedReflection(cells: readonly Cell[], judged: JudgedRun, level = 0.95): JudgedReflectionAnalysis {
-  const groups = new Map<string, { optimizer: string; optimizerModel: string; cells: Cell[]; scores: ReflectionScore[] }>();
+  const groups = new Map<string, { optimizer: string; optimizerModel: string; cells: Cell[]; scores: ReflectionScore[][] }>();
   const truth = new Map<string, boolean>();
   for (const c of cells) {
     const j = judged.cells.get(c.id);
@@ -380,7 +559,7 @@ export function judgedReflection(cells: readonly Cell[], judged: JudgedRun, leve
     if (!groups.has(key)) groups.set(key, { optimizer: c.label, optimizerModel, cells: [], scores: [] });
     const g = groups.get(key)!;
     g.cells.push(c);
-    g.scores.push(...scoreReflections(judgeLabelled(j.records), j.parser).scores);
+    g.scores.push(scoreReflections(judgeLabelled(j.records), j.parser).scores);
     for (const f of j.records.flatMap((r) => r.shown) as JudgedShownFailure[]) {
       if (f.causeSource !== 'sim' || !f.trueCause) continue;
       truth.set(JSON.stringify([f.input, f.output, f.gold, f.trueCause]), !!f.judgedCause && f.judgedCause.trim().toLowerCase() === f.trueCause.trim().toLowerCase());
@@ -415,6 +594,20 @@ function budgetRow(g: CellGroup): BudgetRow {
   };
 }
 
+/**
+ * Intervals are per comparison; the Holm adjustment applies to the p-values only.
+ * (Simultaneous intervals consistent with Holm's step-down procedure exist —
+ * Strassburger & Bretz 2008 — but are uninformative for the non-rejected hypotheses.)
+ */
+export const HOLM_INTERVAL_NOTE =
+  'Intervals are per-comparison (not simultaneous); the Holm adjustment applies to the p-values, so an interval can exclude 0 while its Holm-adjusted p exceeds α.';
+
+/** Sets pHolm (Holm over the given rows) and significant = pHolm ≤ alpha. */
+export function withHolm(rows: readonly ComparisonRow[], alpha: number): ComparisonRow[] {
+  const adj = holm(rows.map((r) => r.p));
+  return rows.map((r, i) => ({ ...r, pHolm: adj[i]!, significant: adj[i]! <= alpha }));
+}
+
 export function analyze(run: RunDir, opts: AnalysisOptions = {}): Analysis {
   const baseline = opts.baseline ?? 'empty';
   const alpha = opts.alpha ?? 0.05;
@@ -423,7 +616,7 @@ export function analyze(run: RunDir, opts: AnalysisOptions = {}): Analysis {
   const accuracy = groups.map((g) => accuracyRow(g));
 
   const comparisonNotes: string[] = [];
-  const raw: Array<Omit<ComparisonRow, 'pHolm' | 'significant'>> = [];
+  const raw: ComparisonRow[] = [];
   const baseGroups = groups.filter((g) => g.label === baseline);
   if (baseGroups.length === 0) comparisonNotes.push(`Baseline "${baseline}" has no finished cells; no paired comparisons.`);
   for (const g of groups) {
@@ -433,12 +626,12 @@ export function analyze(run: RunDir, opts: AnalysisOptions = {}): Analysis {
       if (baseGroups.length) comparisonNotes.push(`${g.label} on ${g.task} / ${g.target}: no finished baseline cell.`);
       continue;
     }
-    const r = compare(g, base, opts.bootstrapB ?? 10_000);
+    const r = compareGroups(g, base, { alpha });
     if (r) raw.push(r);
     else comparisonNotes.push(`${g.label} on ${g.task} / ${g.target}: no test examples paired with the baseline (same seed and example id).`);
   }
-  const adj = holm(raw.map((r) => r.p));
-  const comparisons = raw.map((r, i) => ({ ...r, pHolm: adj[i]!, significant: adj[i]! <= alpha }));
+  const comparisons = withHolm(raw, alpha);
+  if (comparisons.length > 1) comparisonNotes.push(HOLM_INTERVAL_NOTE);
 
   const { rows: reflection, unscored } = reflectionRows(run.cells);
   const specs = [...run.cells.map((c) => c.spec), ...run.missing.flatMap((m) => (m.spec ? [m.spec] : []))];
@@ -452,7 +645,7 @@ export function analyze(run: RunDir, opts: AnalysisOptions = {}): Analysis {
     accuracy,
     comparisons,
     comparisonNotes,
-    ranks: rankAnalysis(accuracy, alpha),
+    ranks: rankAnalysis(accuracy, alpha, opts.bootstrapB ?? 10_000),
     anytime: anytimeSeries(groups, opts.gridPoints),
     reflection,
     reflectionUnscored: unscored,

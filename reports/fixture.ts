@@ -50,19 +50,26 @@ function reflections() {
   ];
 }
 
-export function writeFixtureRun(dir: string): string {
+/**
+ * Writes the fixture run into `dir`. With `extraTarget`, every finished cell is
+ * repeated on that target too with one correct test example fewer (so the
+ * report has two target sizes and draws its scaling plot).
+ */
+export function writeFixtureRun(dir: string, opts: { extraTarget?: string } = {}): string {
   mkdirSync(path.join(dir, 'cells'), { recursive: true });
   writeFileSync(path.join(dir, 'suite.json'), JSON.stringify({ name: 'fixture', optimizers: Object.keys(FIXTURE_CORRECT), tasks: FIXTURE_TASKS, seeds: [0, 1] }));
   const limits = { targetCalls: 40, optimizerCalls: 10, tokens: 'Infinity' };
+  const targets = [FIXTURE_TARGET, ...(opts.extraTarget ? [opts.extraTarget] : [])];
+  for (const target of targets)
   for (const [optimizer, byTask] of Object.entries(FIXTURE_CORRECT)) {
     for (const task of FIXTURE_TASKS) {
       for (const seed of [0, 1]) {
-        const id = `${optimizer}__${task.replace('/', '-')}__${FIXTURE_TARGET}__s${seed}`;
+        const id = `${optimizer}__${task.replace('/', '-')}__${target}__s${seed}`;
         const cdir = path.join(dir, 'cells', id);
         mkdirSync(cdir, { recursive: true });
-        const spec = { id, suite: 'fixture', optimizer, options: {}, task, target: FIXTURE_TARGET, optimizerModel: FIXTURE_OPT_MODEL, seed, mode: 'equal', limits, testLimit: 10 };
+        const spec = { id, suite: 'fixture', optimizer, options: {}, task, target, optimizerModel: FIXTURE_OPT_MODEL, seed, mode: 'equal', limits, testLimit: 10 };
         writeFileSync(path.join(cdir, 'spec.json'), JSON.stringify(spec));
-        const correct = new Set(byTask[task]![seed]!);
+        const correct = new Set(target === FIXTURE_TARGET ? byTask[task]![seed]! : byTask[task]![seed]!.slice(1));
         const samples = Array.from({ length: 10 }, (_, i) => ({ split: 'test', exampleId: `e${i}`, correct: correct.has(i), pred: correct.has(i) ? 'g' : 'x', gold: 'g', output: `answer ${i}` }));
         samples.push({ split: 'dev', exampleId: 'd0', correct: true, pred: 'g', gold: 'g', output: 'a' });
         writeFileSync(path.join(cdir, 'samples.jsonl'), samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
@@ -88,6 +95,12 @@ export function writeFixtureRun(dir: string): string {
           dev: { n: 1, correct: 1, accuracy: 1 },
           test: { n: 10, correct: n, accuracy: n / 10 },
           trajectory: { candidates, reflections: optimizer === 'protegi' ? reflections() : [], steps: [] },
+          // Anytime checkpoints at 25/50/75/100% of the 40 target calls: the incumbent's test counts.
+          checkpoints: [10, 20, 30, 40].map((t, i) => {
+            const inc = cands.filter(([, at]) => at <= t).sort((x, y) => y[0] - x[0])[0];
+            const k = inc ? Math.max(0, n - (3 - i)) : 0;
+            return { fraction: (i + 1) / 4, targetCalls: t, candidateId: inc ? `c${cands.indexOf(inc)}` : null, score: inc ? inc[0] : null, n: inc ? 10 : 0, correct: k };
+          }),
           usage: {},
         };
         writeFileSync(path.join(cdir, 'result.json'), JSON.stringify(result));

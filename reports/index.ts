@@ -48,10 +48,12 @@ export async function renderDoc(
   opts: { bootstrapB?: number; judgedPlacebo?: ReadonlyMap<string, JudgedPlacebo> } = {},
 ): Promise<{ doc: ReportDoc; specs: Array<{ id: string; spec: unknown }> }> {
   let tables = buildTables(analysis);
-  const plotDefs = buildPlots(analysis);
+  let plotDefs = buildPlots(analysis);
   if (run) {
     const s = buildSections(run, analysis, tables, opts);
     tables = s.tables;
+    // Checkpoint curves (one scale: test accuracy) replace the dev-score curves, whose scales differ by optimizer.
+    if (s.replacesAnytime) plotDefs = plotDefs.filter((p) => !p.id.startsWith('anytime-'));
     plotDefs.push(...s.plots);
     const placebo = placeboAnalysis(run, 2000, opts.judgedPlacebo);
     if (placebo.rows.length || placebo.notes.length) tables.push(...placeboTables(placebo));

@@ -23,7 +23,8 @@ if (!ready) console.warn('NOTICE reports/latex.test.ts: pdflatex or pdftotext no
 /** A CSV value back as the table holds it, formatted as the document shows it. */
 function shown(raw: string, kind: Table['columns'][number]['kind']): string {
   let v: Cellvalue = raw;
-  if (raw === '') v = null;
+  // An empty text cell ('' in the table, e.g. the leaderboard's mean-rank row) is shown empty; an empty number is null (–).
+  if (raw === '') v = kind === 'text' ? '' : null;
   else if (raw === 'true' || raw === 'false') v = raw === 'true';
   else if (kind !== 'text') v = raw === 'Infinity' ? Infinity : raw === '-Infinity' ? -Infinity : Number(raw);
   return formatValue(v, kind);

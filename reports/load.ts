@@ -38,6 +38,8 @@ export const specSchema = z.looseObject({
   trainSize: z.number().optional(),
   devSize: z.number().optional(),
   testLimit: z.number().optional(),
+  /** 'per-seed' when each seed drew its own split (suite splitSeed); absent = one split for every seed. */
+  splitSeed: z.enum(['fixed', 'per-seed']).optional(),
 });
 export type CellSpec = z.infer<typeof specSchema>;
 

@@ -6,7 +6,8 @@ import { compile } from 'vega-lite';
 import { analyze } from './analysis.js';
 import { writeFixtureRun } from './fixture.js';
 import { loadRunDir } from './load.js';
-import { buildPlots, renderPng, renderSvg } from './plots.js';
+import { buildPlots, cdSpec, renderPng, renderSvg } from './plots.js';
+import { friedman, nemenyi } from './stats/index.js';
 
 const a = analyze(loadRunDir(writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-plots-')))), { bootstrapB: 200, gridPoints: 4 });
 const plots = buildPlots(a);
@@ -19,13 +20,14 @@ function marks(svg: string, role: string): number {
 }
 
 describe('plots', () => {
-  it('one accuracy and one anytime plot per task × target, a CD diagram and a reflection plot', () => {
+  it('one accuracy and one anytime plot per task × target and a reflection plot; no CD diagram when the omnibus test does not reject', () => {
+    // Fixture: 2 blocks, 3 optimizers, exact Friedman permutation p = 3/6 (reports/analysis.test.ts).
+    expect(a.ranks.omnibus!.rejects).toBe(false);
     expect(plots.map((p) => p.id).sort()).toEqual([
       'accuracy-like-gsm-sim-8b',
       'accuracy-like-navigate-sim-8b',
       'anytime-like-gsm-sim-8b',
       'anytime-like-navigate-sim-8b',
-      'cd-diagram',
       'reflection-hit-rate',
     ]);
   });
@@ -47,11 +49,14 @@ describe('plots', () => {
     expect(marks(svg, 'area')).toBe(3);
   });
 
-  it('CD diagram: a point and a label per optimizer', async () => {
-    const svg = await renderSvg(byId('cd-diagram').spec);
+  it('CD diagram (after a rejecting omnibus test): a point and a label per optimizer', async () => {
+    const f = friedman([[0.9, 0.5, 0.7], [0.8, 0.4, 0.6]]);
+    const ranks = { blocks: [], optimizers: ['opro', 'empty', 'protegi'], excluded: [], scores: [], friedman: f, nemenyi: nemenyi(f.meanRanks, 2, 0.05) };
+    const svg = await renderSvg(cdSpec(ranks)!);
     expect(marks(svg, 'symbol')).toBe(3);
-    for (const o of ['empty (3.00)', 'opro (1.50)', 'protegi (1.50)']) expect(svg).toContain(o);
+    for (const o of ['empty (3.00)', 'opro (1.00)', 'protegi (2.00)']) expect(svg).toContain(o);
     expect(svg).toContain('CD = 2.34');
+    expect(cdSpec({ ...ranks, nemenyi: undefined })).toBeUndefined();
   });
 
   it('reflection chart renders to PNG', async () => {

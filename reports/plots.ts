@@ -74,7 +74,9 @@ export function accuracySpec(rows: readonly AccuracyRow[], title: string): TopLe
  */
 export function cdSpec(ranks: RankAnalysis): TopLevelSpec | undefined {
   const f = ranks.friedman;
-  if (!f) return undefined;
+  // Drawn only after the omnibus test rejects (ranks.nemenyi is set only then): a CD
+  // diagram of ranks not shown to differ would invite reading differences into noise.
+  if (!f || !ranks.nemenyi) return undefined;
   const k = f.k;
   const cd = ranks.nemenyi?.cd;
   const order = ranks.optimizers.map((o, j) => ({ optimizer: o, rank: f.meanRanks[j]! })).sort((a, b) => a.rank - b.rank);

@@ -54,22 +54,23 @@ export function buildTables(a: Analysis): Table[] {
   tables.push({
     id: 'accuracy',
     title: 'Test accuracy',
-    note: `Mean test accuracy (%) over seeds per optimizer × task × target. n = test examples summed over seeds. Interval (${level}): Wilson score interval on the pooled examples when there is one seed; Student-t interval over the per-seed accuracies when there are several (df = seeds − 1; wide with few seeds), clipped to [0, 100]; when all seeds have the same accuracy, the pooled Wilson interval instead (a t interval would have zero width).`,
-    columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('seeds', 'seeds'), c('n', 'n', 'int'), c('mean', 'acc %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('interval', 'interval'), c('dev', 'dev acc %', 'pct')],
-    rows: a.accuracy.map((r) => ({ task: r.task, target: r.target, optimizer: r.optimizer, seeds: seedsText(r.seeds), n: r.n, mean: opt(r.mean), lo: opt(r.lo), hi: opt(r.hi), interval: r.interval, dev: opt(r.devMean) })),
+    note: `Mean test accuracy (%) over seeds per optimizer × task × target. n = distinct test examples (under a fixed split every seed scores the same examples, counted once; under a per-seed split, summed over seeds); seeds = the optimizer-randomness unit. Interval (${level}): two-level Wilson — the variance of the mean from a two-way random-effects decomposition (seeds × test examples, seed component truncated at 0), turned into Kish's effective n, with a t quantile on Satterthwaite df (docs/statistics.md). "covers" says which variance the interval includes: with one seed, optimizer randomness is not covered. Never zero width: at 0% or 100% it is the Wilson interval on the distinct examples.`,
+    columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('seeds', 'seeds'), c('n', 'n examples', 'int'), c('mean', 'acc %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('covers', 'covers'), c('dev', 'dev acc %', 'pct')],
+    rows: a.accuracy.map((r) => ({ task: r.task, target: r.target, optimizer: r.optimizer, seeds: seedsText(r.seeds), n: r.n, mean: opt(r.mean), lo: opt(r.lo), hi: opt(r.hi), covers: r.covers, dev: opt(r.devMean) })),
   });
 
   tables.push({
     id: 'comparisons',
     title: `Paired comparison with the baseline (${a.baseline})`,
-    note: `Same test examples and seed for optimizer and baseline, pairs pooled over seeds (n pairs). diff = optimizer − baseline accuracy (points); ${level} paired percentile bootstrap interval (10 000 resamples of pairs, seed 0). b = optimizer right & baseline wrong, c = optimizer wrong & baseline right; p = exact McNemar (two-sided binomial on b of b + c); p Holm = Holm-adjusted over the ${a.comparisons.length} comparisons; sig = p Holm ≤ ${a.alpha}.${a.comparisonNotes.length ? ' ' + a.comparisonNotes.join(' ') : ''}`,
-    columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('seeds', 'seeds'), c('n', 'n pairs', 'int'), c('acc', 'acc %', 'pct'), c('accBase', 'base %', 'pct'), c('diff', 'diff %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('b', 'b', 'int'), c('c', 'c', 'int'), c('p', 'p', 'p'), c('pHolm', 'p Holm', 'p'), c('sig', 'sig')],
-    rows: a.comparisons.map((r) => ({ task: r.task, target: r.target, optimizer: r.optimizer, seeds: seedsText(r.seeds), n: r.n, acc: r.accOptimizer, accBase: r.accBaseline, diff: r.diff, lo: r.lo, hi: r.hi, b: r.b, c: r.c, p: r.p, pHolm: r.pHolm, sig: r.significant })),
+    note: `Optimizer and baseline on the same test examples and seeds. n = distinct paired test examples, each counted once however many seeds share it; seeds = number of paired seeds. diff = optimizer − baseline accuracy (points), mean over seeds; ${level} interval diff ± t·se from the two-level variance (seed component + per-example seed-averaged component with Agresti–Min pseudo-counts), t on Satterthwaite df; "covers" says which variance it includes. b, c = discordant examples (optimizer right & baseline wrong, and the reverse), each distinct example once, averaged over seeds. p: exact McNemar on the distinct examples when the seeds add no variation (one seed, or every seed gave the same paired outcomes), otherwise the two-level t test; p Holm = Holm-adjusted over the ${a.comparisons.length} comparisons; sig = p Holm ≤ ${a.alpha}.${a.comparisonNotes.length ? ' ' + a.comparisonNotes.join(' ') : ''}`,
+    columns: [c('task', 'task'), c('target', 'target'), c('optimizer', 'optimizer'), c('seeds', 'seeds'), c('n', 'n examples', 'int'), c('nSeeds', 'n seeds', 'int'), c('acc', 'acc %', 'pct'), c('accBase', 'base %', 'pct'), c('diff', 'diff %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('covers', 'covers'), c('b', 'b', 'num'), c('c', 'c', 'num'), c('test', 'test'), c('p', 'p', 'p'), c('pHolm', 'p Holm', 'p'), c('sig', 'sig')],
+    rows: a.comparisons.map((r) => ({ task: r.task, target: r.target, optimizer: r.optimizer, seeds: seedsText(r.seeds), n: r.n, nSeeds: r.seeds.length, acc: r.accOptimizer, accBase: r.accBaseline, diff: r.diff, lo: r.lo, hi: r.hi, covers: r.covers, b: r.b, c: r.c, test: r.test, p: r.p, pHolm: r.pHolm, sig: r.significant })),
   });
 
   const rk = a.ranks;
   const f = rk.friedman;
   const nm = rk.nemenyi;
+  const om = rk.omnibus;
   const excl = rk.excluded.length ? ` Left out (no result in some blocks): ${rk.excluded.map((e) => `${e.optimizer} (${e.missingBlocks} missing)`).join(', ')}.` : '';
   tables.push({
     id: 'ranks',
@@ -77,6 +78,8 @@ export function buildTables(a: Analysis): Table[] {
     note:
       (f
         ? `Blocks = ${f.n} (task × target) pairs, score = mean test accuracy over seeds, rank 1 = best (ties averaged). Friedman χ² = ${formatValue(f.chi2, 'num')} (df ${f.df}), p = ${formatValue(f.pValue, 'p')}; Iman–Davenport F = ${formatValue(f.imanDavenport.F, 'num')} (df ${f.imanDavenport.df1}, ${f.imanDavenport.df2}), p = ${formatValue(f.imanDavenport.pValue, 'p')}.` +
+          (rk.permutation ? ` Permutation p = ${formatValue(rk.permutation.pValue, 'p')} (${rk.permutation.method}).` : '') +
+          (om ? ` Omnibus decision (${om.method}): ${om.rejects ? 'rejects' : 'does not reject'} at α = ${a.alpha}.` : '') +
           (nm ? ` Nemenyi critical difference CD = ${formatValue(nm.cd, 'num')} (α = ${nm.alpha}, k = ${nm.k}, N = ${nm.n}); two optimizers differ when their mean ranks differ by more than CD.` : '')
         : 'Not computed.') +
       (rk.note ? ' ' + rk.note : '') +
@@ -95,9 +98,9 @@ export function buildTables(a: Analysis): Table[] {
   tables.push({
     id: 'reflection',
     title: 'Reflection quality (sim targets)',
-    note: `Per optimizer × optimizer model, reflections with ≥ 1 known true cause among the shown failures (n), pooled over cells and seeds. Causes named by a reflection are parsed with the sim's cause parser. hit = names ≥ 1 true cause (${level} Wilson interval over reflections); precision / recall = mean share of named causes that are true / of true causes named; fix = mean best-edit share of shown failures fixed (over n fix reflections whose edits were evaluated).${a.reflectionUnscored.length ? ' Not scored (non-sim target; needs an LLM judge): ' + a.reflectionUnscored.map((u) => `${u.optimizer} / ${u.optimizerModel} (${u.reflections} reflections)`).join(', ') + '.' : ''}`,
-    columns: [c('optimizer', 'optimizer'), c('optimizerModel', 'optimizer model'), c('cells', 'cells', 'int'), c('seeds', 'seeds'), c('n', 'n', 'int'), c('hits', 'hits', 'int'), c('hitRate', 'hit %', 'pct'), c('hitLo', 'lo %', 'pct'), c('hitHi', 'hi %', 'pct'), c('precision', 'precision %', 'pct'), c('recall', 'recall %', 'pct'), c('fixRate', 'fix %', 'pct'), c('nFix', 'n fix', 'int')],
-    rows: a.reflection.map((r) => ({ optimizer: r.optimizer, optimizerModel: r.optimizerModel, cells: r.cells, seeds: seedsText(r.seeds), n: r.n, hits: r.hits, hitRate: opt(r.hitRate), hitLo: r.hitLo, hitHi: r.hitHi, precision: opt(r.precision), recall: opt(r.recall), fixRate: opt(r.fixRate), nFix: r.nFix })),
+    note: `Per optimizer × optimizer model, reflections with ≥ 1 known true cause among the shown failures (n), over cells and seeds. Causes named by a reflection are parsed with the sim's cause parser. hit = names ≥ 1 true cause; ${level} interval clustered by run (reflections of one run share its dev set and history: cluster-robust variance, Wilson with Kish effective n "n eff", t on runs − 1 df; at 0% or 100% the effective n is the number of runs); precision / recall = mean share of named causes that are true / of true causes named; fix = mean best-edit share of shown failures fixed (over n fix reflections whose edits were evaluated).${a.reflectionUnscored.length ? ' Not scored (non-sim target; needs an LLM judge): ' + a.reflectionUnscored.map((u) => `${u.optimizer} / ${u.optimizerModel} (${u.reflections} reflections)`).join(', ') + '.' : ''}`,
+    columns: [c('optimizer', 'optimizer'), c('optimizerModel', 'optimizer model'), c('cells', 'cells', 'int'), c('seeds', 'seeds'), c('n', 'n', 'int'), c('hits', 'hits', 'int'), c('hitRate', 'hit %', 'pct'), c('hitLo', 'lo %', 'pct'), c('hitHi', 'hi %', 'pct'), c('hitNEff', 'n eff', 'num'), c('precision', 'precision %', 'pct'), c('recall', 'recall %', 'pct'), c('fixRate', 'fix %', 'pct'), c('nFix', 'n fix', 'int')],
+    rows: a.reflection.map((r) => ({ optimizer: r.optimizer, optimizerModel: r.optimizerModel, cells: r.cells, seeds: seedsText(r.seeds), n: r.n, hits: r.hits, hitRate: opt(r.hitRate), hitLo: r.hitLo, hitHi: r.hitHi, hitNEff: r.hitNEff, precision: opt(r.precision), recall: opt(r.recall), fixRate: opt(r.fixRate), nFix: r.nFix })),
   });
 
   if (a.judged) {

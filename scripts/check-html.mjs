@@ -1,7 +1,9 @@
 // Headless-browser check of the HTML report (not part of `npm test`):
 //   npm run check:html [-- <run-dir>]
 // Without a run dir it builds the report of the hand-made fixture run
-// (reports/fixture.ts). Installs Debian's chromium (apt) and playwright-core
+// (reports/fixture.ts, with a second target so every kind of plot is drawn:
+// accuracy, anytime on test checkpoints, CD, reflection, cost vs accuracy,
+// scaling; a close-up screenshot of each) and of a small sim run. Installs Debian's chromium (apt) and playwright-core
 // (npm --no-save) when missing; blocks every network request; fails on
 // console errors, missing inline SVG plots or any request leaving the page.
 import { execFileSync } from 'node:child_process';
@@ -61,7 +63,12 @@ const argDir = process.argv[2];
 const runs = argDir
   ? [{ dir: path.resolve(argDir), sections: [] }]
   : [
-      { dir: writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-run-'))), sections: [] },
+      // The fixture with a second target, so every kind of plot is drawn.
+      {
+        dir: writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-run-')), { extraTarget: 'sim-1b' }),
+        sections: ['leaderboard', 'best-vs-rest', 'dev-test-gap', 'rank-tests', 'cost-accuracy'],
+        figures: ['plot-accuracy-', 'plot-anytime-test-', 'plot-cd-diagram', 'plot-reflection-hit-rate', 'plot-cost-', 'plot-scaling'],
+      },
       { dir: await writeSectionsRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-sections-'))), sections: ['transfer', 'placebo', 'placebo-verdict', 'leaks'], figures: ['transfer-'] },
     ];
 
@@ -118,6 +125,14 @@ async function checkPage(html, sections, figures) {
     const shot = path.join(path.dirname(html), 'report.png');
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`check-html: screenshot ${shot}`);
+    // One close-up of the first plot of each expected kind, as the browser draws it, for a person to look at.
+    for (const stem of figures) {
+      const id = await page.evaluate((st) => [...document.querySelectorAll('figure')].find((f) => f.id.includes(st))?.id, stem);
+      if (!id) continue;
+      const file = path.join(path.dirname(html), `report-${id}.png`);
+      await page.locator(`figure[id="${id}"]`).screenshot({ path: file });
+      console.log(`check-html: screenshot ${file}`);
+    }
   } finally {
     await context.close();
     rmSync(userDataDir, { recursive: true, force: true });

@@ -43,6 +43,8 @@ export function wrap(w: WrapperSpec, items: string[]): string {
       return items.map((x) => `<INS>${x}</INS>`).join('\n');
     case 'start':
       return items.map((x) => `<START>${x}<END>`).join('\n');
+    case 'start_close':
+      return items.map((x) => `<Start>${x}</Start>`).join('\n');
     case 'prompt':
       return items.map((x) => `<prompt>${x}</prompt>`).join('\n');
     case 'dspy':

@@ -32,7 +32,7 @@ export type RequestKind =
   | 'plain';
 export type Form = RequestKind;
 
-export type Wrapper = 'ins' | 'start' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'plain';
+export type Wrapper = 'ins' | 'start' | 'start_close' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'plain';
 
 /** The judge meta-prompt's distinctive wording (reports/judge.ts). */
 export const JUDGE_CUE = /error-cause judge/i;
@@ -126,6 +126,8 @@ export interface WrapperSpec {
 /** Wrappers, checked in this order. */
 export const WRAPPERS: ReadonlyArray<{ wrapper: Wrapper; test: (t: string) => boolean }> = [
   { wrapper: 'ins', test: (t) => /<INS>/i.test(t) && /<\/INS>/i.test(t) },
+  // OPRO's GPT text at A_begin asks for a sentence that "should begin with <Start> and end with </Start>".
+  { wrapper: 'start_close', test: (t) => /<Start>/i.test(t) && /<\/Start>/i.test(t) },
   { wrapper: 'start', test: (t) => /<START>/i.test(t) },
   { wrapper: 'prompt', test: (t) => /<prompt>/i.test(t) && /<\/prompt>/i.test(t) },
   { wrapper: 'dspy', test: (t) => /\[\[ ## (\w+) ## \]\]/.test(t) },

@@ -41,7 +41,9 @@ describe('serve-sim end to end', () => {
         env: { OPENAI_BASE_URL: server.url },
         config: {
           ...(await import('../llm/config.js')).defaultConfig(),
-          timeoutMs: 1000,
+          // Injected hangs end after maxHangMs (200 ms); a long client timeout keeps a
+          // slow machine from adding client-side timeouts the server never injected.
+          timeoutMs: 10_000,
           maxAttempts: 6,
           maxRetryAfterMs: 50,
         },

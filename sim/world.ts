@@ -55,17 +55,25 @@ export class SimWorld {
   private readonly short: Registered[] = [];
   private readonly tasks = new Map<string, Task>();
   private readonly latentCache = new Map<string, Latent>();
+  private readonly registered = new WeakSet<Task>();
+  /** Inputs indexed per task id (so a task id's examples are indexed once, whichever object brings them). */
+  private readonly indexed = new Map<string, Set<string>>();
 
   /**
    * Index every example input of every split of `task`, and the worked demos the
    * dataset ships with it (BBH's chain-of-thought prompts, as `cot-demo-<i>`
    * with the answer their output gives), so they read as demos, not as
-   * instruction text. Re-registering a task id replaces nothing; duplicates are ignored.
+   * instruction text. Re-registering a task id replaces nothing; inputs already indexed
+   * for that id are ignored, new ones (another split seed of a like/ task) are added.
    */
   register(task: Task): void {
-    if (this.tasks.has(task.id)) return;
-    this.tasks.set(task.id, task);
-    const seen = new Set<string>();
+    // A task id registers once per task object: the same id loaded with another split seed
+    // (suite splitSeed: per-seed) brings examples of its own (like/ tasks generate them from the seed).
+    if (this.registered.has(task)) return;
+    this.registered.add(task);
+    if (!this.tasks.has(task.id)) this.tasks.set(task.id, task);
+    const seen = this.indexed.get(task.id) ?? new Set<string>();
+    this.indexed.set(task.id, seen);
     const shipped: Example[] = [];
     for (const [i, d] of ((task as { fewShotCot?: readonly Demo[] }).fewShotCot ?? []).entries()) {
       const target = task.extract(d.output);

@@ -173,7 +173,7 @@ function letterFromSegment(seg: string, example?: Example, allowBare = true): st
   const normSeg = normalizeText(clean);
   const opts = optionsOf(example);
   // the whole answer is a letter: "(C)", "C", "(c)"
-  const only = /^\(([A-Ra-r])\)$|^([A-R])$/.exec(clean);
+  const only = /^\(([A-Ra-r])\)$|^([A-Ra-r])$/.exec(clean);
   if (only) {
     const l = (only[1] ?? only[2])!.toUpperCase();
     if (l <= maxLetter(example)) return `(${l})`;
@@ -209,9 +209,30 @@ function letterFromSegment(seg: string, example?: Example, allowBare = true): st
   return bare ? `(${bare})` : null;
 }
 
+/**
+ * A short reply that is an option label, alone or followed by that option's
+ * text: "A", "a", "(b)", "B.", "A. 6", "(A) 6", "a) 6" (lowercase only alone or
+ * with the matching option text, so the article "a" is never read as a letter).
+ */
+function labelledLetter(line: string, example?: Example): string | null {
+  const m = /^\(?([A-Ra-r])(?:[.)]|\)?\.)?(?:\s+(.*))?$/.exec(line.trim());
+  if (!m) return null;
+  const letter = m[1]!;
+  const upper = letter.toUpperCase();
+  if (upper > maxLetter(example)) return null;
+  const rest = (m[2] ?? '').trim();
+  if (rest === '') return /^[A-Ra-r][.)]?$|^\([A-Ra-r]\)\.?$/.test(line.trim()) ? `(${upper})` : null;
+  const opts = optionsOf(example);
+  const option = opts[upper.charCodeAt(0) - 65];
+  if (option !== undefined && normalizeText(rest) === normalizeText(option) && normalizeText(rest) !== '') return `(${upper})`;
+  return null;
+}
+
 function letterFallback(output: string, example?: Example): string | null {
   const last = lastNonEmptyLine(output);
   if (last) {
+    const labelled = labelledLetter(last, example);
+    if (labelled) return labelled;
     // a last line that is just a letter ("B", "(B)") is the answer
     const c = cleanSegment(last);
     const l = normalizeLetter(c);
@@ -223,21 +244,93 @@ function letterFallback(output: string, example?: Example): string | null {
   return last ? letterFromSegment(last, example, false) : null;
 }
 
+// ---------------------------------------------------------------- reasoning and run-on text
+
+/** What the server said about a reply besides its text. */
+export interface ReplyInfo {
+  /** "length" = cut off at maxTokens. */
+  finishReason?: string;
+}
+
+/** Tags reasoning models wrap their thinking in (DeepSeek-R1, Qwen3, QwQ, ...: think; others: thinking, reasoning). */
+const THINK_TAGS = ['think', 'thinking', 'reasoning', 'thought'] as const;
+
+/**
+ * The output with reasoning blocks removed: every `<think>…</think>` (and the
+ * other THINK_TAGS); text before a lone closing tag (templates that open the
+ * block in the prompt); and an opening tag never closed, with all after it
+ * (the model was still thinking when it stopped).
+ */
+export function stripReasoning(output: string): string {
+  let out = output;
+  for (const tag of THINK_TAGS) {
+    const open = new RegExp(`<${tag}>`, 'i');
+    const close = new RegExp(`</${tag}>`, 'i');
+    if (!open.test(out) && !close.test(out)) continue;
+    out = out.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>`, 'gi'), '\n');
+    const lastClose = out.search(new RegExp(`</${tag}>(?![\\s\\S]*</${tag}>)`, 'i'));
+    if (lastClose >= 0) out = out.slice(lastClose).replace(close, '');
+    const openAt = out.search(open);
+    if (openAt >= 0) out = out.slice(0, openAt);
+  }
+  return out;
+}
+
+/**
+ * Where a reply starts a new exemplar of its own after answering (few-shot
+ * run-on: "…#### 18\n\nQuestion: Tom has …"): a line opening with a question
+ * label after some text. Returns the index, or -1.
+ */
+export function runOnStart(output: string): number {
+  const re = /\n[ \t]*(?:Q|Question|Problem|Input)[ \t]*:/g;
+  for (const m of output.matchAll(re)) {
+    const at = m.index ?? 0;
+    if (output.slice(0, at).trim() !== '') return at;
+  }
+  return -1;
+}
+
+/** The part of a reply that holds its answer: reasoning removed, run-on exemplars cut off. */
+export function answerPart(output: string): { text: string; cutRunOn: boolean } {
+  const text = stripReasoning(output ?? '');
+  const at = runOnStart(text);
+  return at >= 0 ? { text: text.slice(0, at), cutRunOn: true } : { text, cutRunOn: false };
+}
+
 // ---------------------------------------------------------------- public API
 
 /**
  * The final answer in a model output, in a canonical form for the format
  * ("(B)", "True", "Yes", "valid", "1450000", "] ) >", "apple banana", text),
- * or null when the output contains none.
+ * or null when the output contains none. Reasoning blocks (`<think>…</think>`)
+ * and a run-on exemplar after the answer are ignored (`answerPart`); a reply
+ * cut off at maxTokens (`reply.finishReason === "length"`) yields only a
+ * marked answer that is followed by more text, never a fallback guess.
  */
-export function extractAnswer(output: string, format: AnswerFormat, example?: Example): string | null {
-  if (!output) return null;
-  const segs = markerSegments(output);
+export function extractAnswer(output: string, format: AnswerFormat, example?: Example, reply: ReplyInfo = {}): string | null {
+  const { text, cutRunOn } = answerPart(output);
+  if (!text) return null;
+  // A reply cut off at maxTokens may end mid-answer ("9 * 2 = 1"): only a marked
+  // answer followed by more text is trusted, and there is no fallback.
+  const truncated = reply.finishReason === 'length' && !cutRunOn;
+  const segs = markerSegments(text);
   const parse = segmentParser(format, example);
   for (let i = segs.length - 1; i >= 0; i--) {
-    const got = parse(segs[i]!.text, true);
+    const seg = segs[i]!;
+    if (truncated && seg.at + seg.text.length >= text.trimEnd().length) continue;
+    const got = parse(seg.text, true);
     if (got !== null && got !== '') return got;
   }
+  if (truncated) return null;
+  return fallbackAnswer(text, format, example, parse);
+}
+
+function fallbackAnswer(
+  output: string,
+  format: AnswerFormat,
+  example: Example | undefined,
+  parse: (seg: string, fromMarker: boolean) => string | null,
+): string | null {
   switch (format) {
     case 'letter':
       return letterFallback(output, example);

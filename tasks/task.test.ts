@@ -24,7 +24,7 @@ describe('renderPrompt (OPRO instruction positions, opro/evaluation/eval_utils.p
     expect(() => renderPrompt({ instruction: 'x', position: 'A_begin', layout: 'plain' }, q)).toThrow(/no A_begin/);
   });
   it("ape layout: APE's evaluation template", () => {
-    expect(renderPrompt({ instruction: 'add the numbers', layout: 'ape' }, '2 3')).toBe('Instruction: add the numbers\n\nInput: 2 3\nOutput:');
+    expect(renderPrompt({ instruction: 'add the numbers', layout: 'ape' }, '2 3')).toBe('Instruction: add the numbers\n\nInput: 2 3\nOutput: ');
   });
   it('demos come before the query; a before_Q instruction heads the prompt', () => {
     expect(renderPrompt({ instruction: 'Solve it.', demos }, q)).toBe('Q: 1+1?\nA: 2\n\nQ: Solve it.\nWhat is 2+3?\n\nA:');

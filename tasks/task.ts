@@ -16,6 +16,8 @@ export interface TaskSpec {
   splits: TaskSplits;
   /** Worked chain-of-thought demos shipped with the dataset (BBH cot-prompts). */
   fewShotCot?: Demo[];
+  /** Stop sequences for target calls; default DEFAULT_STOP, [] sends none. */
+  stop?: readonly string[];
 }
 
 /** A task plus the optional extras a loader may know. */
@@ -35,6 +37,13 @@ export const FORMAT_INSTRUCTIONS: Record<AnswerFormat, string> = {
   text: 'End your answer with "So the answer is T." where T is the final answer.',
 };
 
+/**
+ * Stop sequences for the `Q: …\nA:` template: a new line opening the next
+ * exemplar. A server that ignores them is covered by the extractor, which cuts
+ * a run-on exemplar off anyway (tasks/extract.ts `answerPart`).
+ */
+export const DEFAULT_STOP: readonly string[] = ['\nQ:', '\nQuestion:'];
+
 /** One demo as a `Q: …\nA: …` block. */
 export function renderDemo(d: Demo): string {
   return `Q: ${d.input}\nA: ${d.output}`;
@@ -51,7 +60,7 @@ export function renderDemo(d: Demo): string {
  *         A_begin:  `Q: <input>\n\nA: <ins>`        (eval_utils.py:243-248)
  *   plain Q_begin, before_Q: `<ins>\n<input>`      (eval_utils.py:251-254)
  *         Q_end:    `<input>\n<ins>`                (eval_utils.py:255-258)
- *   ape   `Instruction: <ins>\n\nInput: <input>\nOutput:`
+ *   ape   `Instruction: <ins>\n\nInput: <input>\nOutput: ` (with the trailing space)
  *         (automatic_prompt_engineer experiments/run_instruction_induction.py:33)
  *
  * Demos (`Q: …\nA: …` blocks; `Input: …\nOutput: …` in the ape layout) come
@@ -66,7 +75,8 @@ export function renderPrompt(prompt: Prompt, input: string): string {
   const demos = prompt.demos ?? [];
   if (layout === 'ape') {
     const shown = demos.map((d) => `Input: ${d.input}\nOutput: ${d.output}`);
-    return [...shown, `Instruction: ${ins}\n\nInput: ${input}\nOutput:`].join('\n\n');
+    // exec_accuracy.py:7-13 fills [OUTPUT] with '', leaving 'Output: ' with its space.
+    return [...shown, `Instruction: ${ins}\n\nInput: ${input}\nOutput: `].join('\n\n');
   }
   const parts: string[] = demos.map(renderDemo);
   let query: string;
@@ -111,11 +121,12 @@ export function makeTask(spec: TaskSpec): LoadedTask {
     formatInstruction: spec.formatInstruction ?? FORMAT_INSTRUCTIONS[format],
     concepts: spec.concepts,
     splits: spec.splits,
+    stop: spec.stop ?? DEFAULT_STOP,
     render(prompt: Prompt, example: Example): Message[] {
       return [{ role: 'user', content: renderPrompt(prompt, example.input) }];
     },
-    extract(output: string, example?: Example): string | null {
-      return extractAnswer(output, format, example);
+    extract(output: string, example?: Example, reply?: { finishReason?: string }): string | null {
+      return extractAnswer(output, format, example, reply);
     },
     score(pred: string | null, example: Example): boolean {
       return scoreAnswer(pred, example, format);

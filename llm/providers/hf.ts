@@ -10,6 +10,7 @@ import { LLMError } from '../../core/errors.js';
 import { errorText, isRetryableStatus, llmError, parseRetryAfter } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { fromChatBody, toChatBody } from './chat.js';
+import { checkedFetch, withCheckedFetch } from './http.js';
 
 /** The part of InferenceClient this provider uses (injectable for tests). */
 export interface HFChatClient {
@@ -27,33 +28,32 @@ export interface HFProviderOptions {
   client?: HFChatClient;
 }
 
+/** Where Hub model ids are served when no endpointUrl is given. */
+export const HF_ROUTER_URL = 'https://router.huggingface.co';
+
 export function hfProvider(opts: HFProviderOptions): LLM {
   registerSecret(opts.accessToken);
   const client: HFChatClient =
     opts.client ?? (new InferenceClient(opts.accessToken) as unknown as HFChatClient);
   const where = `hf ${opts.model}`;
+  // Same reading of replies as the OpenAI provider: server messages, embedded errors, garbled bodies.
+  const fetcher = checkedFetch(where);
   return {
     provider: 'hf',
     model: opts.model,
+    endpoint: (opts.endpointUrl ?? HF_ROUTER_URL).replace(/\/+$/, ''),
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
       if (req.prompt !== undefined) throw llmError(`hf ${opts.model}: raw completions (prompt) are not supported by this provider; use an OpenAI-compatible endpoint`, undefined, false);
       const { model: _model, ...body } = toChatBody(opts.model, req);
       const args: Record<string, unknown> = { ...body, model: opts.model };
       if (opts.endpointUrl) args.endpointUrl = opts.endpointUrl;
-      // Remember the last HTTP reply's headers so a 429's retry-after can be honoured.
-      let lastHeaders: Headers | undefined;
-      const fetchSpy: typeof fetch = async (input, init) => {
-        const res = await fetch(input, init);
-        lastHeaders = res.headers;
-        return res;
-      };
       let raw: unknown;
       try {
-        raw = await client.chatCompletion(args, { signal, retry_on_error: false, fetch: fetchSpy });
+        raw = await withCheckedFetch(() => client.chatCompletion(args, { signal, retry_on_error: false, fetch: fetcher }));
       } catch (err) {
-        throw classifyHFError(err, where, lastHeaders);
+        throw classifyHFError(err, where);
       }
-      return fromChatBody(raw, opts.model, where);
+      return fromChatBody(raw, opts.model, where, req);
     },
   };
 }
@@ -64,10 +64,11 @@ export function classifyHFError(err: unknown, where: string, headers?: Headers):
     const status = err.httpResponse.status;
     return llmError(`${where}: HTTP ${status}: ${errorText(err)}`, status, isRetryableStatus(status), parseRetryAfter(headers));
   }
-  if (err instanceof InferenceClientProviderOutputError) return llmError(`${where}: malformed reply: ${errorText(err)}`);
+  // A reply the package could not read (cut off, garbled): worth another attempt, as for the OpenAI provider.
+  if (err instanceof InferenceClientProviderOutputError) return llmError(`${where}: malformed reply: ${errorText(err)}`, undefined, true);
   const name = (err as { name?: string } | null)?.name;
   if (name === 'AbortError') return llmError(`${where}: request aborted`);
-  if (err instanceof SyntaxError) return llmError(`${where}: malformed JSON in reply: ${errorText(err)}`);
+  if (err instanceof SyntaxError) return llmError(`${where}: malformed JSON in reply: ${errorText(err)}`, undefined, true);
   // fetch() rejects with a TypeError on network failure.
   if (err instanceof TypeError) return llmError(`${where}: connection error: ${errorText((err as { cause?: unknown }).cause ?? err)}`, undefined, true);
   return llmError(`${where}: ${errorText(err)}`);

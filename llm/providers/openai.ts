@@ -10,44 +10,55 @@ import { LLMError } from '../../core/errors.js';
 import { errorText, isRetryableStatus, llmError, parseRetryAfter } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { fromChatBody, fromCompletionBody, toChatBody, toCompletionBody } from './chat.js';
+import { checkedFetch, withCheckedFetch } from './http.js';
 
 export interface OpenAIProviderOptions {
   /** Model id sent to the server. */
   model: string;
   /** Server root including /v1, e.g. http://127.0.0.1:8000/v1. Default: the OpenAI API. */
   baseURL?: string;
-  /** API key; omit only for keyless local servers. */
+  /** API key; omit for keyless servers (then no Authorization header is sent at all). */
   apiKey?: string;
   /** Extra request headers (never stored anywhere). */
   headers?: Record<string, string>;
+  /** Request field for the answer length: max_tokens (default) or max_completion_tokens (OpenAI o-series, GPT-5). */
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
 }
+
+/** The OpenAI API, where requests go when no baseURL is given. */
+export const OPENAI_API_URL = 'https://api.openai.com/v1';
 
 /** Longest timeout the package accepts without overflowing Node timers; the real one is middleware. */
 const NO_TIMEOUT_MS = 2_147_483_647;
 
 export function openaiProvider(opts: OpenAIProviderOptions): LLM {
   registerSecret(opts.apiKey);
+  const where = `openai ${opts.model}`;
   const client = new OpenAI({
     apiKey: opts.apiKey ?? 'keyless',
     baseURL: opts.baseURL,
     maxRetries: 0,
     timeout: NO_TIMEOUT_MS,
-    defaultHeaders: opts.headers,
+    // Keyless: the package insists on a key; make sure none goes out.
+    defaultHeaders: { ...opts.headers, ...(opts.apiKey ? {} : { Authorization: null }) } as Record<string, string>,
+    fetch: checkedFetch(where),
   });
-  const where = `openai ${opts.model}`;
+  const endpoint = (opts.baseURL ?? OPENAI_API_URL).replace(/\/+$/, '');
   return {
     provider: 'openai',
     model: opts.model,
+    endpoint,
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
       let raw: unknown;
       try {
         // `as never`: the body is a plain (chat) completion request; extra fields stay typed in chat.ts.
-        if (req.prompt !== undefined) raw = await client.completions.create(toCompletionBody(opts.model, req) as never, { signal });
-        else raw = await client.chat.completions.create(toChatBody(opts.model, req) as never, { signal });
+        const opt = { maxTokensField: opts.maxTokensField };
+        if (req.prompt !== undefined) raw = await withCheckedFetch(() => client.completions.create(toCompletionBody(opts.model, req, opt) as never, { signal }));
+        else raw = await withCheckedFetch(() => client.chat.completions.create(toChatBody(opts.model, req, opt) as never, { signal }));
       } catch (err) {
         throw classifyOpenAIError(err, where);
       }
-      return req.prompt !== undefined ? fromCompletionBody(raw, opts.model, where) : fromChatBody(raw, opts.model, where);
+      return req.prompt !== undefined ? fromCompletionBody(raw, opts.model, where, req) : fromChatBody(raw, opts.model, where, req);
     },
   };
 }

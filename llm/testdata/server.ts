@@ -9,10 +9,11 @@ export interface SeenRequest {
   body: any;
 }
 
-/** One scripted reply; 'hang' never answers. */
+/** One scripted reply; 'hang' never answers; a function answers from the request it is given. */
 export type Reply =
-  | { status?: number; headers?: Record<string, string>; json?: unknown; raw?: string }
-  | 'hang';
+  | { status?: number; headers?: Record<string, string>; json?: unknown; raw?: string; delayMs?: number }
+  | 'hang'
+  | ((req: SeenRequest) => Reply);
 
 export interface TestServer {
   url: string;
@@ -47,12 +48,19 @@ export async function startServer(): Promise<TestServer> {
       } catch {
         /* keep raw */
       }
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const reply = replies[Math.min(requests.length - 1, replies.length - 1)]!;
+      const seen: SeenRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      requests.push(seen);
+      let reply = replies[Math.min(requests.length - 1, replies.length - 1)]!;
+      while (typeof reply === 'function') reply = reply(seen);
       if (reply === 'hang') return; // never answer
-      const payload = reply.raw ?? JSON.stringify(reply.json ?? {});
-      res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...(reply.headers ?? {}) });
-      res.end(payload);
+      const r = reply;
+      const payload = r.raw ?? JSON.stringify(r.json ?? {});
+      const send = () => {
+        res.writeHead(r.status ?? 200, { 'content-type': 'application/json', ...(r.headers ?? {}) });
+        res.end(payload);
+      };
+      if (r.delayMs) setTimeout(send, r.delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -29,16 +29,17 @@ export function distinctExamples(g: CellGroup, split: 'test' | 'dev' = 'test'): 
 
 /**
  * 24 colours that stay distinguishable side by side: Kelly's (1965) 22 colours
- * of maximum contrast without white, plus two dark tones. Used for every
+ * of maximum contrast without white (strong hues first, pale ones last), plus
+ * three darker tones. Used for every
  * optimizer-coloured plot so the same optimizer has the same colour.
  */
 export const PALETTE = [
-  '#222222', '#F3C300', '#875692', '#F38400', '#A1CAF1', '#BE0032', '#C2B280', '#848482',
-  '#008856', '#E68FAC', '#0067A5', '#F99379', '#604E97', '#F6A600', '#B3446C', '#DCD300',
-  '#882D17', '#8DB600', '#654522', '#E25822', '#2B3D26', '#1F77B4', '#17BECF', '#7F7F00',
+  '#222222', '#0067A5', '#BE0032', '#008856', '#F38400', '#875692', '#A1CAF1', '#C2B280',
+  '#848482', '#E68FAC', '#F99379', '#604E97', '#F6A600', '#B3446C', '#DCD300', '#882D17',
+  '#8DB600', '#654522', '#E25822', '#2B3D26', '#1F77B4', '#17BECF', '#7F7F00', '#F3C300',
 ];
 
-/** A stable colour scale for the given optimizer labels (sorted), cycling dash patterns past 24. */
+/** A stable colour scale for the given optimizer labels (sorted); past 24 labels the palette repeats. */
 export function colourScale(labels: readonly string[]): { domain: string[]; range: string[] } {
   const domain = [...new Set(labels)].sort();
   return { domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]!) };

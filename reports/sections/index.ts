@@ -11,10 +11,12 @@ import { groupCells, type RunDir } from '../load.js';
 import type { Plot } from '../plots.js';
 import { formatValue, type Table } from '../tables.js';
 import { blocksOf, blockKey, distinctExamples, median, twoProportionMde } from './common.js';
+import { anytimePoints, anytimeTables, anytimeTestSpec } from './anytime.js';
 import { costRows, costSpec, costTable } from './cost.js';
 import { gapTable } from './gap.js';
 import { leaderboardTables } from './leaderboard.js';
 import { addEffects, bestVsRest, bestVsRestTable } from './paired.js';
+import { paperTable } from './paper.js';
 import { perExampleTable, perSeedTable, rankTables } from './rawdata.js';
 import { scalingSpec } from './scaling.js';
 
@@ -43,7 +45,7 @@ function accuracyPowerNote(a: Analysis, run: RunDir): string {
  * Returns the report's full table list (the analysis tables with the new
  * sections inserted where a reader looks for them) and the new plots.
  */
-export function buildSections(run: RunDir, a: Analysis, tables: Table[], opts: SectionOptions = {}): { tables: Table[]; plots: Plot[] } {
+export function buildSections(run: RunDir, a: Analysis, tables: Table[], opts: SectionOptions = {}): { tables: Table[]; plots: Plot[]; replacesAnytime: boolean } {
   const groups = groupCells(run.cells);
   const byId = new Map(tables.map((t) => [t.id, t]));
   const powerAcc = accuracyPowerNote(a, run);
@@ -54,6 +56,7 @@ export function buildSections(run: RunDir, a: Analysis, tables: Table[], opts: S
   if (comp) addEffects(comp, a, groups);
   const bvr = bestVsRestTable(a, bestVsRest(a, groups, opts.bootstrapB), 'paired on seed and example id; diff with its interval, b, c and p as in the comparison table');
   const gap = gapTable(groups);
+  const paper = paperTable(run, a, groups, opts.bootstrapB);
   const { rows: cost, usdKnown } = costRows(a, groups);
   const costT = costTable(cost, usdKnown);
   const [rankStats, rankScores, rankPairs] = rankTables(a);
@@ -63,7 +66,7 @@ export function buildSections(run: RunDir, a: Analysis, tables: Table[], opts: S
 
   const out: Table[] = [];
   const after: Record<string, Table[]> = {
-    comparisons: [bvr],
+    comparisons: [bvr, ...(paper ? [paper] : [])],
     accuracy: [gap],
     ranks: [rankStats!],
     budget: [costT],
@@ -74,7 +77,8 @@ export function buildSections(run: RunDir, a: Analysis, tables: Table[], opts: S
     out.push(...(after[t.id] ?? []));
   }
   for (const [id, extra] of Object.entries(after)) if (!byId.has(id)) out.push(...extra);
-  out.push(leaderLong!, rankScores!, rankPairs!, perSeedTable(run.cells), perExampleTable(run.cells));
+  const anytime = anytimePoints(groups);
+  out.push(leaderLong!, rankScores!, rankPairs!, perSeedTable(run.cells), perExampleTable(run.cells), ...anytimeTables(groups, anytime));
 
   const labels = a.accuracy.map((r) => r.optimizer);
   const plots: Plot[] = [];
@@ -95,5 +99,16 @@ export function buildSections(run: RunDir, a: Analysis, tables: Table[], opts: S
       spec: costSpec(rows, usdKnown, `${b.task} / ${b.target}`, labels),
     });
   }
-  return { tables: out, plots };
+  for (const b of blocksOf(anytime)) {
+    const pts = anytime.filter((p) => blockKey(p) === blockKey(b));
+    const seeds = [...new Set(pts.map((p) => p.seeds))].sort((x, y) => x - y);
+    const ns = [...new Set(pts.map((p) => p.n))].sort((x, y) => x - y);
+    plots.push({
+      id: slug('anytime-test', b.task, b.target),
+      title: `Anytime (test accuracy at budget checkpoints): ${b.task} / ${b.target}`,
+      caption: `The incumbent of each run (its best-scored candidate by then, by the optimizer's own score) scored on the same ${ns.join('/')} held-out test examples at each share of the target-call budget, outside the budget. Line = mean over seeds; band = 95% Student-t interval over ${seeds.join('/')} seeds per point (df = seeds − 1; where all seeds agree, the Wilson interval on the n test examples; no band with one seed). One scale for every optimizer, whatever score it searched with.`,
+      spec: anytimeTestSpec(pts, `${b.task} / ${b.target}`, labels),
+    });
+  }
+  return { tables: out, plots, replacesAnytime: anytime.length > 0 };
 }

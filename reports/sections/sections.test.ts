@@ -94,3 +94,37 @@ describe('report sections', () => {
     expect(bvr.rows.map((r) => `${r['task']}:${r['best']}>${r['optimizer']}`).sort()).toEqual(['like/gsm:protegi>empty', 'like/gsm:protegi>opro', 'like/navigate:opro>empty', 'like/navigate:opro>protegi']);
   });
 });
+
+describe('paper numbers beside ours', () => {
+  it('verdicts: consistent inside our interval, smaller / larger outside it', async () => {
+    const { verdict } = await import('./paper.js');
+    expect(verdict(0.1, 0.05, 0.2)).toBe('consistent');
+    expect(verdict(0.3, 0.05, 0.2)).toBe('smaller');
+    expect(verdict(0.01, 0.05, 0.2)).toBe('larger');
+    expect(verdict(0.1, Number.NaN, 0.2)).toBe('n/a');
+  });
+
+  it('a suite with paper values gets the paper table, with our paired gain over the same baseline prompt', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dir = writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-paper-')));
+    const paper = [
+      { task: 'like/navigate', optimizer: 'opro', baseline: 'empty', value: 80, baselineValue: 40, table: 'Table 7', source: 'a paper (via a summary)', verified: false },
+      { task: 'like/gsm', optimizer: 'opro', baseline: 'empty', value: 21, baselineValue: 20, table: 'Table 7', source: 'a paper', verified: true },
+    ];
+    writeFileSync(path.join(dir, 'suite.json'), JSON.stringify({ name: 'fixture', paper }));
+    const r = loadRunDir(dir);
+    const { doc } = await renderDoc(analyze(r, { bootstrapB: 500 }), 'x', r, { bootstrapB: 500 });
+    const t = doc.tables.find((x) => x.id === 'paper')!;
+    expect(t.rows).toHaveLength(2);
+    const nav = t.rows.find((x) => x['task'] === 'like/navigate')!;
+    // ours: opro 17/20 vs empty 9/20 on the same examples = +40 points; the paper's +40 lies inside.
+    expect(nav['ourGain']).toBeCloseTo(0.4, 10);
+    expect(nav['paperGain']).toBeCloseTo(0.4, 10);
+    expect(nav['verdict']).toBe('consistent');
+    expect(nav['verified']).toBe('unverified');
+    const gsm = t.rows.find((x) => x['task'] === 'like/gsm')!;
+    expect(gsm['ourGain']).toBeCloseTo(0.1, 10); // 6/20 vs 4/20
+    expect(gsm['verified']).toBe('verified');
+    expect(['consistent', 'larger']).toContain(gsm['verdict']);
+  });
+});

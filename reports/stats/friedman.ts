@@ -1,5 +1,6 @@
 import { averageRanks } from './averageRanks.js';
-import { jStat } from './jstatLib.js';
+import { chiSquareSf } from './chiSquareSf.js';
+import { fSf } from './fSf.js';
 
 export interface FriedmanOptions {
   /** Scores where higher is better (accuracy; default) get rank 1 for the best; set false for errors/losses. */
@@ -38,8 +39,10 @@ export interface FriedmanResult {
  *   F_F = (n − 1) χ²_F / (n(k − 1) − χ²_F),   p_F = P(F_{k−1,(k−1)(n−1)} ≥ F_F)
  *
  * Iman & Davenport (1980) showed χ²_F is conservative; F_F is the recommended omnibus test.
- * Needs n ≥ 2 blocks and k ≥ 2 treatments. Perfect agreement (χ²_F = n(k − 1)) gives F_F = ∞, p_F = 0;
- * a matrix tied within every block gives χ²_F = 0, p = 1.
+ * Both p-values are survival functions (never 1 − cdf). They are large-sample approximations:
+ * with few blocks (Demšar: N ≤ 10) use `friedmanPermutation` for an exact or Monte Carlo p.
+ * Needs n ≥ 2 blocks and k ≥ 2 treatments. Perfect agreement (χ²_F = n(k − 1)) gives F_F = ∞, p_F = 0
+ * (only the permutation p is meaningful then); a matrix tied within every block gives χ²_F = 0, p = 1.
  */
 export function friedman(scores: readonly (readonly number[])[], options: FriedmanOptions = {}): FriedmanResult {
   const n = scores.length;
@@ -66,7 +69,7 @@ export function friedman(scores: readonly (readonly number[])[], options: Friedm
   const denom = n * k * (k + 1) - (tieCorrection ? tieTerm / (k - 1) : 0);
   const chi2 = denom > 0 ? (12 * ss) / denom : 0;
   const df = k - 1;
-  const pValue = chi2 > 0 ? 1 - jStat.chisquare.cdf(chi2, df) : 1;
+  const pValue = chi2 > 0 ? chiSquareSf(chi2, df) : 1;
 
   const df1 = k - 1;
   const df2 = (k - 1) * (n - 1);
@@ -78,7 +81,7 @@ export function friedman(scores: readonly (readonly number[])[], options: Friedm
     pF = 0;
   } else {
     F = ((n - 1) * chi2) / rest;
-    pF = F > 0 ? 1 - jStat.centralF.cdf(F, df1, df2) : 1;
+    pF = F > 0 ? fSf(F, df1, df2) : 1;
   }
   return {
     n,

@@ -6,6 +6,8 @@ describe('reports/stats index', () => {
     const names = [
       'averageRanks', 'binomialTest', 'bootstrapMeanCI', 'bootstrapMeans', 'friedman', 'holm', 'mcnemar',
       'nemenyi', 'normalCdf', 'normalQuantile', 'pairedBootstrap', 'signTest', 'wilcoxonSignedRank', 'wilsonInterval',
+      'accuracyTwoLevel', 'chiSquareSf', 'clusteredProportion', 'fSf', 'friedmanPermutation', 'pairedTwoLevel',
+      'signFlipTest', 'studentTQuantile', 'studentTSf', 'twoLevelMean', 'wilsonEffective',
     ];
     for (const name of names) expect(typeof (stats as Record<string, unknown>)[name], name).toBe('function');
   });

@@ -5,6 +5,7 @@ export interface JStatLib {
   normal: { cdf(x: number, mean: number, sd: number): number; inv(p: number, mean: number, sd: number): number };
   chisquare: { cdf(x: number, df: number): number };
   centralF: { cdf(x: number, df1: number, df2: number): number };
+  studentt: { inv(p: number, df: number): number };
   tukey: { inv(p: number, nmeans: number, df: number): number };
   combinationln(n: number, k: number): number;
 }

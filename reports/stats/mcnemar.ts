@@ -1,5 +1,5 @@
 import { binomialTest } from './binomialTest.js';
-import { jStat } from './jstatLib.js';
+import { chiSquareSf } from './chiSquareSf.js';
 
 export interface McNemarOptions {
   /** 'exact' (default): two-sided binomial test on the discordant pairs. 'chisq': chi-square approximation. */
@@ -29,7 +29,7 @@ export interface McNemarResult {
  *   exact (default):  p = binomial two-sided p-value of b successes in b + c trials, p₀ = 1/2
  *                       = min(1, 2·P(X ≤ min(b, c))),  X ~ Bin(b + c, 1/2)
  *   chisq:            X² = (|b − c| − 1)² / (b + c)   (without correction: (b − c)² / (b + c)),
- *                     p = P(χ²₁ ≥ X²)
+ *                     p = P(χ²₁ ≥ X²)  (the χ² survival function, never 1 − cdf)
  *
  * With no discordant pairs there is no evidence either way: p = 1.
  */
@@ -54,5 +54,5 @@ export function mcnemar(a: readonly boolean[], bScores: readonly boolean[], opti
   if (b + c === 0) return { b, c, n, statistic: 0, pValue: 1, method: label };
   const diff = correct ? Math.max(0, Math.abs(b - c) - 1) : Math.abs(b - c);
   const statistic = (diff * diff) / (b + c);
-  return { b, c, n, statistic, pValue: 1 - jStat.chisquare.cdf(statistic, 1), method: label };
+  return { b, c, n, statistic, pValue: chiSquareSf(statistic, 1), method: label };
 }

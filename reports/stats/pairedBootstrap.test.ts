@@ -45,14 +45,20 @@ describe('pairedBootstrap', () => {
     expect(r.pValue).toBeGreaterThan(0.8);
   });
 
-  it('gives the smallest possible p for a strong difference and keeps the sign', () => {
+  it('gives the smallest Monte Carlo permutation p for a strong difference and keeps the sign', () => {
     const [a, b] = scores(300, 0.9, 0.5, 4);
     const r = pairedBootstrap(a, b, { B: 4000, seed: 1 });
     expect(r.diff).toBeGreaterThan(0.3);
-    expect(r.pValue).toBeCloseTo(2 / 4001, 12);
+    expect(r.pValue).toBeCloseTo(1 / 4001, 12);
     const rev = pairedBootstrap(b, a, { B: 4000, seed: 1 });
     expect(rev.diff).toBeCloseTo(-r.diff, 12);
-    expect(rev.pValue).toBeCloseTo(2 / 4001, 12);
+    expect(rev.pValue).toBeCloseTo(1 / 4001, 12);
+  });
+
+  it('takes p from the exact sign-flip test at small n (a bootstrap p would be far too small)', () => {
+    // One pair: no test can reject. Eight pairs all favouring A: exact p = 2/2^8.
+    expect(pairedBootstrap([1], [0], { B: 2000 }).pValue).toBe(1);
+    expect(pairedBootstrap(Array(8).fill(1), Array(8).fill(0), { B: 2000 }).pValue).toBeCloseTo(2 / 256, 15);
   });
 
   it('agrees with the normal-theory interval d̄ ± 1.96·s/√n for many examples', () => {

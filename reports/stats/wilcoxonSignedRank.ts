@@ -84,7 +84,12 @@ export function wilcoxonSignedRank(x: readonly number[], y: readonly number[], o
       for (let k = 0; k <= Math.min(v, counts.length - 1); k++) s += counts[k]!;
       return s / total;
     };
-    const upper = (v: number): number => 1 - cdf(v - 1); // P(V ≥ v)
+    const upper = (v: number): number => {
+      // P(V ≥ v), summed over the upper tail (not 1 − cdf).
+      let s = 0;
+      for (let k = Math.max(0, v); k < counts.length; k++) s += counts[k]!;
+      return s / total;
+    };
     let pValue: number;
     if (alternative === 'greater') pValue = upper(V);
     else if (alternative === 'less') pValue = cdf(V);
@@ -100,9 +105,9 @@ export function wilcoxonSignedRank(x: readonly number[], y: readonly number[], o
   if (correct) correction = alternative === 'two-sided' ? Math.sign(centred) * 0.5 : alternative === 'greater' ? 0.5 : -0.5;
   const z = (centred - correction) / sigma;
   let pValue: number;
-  if (alternative === 'greater') pValue = 1 - normalCdf(z);
+  if (alternative === 'greater') pValue = normalCdf(-z);
   else if (alternative === 'less') pValue = normalCdf(z);
-  else pValue = Math.min(1, 2 * Math.min(normalCdf(z), 1 - normalCdf(z)));
+  else pValue = Math.min(1, 2 * normalCdf(-Math.abs(z)));
   return { V, n, zeros, pValue, method: correct ? 'normal approximation with continuity correction' : 'normal approximation' };
 }
 
