@@ -27,6 +27,24 @@ budget: { mode: equal, targetCalls: 60, optimizerCalls: 10 }
 testLimit: 15
 `;
 
+/** GEPA, PE2 and CAPO with small schedules; the optimizer model over HTTP too (PE2 sends multi-turn chats). */
+const newOptimizersYaml = (target: string, optimizerModel: string) => `
+name: http-equivalence-new
+seeds: [0]
+tasks: ['like/navigate?size=15']
+targets: [${target}]
+optimizerModel: ${optimizerModel}
+optimizers:
+  - name: gepa
+    options: { maxMetricCalls: 60 }
+  - name: pe2
+    options: { steps: 1, beamWidth: 1, proposalsPerPrompt: 2 }
+  - name: capo
+    options: { steps: 1, populationSize: 3, crossoversPerIter: 2, blockSize: 5, maxBlocksEval: 2, upperShots: 1 }
+budget: { mode: equal, targetCalls: 150, optimizerCalls: 12 }
+testLimit: 15
+`;
+
 let server: SimServer;
 beforeAll(async () => {
   const world = new SimWorld();
@@ -61,6 +79,32 @@ describe('suite over HTTP', () => {
         a.trajectory.candidates.map((c: { prompt: unknown; score?: number }) => [c.prompt, c.score]),
       );
       expect(samples(remote.out, remoteIds[i]!)).toBe(samples(local.out, localIds[i]!));
+    }
+  });
+
+  it('GEPA, PE2 and CAPO give the same cells with target and optimizer served over HTTP', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pb-http-new-'));
+    const local = await runSuite(parseSuiteYaml(newOptimizersYaml('sim-8b', 'sim-opt-large')), { out: path.join(dir, 'local'), flags: { cache: false } });
+    const remote = await runSuite(parseSuiteYaml(newOptimizersYaml('openai:sim-8b', 'openai:sim-opt-large')), {
+      out: path.join(dir, 'remote'),
+      flags: { cache: false },
+    });
+    const read = (out: string, id: string) => JSON.parse(readFileSync(path.join(out, 'cells', id, 'result.json'), 'utf8'));
+    expect(local.cells).toHaveLength(3);
+    for (let i = 0; i < local.cells.length; i++) {
+      const a = read(local.out, local.cells[i]!.id);
+      const b = read(remote.out, remote.cells[i]!.id);
+      expect(b.best).toEqual(a.best);
+      expect(b.bestScore).toBe(a.bestScore);
+      expect(b.test).toEqual(a.test);
+      expect(b.spent.targetCalls).toBe(a.spent.targetCalls);
+      expect(b.spent.optimizerCalls).toBe(a.spent.optimizerCalls);
+      expect(b.spent.optimizerCalls).toBeGreaterThan(0);
+      expect(b.trajectory.candidates.map((c: { prompt: unknown; score?: number }) => [c.prompt, c.score])).toEqual(
+        a.trajectory.candidates.map((c: { prompt: unknown; score?: number }) => [c.prompt, c.score]),
+      );
+      expect(b.trajectory.reflections).toEqual(a.trajectory.reflections);
+      if (local.cells[i]!.id.startsWith('gepa') || local.cells[i]!.id.startsWith('pe2')) expect(a.trajectory.reflections.length).toBeGreaterThan(0);
     }
   });
 });

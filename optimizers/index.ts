@@ -6,6 +6,7 @@
 import { ape } from './ape.js';
 import { apeCot, empty, fewShot, zeroShotCot } from './baselines.js';
 import { bpo } from './bpo.js';
+import { capo } from './capo.js';
 import { evoprompt } from './evoprompt.js';
 import { external } from './external.js';
 import { gepa } from './gepa.js';
@@ -47,6 +48,7 @@ export const OPTIMIZERS: Record<string, RegisteredOptimizer> = Object.fromEntrie
     entry(mipro, { numTrials: Infinity }),
     entry(gepa, { auto: null, maxMetricCalls: Infinity, maxFullEvals: null }),
     entry(pe2, { steps: Infinity }),
+    entry(capo, { steps: Infinity }),
     { ...entry(external), external: true },
   ].map((e) => [e.optimizer.name, e]),
 );

@@ -64,6 +64,7 @@ function content(reply: string, read: ReadRequest): string {
   else if (read.wrapper.wrapper === 'dspy') t = t.replace(/^\[\[ ## \w+ ## \]\]\n/, '').replace(/\n*\[\[ ## completed ## \]\]\s*$/, '');
   else if (read.wrapper.wrapper === 'brackets') inner('[', ']');
   else if (read.wrapper.wrapper === 'fence') inner('```\n', '\n```');
+  else if (read.wrapper.wrapper === 'json') t = (JSON.parse(t) as string[])[0] ?? '';
   if (read.form === 'rewrite' && read.query !== undefined && t.startsWith(read.query)) t = t.slice(read.query.length);
   if (read.form === 'procedure') t = t.replace(/^\s*\d{1,2}\.\s+/gm, '');
   return t.trim();

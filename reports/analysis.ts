@@ -238,27 +238,46 @@ function designOf(cells: readonly Cell[]): { splitSeed: SplitSeed; design: TwoLe
   return { splitSeed: 'per-seed', design: 'nested' };
 }
 
+/** A cell's test example ids (first occurrence order) and 0/1 outcomes, computed once per cell. */
+const testCache = new WeakMap<Cell, { ids: string[]; vec: Float64Array }>();
+function testOf(c: Cell): { ids: string[]; vec: Float64Array } {
+  let t = testCache.get(c);
+  if (!t) {
+    const seen = new Set<string>();
+    const ids: string[] = [];
+    const vals: number[] = [];
+    for (const s of c.test) {
+      if (seen.has(s.exampleId)) continue;
+      seen.add(s.exampleId);
+      ids.push(s.exampleId);
+      vals.push(s.correct ? 1 : 0);
+    }
+    t = { ids, vec: Float64Array.from(vals) };
+    testCache.set(c, t);
+  }
+  return t;
+}
+
+const sameOrder = (a: readonly string[], b: readonly string[]) => a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+
 /** 0/1 vector of a cell's test outcomes in the order of `ids`. */
 function outcomes(c: Cell, ids: readonly string[]): Float64Array {
-  const byId = new Map<string, boolean>();
-  for (const s of c.test) byId.set(s.exampleId, s.correct);
+  const t = testOf(c);
+  if (sameOrder(t.ids, ids)) return t.vec;
+  const byId = new Map<string, number>();
+  t.ids.forEach((id, i) => byId.set(id, t.vec[i]!));
   const out = new Float64Array(ids.length);
-  ids.forEach((id, i) => (out[i] = byId.get(id) ? 1 : 0));
+  ids.forEach((id, i) => (out[i] = byId.get(id) ?? 0));
   return out;
 }
 
 /** Example ids present in every given cell (in the first cell's order). */
 function sharedIds(cells: readonly Cell[]): string[] {
   if (cells.length === 0) return [];
-  const sets = cells.slice(1).map((c) => new Set(c.test.map((s) => s.exampleId)));
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const s of cells[0]!.test) {
-    if (seen.has(s.exampleId)) continue;
-    seen.add(s.exampleId);
-    if (sets.every((set) => set.has(s.exampleId))) out.push(s.exampleId);
-  }
-  return out;
+  const first = testOf(cells[0]!).ids;
+  if (cells.every((c) => sameOrder(testOf(c).ids, first))) return first;
+  const sets = cells.slice(1).map((c) => new Set(testOf(c).ids));
+  return first.filter((id) => sets.every((set) => set.has(id)));
 }
 
 /** Count-only 0/1 vector (correct first) for cells without per-example samples. */

@@ -53,6 +53,8 @@ export function wrap(w: WrapperSpec, items: string[]): string {
       return items.map((x) => `[${x}]`).join('\n');
     case 'fence':
       return items.map((x) => '```\n' + x + '\n```').join('\n');
+    case 'json':
+      return JSON.stringify(items);
     case 'plain':
       return items.length === 1 ? items[0]! : items.map((x, i) => `${i + 1}. ${x}`).join('\n');
   }

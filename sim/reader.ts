@@ -32,7 +32,7 @@ export type RequestKind =
   | 'plain';
 export type Form = RequestKind;
 
-export type Wrapper = 'ins' | 'start' | 'start_close' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'plain';
+export type Wrapper = 'ins' | 'start' | 'start_close' | 'prompt' | 'dspy' | 'brackets' | 'fence' | 'json' | 'plain';
 
 /** The judge meta-prompt's distinctive wording (reports/judge.ts). */
 export const JUDGE_CUE = /error-cause judge/i;
@@ -55,7 +55,12 @@ export const FORMS: readonly FormCues[] = [
   { form: 'evo_de', cues: [/different parts/i], reply: 'one prompt (recombined from the shown prompts) in <prompt> tags unless another wrapper is shown' },
   {
     form: 'evo_ga',
-    cues: [/cross ?over|crossover/i, /^(?=[\s\S]*\bmutate\b)(?=[\s\S]*prompt 1)/i],
+    cues: [
+      /cross ?over|crossover/i,
+      /^(?=[\s\S]*\bmutate\b)(?=[\s\S]*prompt 1)/i,
+      // CAPO's crossover (promptolution templates.py:163-169): "merge the two prompts" with Prompt 1 / Prompt 2
+      /^(?=[\s\S]*\bmerge the two prompts\b)(?=[\s\S]*prompt 1)/i,
+    ],
     reply: 'one prompt (recombined from the shown prompts) in <prompt> tags unless another wrapper is shown',
   },
   {
@@ -69,6 +74,8 @@ export const FORMS: readonly FormCues[] = [
       /\bwrite a new instruction\b/i,
       // a request to refine the prompt after a reasoning turn (PE2's step 2)
       /\bhelp (?:edit|refine|improve) the prompt\b|\brefining the prompt\b/i,
+      // a request to write N prompts for a described task (CAPO's initial population, promptolution templates.py:141-147)
+      /\bcreate\b[^\n]{0,40}\bprompts\b[^\n]{0,40}\bfor the following task\b/i,
     ],
     reply: 'N improved prompts (N from "N … prompts", default 1)',
   },
@@ -132,6 +139,7 @@ export const WRAPPERS: ReadonlyArray<{ wrapper: Wrapper; test: (t: string) => bo
   { wrapper: 'prompt', test: (t) => /<prompt>/i.test(t) && /<\/prompt>/i.test(t) },
   { wrapper: 'dspy', test: (t) => /\[\[ ## (\w+) ## \]\]/.test(t) },
   { wrapper: 'fence', test: (t) => /within ``` blocks|between ``` (?:fences|blocks)|in a ``` block/i.test(t) },
+  { wrapper: 'json', test: (t) => /\bjson\b[^\n]{0,80}\barray\b|\bas an? (?:json )?array\b/i.test(t) },
   { wrapper: 'brackets', test: (t) => /square brackets|\[\s*\]/i.test(t) },
 ];
 
@@ -266,6 +274,9 @@ export function currentPrompts(text: string, kind: RequestKind): string[] {
   if (kind === 'paraphrase') {
     const m = /input:\s*([\s\S]*?)\s*\n\s*output:/i.exec(text);
     if (m) return [m[1]!.trim()];
+    // "Prompt: <text>" on a line of its own (CAPO's mutation, promptolution templates.py:171-176)
+    const p = /^prompt:[ \t]*([^\n]*)$/im.exec(text);
+    if (p) return [p[1]!.trim()];
   }
   if (kind === 'mipro') {
     // DSPy ChatAdapter (dspy 3.x): the value follows the field header; the system message only describes the field
