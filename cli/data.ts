@@ -29,11 +29,31 @@ export function register(program: Command): void {
     .description('fetch GSM8K, BBH and MMLU from their official URLs and verify SHA-256 checksums')
     .option('--data-dir <dir>', `destination (default: $${DATA_ENV} or ../shared/datasets beside the repository)`)
     .option('--only <list>', 'comma-separated subset of gsm8k,bbh,mmlu')
-    .action(async (flags: { dataDir?: string; only?: string }) => {
+    .option('--connect-timeout <s>', 'longest wait for a server to answer, in seconds', '30')
+    .option('--idle-timeout <s>', 'longest silence while receiving a file, in seconds', '60')
+    .action(async (flags: { dataDir?: string; only?: string; connectTimeout: string; idleTimeout: string }) => {
       const only = parseOnly(flags.only);
+      const seconds = (flag: string, v: string) => {
+        const n = Number(v);
+        if (!(Number.isFinite(n) && n > 0)) throw new UserError(`${flag}: expected a number of seconds > 0, got "${v}"`);
+        return Math.round(n * 1000);
+      };
+      const connectTimeoutMs = seconds('--connect-timeout', flags.connectTimeout);
+      const idleTimeoutMs = seconds('--idle-timeout', flags.idleTimeout);
       const dir = downloadDir(flags.dataDir);
       console.log(`downloading ${only.join(', ')} into ${dir}`);
-      const rep = await downloadDatasets({ dataDir: dir, only, log: (l) => console.log(l) });
+      // Ctrl-C aborts the transfer, so the staging folder is removed on the way out.
+      const ctl = new AbortController();
+      const stop = () => ctl.abort(new Error('interrupted'));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      let rep: Awaited<ReturnType<typeof downloadDatasets>>;
+      try {
+        rep = await downloadDatasets({ dataDir: dir, only, connectTimeoutMs, idleTimeoutMs, signal: ctl.signal, log: (l) => console.log(l) });
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
       console.log(`done: ${rep.written.length} files written, ${rep.unchanged.length} already present`);
     });
 

@@ -38,5 +38,8 @@ if (existsSync(report)) {
   failed++;
 }
 if (!typeOk) failed++;
+// vitest can exit non-zero with every counted test green (an unhandled error between
+// tests, a crashed worker): that run failed, and the closing line must say so.
+if (vt.status !== 0 && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 && vt.status === 0 ? 0 : 1);

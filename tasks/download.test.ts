@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -137,5 +137,62 @@ describe.skipIf(!existsSync(REAL))('checksums table', () => {
     expect(Object.keys(CHECKSUMS).length).toBe(2 + 27 * 2 + 57 * 3);
     const bad = Object.entries(CHECKSUMS).filter(([rel, sum]) => sha256Hex(readFileSync(path.join(REAL, rel))) !== sum);
     expect(bad).toEqual([]);
+  });
+});
+
+describe('download timeouts and leftovers', () => {
+  const sockets = new Set<import('node:net').Socket>();
+  let slow: Server;
+  let base = '';
+  beforeAll(async () => {
+    // /silent accepts and never answers; /stall sends headers and a few bytes, then nothing.
+    slow = createServer((req, res) => {
+      if (req.url?.startsWith('/stall')) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000' });
+        res.write('partial');
+      }
+    });
+    slow.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => slow.close(() => resolve()));
+  });
+
+  it('a server that never answers: a connect-timeout error naming the URL, soon, and nothing left behind', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-dl-silent-'));
+    const t0 = Date.now();
+    await expect(
+      downloadDatasets({ dataDir: dir, only: ['gsm8k'], checksums: SUMS, sources: { ...sources, gsm8k: `${base}/silent/` }, connectTimeoutMs: 300 }),
+    ).rejects.toThrow(new RegExp(`download failed: ${base}/silent/.*: no response within 0\\.3 s \\(connect timeout\\)`));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.download-'))).toEqual([]);
+  });
+
+  it('a body that stalls: an idle-timeout error', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-dl-stall-'));
+    await expect(
+      downloadDatasets({ dataDir: dir, only: ['gsm8k'], checksums: SUMS, sources: { ...sources, gsm8k: `${base}/stall/` }, idleTimeoutMs: 300 }),
+    ).rejects.toThrow(/no data for 0\.3 s \(idle timeout\)/);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.download-'))).toEqual([]);
+  });
+
+  it('the staging folder of a killed download is removed by the next one; a live one is kept', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-dl-left-'));
+    let dead = 4_000_000;
+    for (;;) {
+      try {
+        process.kill(dead, 0);
+        dead--;
+      } catch {
+        break;
+      }
+    }
+    mkdirSync(path.join(dir, `.download-gsm8k-${dead}-abc123`, 'files'), { recursive: true });
+    mkdirSync(path.join(dir, `.download-bbh-${process.pid}-def456`));
+    await downloadDatasets({ dataDir: dir, only: ['gsm8k'], sources, checksums: SUMS });
+    expect(readdirSync(dir).filter((n) => n.startsWith('.download-'))).toEqual([`.download-bbh-${process.pid}-def456`]);
   });
 });

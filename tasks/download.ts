@@ -31,7 +31,15 @@ export const SOURCES: Sources = {
   mmluTar: 'https://people.eecs.berkeley.edu/~hendrycks/data.tar',
 };
 
-export type FetchFn = (url: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
+export type FetchFn = (
+  url: string,
+  init?: { signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer>; body?: ReadableStream<Uint8Array> | null }>;
+
+/** Default longest wait for a server's response headers (ms). */
+export const CONNECT_TIMEOUT_MS = 30_000;
+/** Default longest silence while a body is being received (ms). */
+export const IDLE_TIMEOUT_MS = 60_000;
 
 export interface DownloadOptions {
   dataDir: string;
@@ -44,6 +52,10 @@ export interface DownloadOptions {
   /** Progress lines. */
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** Longest wait for response headers (default CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
+  /** Longest silence while receiving a body (default IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
 }
 
 export interface DownloadReport {
@@ -73,16 +85,93 @@ export function urlFor(rel: string, sources: Sources): string {
   throw new Error(`no URL for ${rel}`);
 }
 
-async function fetchBytes(fetchFn: FetchFn, url: string, signal?: AbortSignal): Promise<Uint8Array> {
-  let res;
-  try {
-    res = await fetchFn(url, signal ? { signal } : undefined);
-  } catch (err) {
+interface FetchLimits {
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+const mb = (n: number) => (n / 1e6).toFixed(1);
+
+/**
+ * GET `url` into memory with its own timeouts: `connectTimeoutMs` until the
+ * response headers arrive, then `idleTimeoutMs` of silence at most between
+ * body chunks (Node's fetch would wait about 300 s). Large bodies log a
+ * progress line every 5 MB.
+ */
+async function fetchBytes(fetchFn: FetchFn, url: string, limits: FetchLimits): Promise<Uint8Array> {
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort(limits.signal?.reason);
+  limits.signal?.addEventListener('abort', onAbort, { once: true });
+  let timedOut: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number, what: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = what;
+      ctl.abort(new Error(what));
+    }, ms);
+  };
+  const fail = (err: unknown): never => {
+    if (timedOut) throw new UserError(`download failed: ${url}: ${timedOut}`);
     const cause = (err as { cause?: { message?: string } }).cause?.message;
     throw new UserError(`download failed: ${url}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`);
+  };
+  try {
+    arm(limits.connectTimeoutMs, `no response within ${limits.connectTimeoutMs / 1000} s (connect timeout)`);
+    let res: Awaited<ReturnType<FetchFn>>;
+    try {
+      res = await fetchFn(url, { signal: ctl.signal });
+    } catch (err) {
+      return fail(err);
+    }
+    if (!res.ok) throw new UserError(`download failed: ${url}: HTTP ${res.status}`);
+    const idle = `no data for ${limits.idleTimeoutMs / 1000} s (idle timeout)`;
+    arm(limits.idleTimeoutMs, idle);
+    try {
+      if (!res.body) return new Uint8Array(await res.arrayBuffer());
+      const chunks: Uint8Array[] = [];
+      let got = 0;
+      let next = 5e6;
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        arm(limits.idleTimeoutMs, idle);
+        chunks.push(value);
+        got += value.length;
+        if (got >= next) {
+          limits.log(`  ${mb(got)} MB of ${url}`);
+          next += 5e6;
+        }
+      }
+      return new Uint8Array(Buffer.concat(chunks));
+    } catch (err) {
+      return fail(err);
+    }
+  } finally {
+    clearTimeout(timer);
+    limits.signal?.removeEventListener('abort', onAbort);
   }
-  if (!res.ok) throw new UserError(`download failed: ${url}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Remove staging folders of downloads that were killed (their process is gone). */
+function cleanStaging(dataDir: string): void {
+  for (const name of readdirSync(dataDir)) {
+    const m = /^\.download-[a-z0-9]+-(\d+)-/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = pid === process.pid;
+    if (!alive)
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    if (!alive) rmSync(path.join(dataDir, name), { recursive: true, force: true });
+  }
 }
 
 function fileMatches(file: string, sum: string): boolean {
@@ -114,6 +203,13 @@ export async function downloadDatasets(opts: DownloadOptions): Promise<DownloadR
   const log = opts.log ?? (() => {});
   const report: DownloadReport = { written: [], unchanged: [] };
   mkdirSync(opts.dataDir, { recursive: true });
+  cleanStaging(opts.dataDir);
+  const limits: FetchLimits = {
+    connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    idleTimeoutMs: opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+    log,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
 
   for (const dataset of opts.only ?? DATASETS) {
     const rels = Object.keys(checksums).filter((r) => r.startsWith(`${dataset}/`)).sort();
@@ -123,11 +219,12 @@ export async function downloadDatasets(opts: DownloadOptions): Promise<DownloadR
       log(`${dataset}: ${rels.length} files already present and verified`);
       continue;
     }
-    const stage = mkdtempSync(path.join(opts.dataDir, `.download-${dataset}-`));
+    // Staged beside the data; the pid in the name lets the next download remove it if this one is killed.
+    const stage = mkdtempSync(path.join(opts.dataDir, `.download-${dataset}-${process.pid}-`));
     try {
       if (dataset === 'mmlu') {
         log(`mmlu: fetching ${sources.mmluTar}`);
-        const tarBytes = await fetchBytes(fetchFn, sources.mmluTar, opts.signal);
+        const tarBytes = await fetchBytes(fetchFn, sources.mmluTar, limits);
         const tarFile = path.join(stage, 'data.tar');
         writeFileSync(tarFile, tarBytes);
         const unpack = path.join(stage, 'unpacked');
@@ -154,7 +251,7 @@ export async function downloadDatasets(opts: DownloadOptions): Promise<DownloadR
         for (const rel of missing) {
           const url = urlFor(rel, sources);
           log(`${dataset}: [${++i}/${missing.length}] ${url}`);
-          const data = await fetchBytes(fetchFn, url, opts.signal);
+          const data = await fetchBytes(fetchFn, url, limits);
           verify(rel, data, checksums[rel]!, url);
           const out = path.join(stage, 'files', rel);
           mkdirSync(path.dirname(out), { recursive: true });
