@@ -19,11 +19,13 @@ export interface SessionFlags {
   cache?: string | boolean;
   offline?: boolean;
   seed?: string | number;
+  /** Sim world seed (--world; 0 = the documented default world). */
+  world?: string | number;
 }
 
 export class Session {
   readonly config: PopbenchConfig;
-  readonly world = new SimWorld();
+  readonly world: SimWorld;
   readonly usage = new UsageMeter();
   readonly seed: number;
   private readonly tasks = new Map<string, LoadedTask>();
@@ -32,6 +34,7 @@ export class Session {
   constructor(readonly flags: SessionFlags) {
     this.config = loadConfig(flags.config);
     this.seed = parseIntFlag('--seed', flags.seed ?? 0, { min: 0 });
+    this.world = new SimWorld({ world: parseIntFlag('--world', flags.world ?? 0, { min: 0 }) });
   }
 
   /** The call cache, opened on first use (a run of sim models only never creates the file). */
@@ -67,7 +70,8 @@ export class Session {
   /** `usage` defaults to the session's meter; a suite cell passes its own to report per-cell usage. */
   model(name: string, budget?: Budget, usage: UsageMeter = this.usage): LLM {
     const provider = lookupModel(name, this.config).provider;
-    const cached = provider !== 'sim' || this.config.cache.sim;
+    // sim calls of a non-default world are never cached (the cache key does not carry the world)
+    const cached = provider !== 'sim' || (this.config.cache.sim && this.world.world === 0);
     const llm = resolveModel(name, {
       config: this.config,
       world: this.world,

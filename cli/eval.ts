@@ -182,7 +182,8 @@ export function withSessionOptions(cmd: Command): Command {
     .option('--cache <file>', 'call cache file (default from config: .popbench/cache.sqlite)')
     .option('--no-cache', 'do not read or write the call cache')
     .option('--offline', 'replay from the call cache only; a miss is an error')
-    .option('--seed <n>', 'seed for splits, demos and sampling', '0');
+    .option('--seed <n>', 'seed for splits, demos and sampling', '0')
+    .option('--world <n>', 'sim world seed: 0 is the documented default world; N > 0 draws feature effects (docs/sim.md)', '0');
 }
 
 export function register(program: Command): void {

@@ -35,6 +35,8 @@ export interface PromptFeatures {
   distractionSnippet?: string;
   /** Answer line style asked for, if any ("So the answer is", "####", "Answer:", "\boxed"). */
   answerStyle?: AnswerStyle;
+  /** The instruction text (inputs and demo outputs removed): the key of a world's prompt quality term. */
+  instructionText?: string;
 }
 
 export type AnswerStyle = 'so_the_answer_is' | 'hashes' | 'answer_colon' | 'boxed' | 'the_answer_is';
@@ -228,6 +230,7 @@ export function extractFeatures({ text, task, matches }: ExtractInput): PromptFe
     demosParseable,
     demoCot,
     instructionWords: words(instr),
+    instructionText: instr.replace(/\s+/g, ' ').trim(),
     distractionWords,
     ...(distractionSnippet ? { distractionSnippet } : {}),
     ...(detectAnswerStyle(instr) ? { answerStyle: detectAnswerStyle(instr)! } : {}),

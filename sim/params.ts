@@ -91,6 +91,53 @@ export const OPTIMIZER_PARAMS: Readonly<Record<string, OptimizerParams>> = {
   'sim-opt-large': { recognise: 0.85, harm: 0.1, guessConcept: 0.15, explore: 0.5, conceptAccuracy: 0.6, prior: PRIOR_CAUSES },
 };
 
+/**
+ * Per-(world, task, target model) effects: multipliers of the documented
+ * feature terms (1 = the table value, 0 = no effect, < 0 = the feature
+ * hurts), two interactions (logit terms) and the sd of the per-(world, task,
+ * prompt text) quality term. World 0 uses `UNIT_EFFECTS`; world N > 0 draws
+ * each as mean + sd·z from `WORLD_EFFECTS`.
+ */
+export interface Effects {
+  cot: number;
+  procedure: number;
+  hint: number;
+  knowledgeCue: number;
+  demos: number;
+  formatMatch: number;
+  /** Reasoning-logit term when a prompt has both a CoT cue and numbered steps. */
+  cotXprocedure: number;
+  /** Concept-logit term per concept hint beyond the first (hint crowding or synergy). */
+  hintXhint: number;
+  /** Sd of the persistent quality term of a prompt text (added to the concept, knowledge and reasoning logits). */
+  quality: number;
+}
+
+export const UNIT_EFFECTS: Readonly<Effects> = {
+  cot: 1,
+  procedure: 1,
+  hint: 1,
+  knowledgeCue: 1,
+  demos: 1,
+  formatMatch: 1,
+  cotXprocedure: 0,
+  hintXhint: 0,
+  quality: 0,
+};
+
+/** Distributions of the world effects (mean, sd of a normal). */
+export const WORLD_EFFECTS: Readonly<Record<keyof Effects, { mean: number; sd: number }>> = {
+  cot: { mean: 0.5, sd: 1.0 },
+  procedure: { mean: 0.5, sd: 1.0 },
+  hint: { mean: 0.5, sd: 1.0 },
+  knowledgeCue: { mean: 0.5, sd: 1.0 },
+  demos: { mean: 0.5, sd: 1.0 },
+  formatMatch: { mean: 1.0, sd: 0.4 },
+  cotXprocedure: { mean: 0, sd: 0.6 },
+  hintXhint: { mean: 0, sd: 0.4 },
+  quality: { mean: 0.4, sd: 0 },
+};
+
 /** Sliding-window width used to index registered example inputs. */
 export const INDEX_WINDOW = 24;
 

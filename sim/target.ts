@@ -9,6 +9,8 @@ import { correctValues, stylesFor, styleLine, valueInFormat, verbalValue, wrongV
 import { TELLS } from './causes.js';
 import { extractFeatures, namesConcept, safeExtract, safeScore, type PromptFeatures } from './features.js';
 import {
+  type Effects,
+  UNIT_EFFECTS,
   DEFAULT_KNOWLEDGE_LOAD,
   FORMAT_BASE,
   KNOWLEDGE_LOAD,
@@ -73,6 +75,8 @@ export function stageLogits(
   task: Task,
   concepts: readonly string[],
   d: number,
+  e: Effects = UNIT_EFFECTS,
+  quality = 0,
 ): Array<{ stage: string; logit: number }> {
   const out: Array<{ stage: string; logit: number }> = [];
   if (f.distractionWords > 0) {
@@ -87,12 +91,21 @@ export function stageLogits(
     const demos = f.demosCorrect > 0 ? 1 : 0;
     out.push({
       stage: `concept:${c}`,
-      logit: C.base + p.a - C.perD * d + C.hint * hint + C.procedure * inProc + C.cot * (cotLike ? 1 : 0) + C.demos * demos,
+      logit:
+        C.base +
+        p.a -
+        C.perD * d +
+        e.hint * C.hint * hint +
+        e.procedure * C.procedure * inProc +
+        e.cot * C.cot * (cotLike ? 1 : 0) +
+        e.demos * C.demos * demos +
+        e.hintXhint * Math.max(0, f.conceptHints.length - 1) +
+        quality,
     });
   }
   const K = STAGE.knowledge;
   const load = KNOWLEDGE_LOAD[task.family] ?? DEFAULT_KNOWLEDGE_LOAD;
-  out.push({ stage: 'knowledge', logit: K.base + K.perA * p.a - K.perD * d * load + K.cue * (f.knowledgeCue ? 1 : 0) });
+  out.push({ stage: 'knowledge', logit: K.base + K.perA * p.a - K.perD * d * load + e.knowledgeCue * K.cue * (f.knowledgeCue ? 1 : 0) + quality });
   const R = STAGE.reasoning;
   out.push({
     stage: 'reasoning',
@@ -100,10 +113,12 @@ export function stageLogits(
       R.base +
       p.a -
       R.perD * d +
-      R.cot * (f.cot ? 1 : 0) +
-      R.procedure * (f.procedureSteps > 0 ? 1 : 0) +
-      R.demoCot * (f.demoCot ? 1 : 0) -
-      R.perExtraConcept * Math.max(0, concepts.length - 1),
+      e.cot * R.cot * (f.cot ? 1 : 0) +
+      e.procedure * R.procedure * (f.procedureSteps > 0 ? 1 : 0) +
+      e.cotXprocedure * (f.cot && f.procedureSteps > 0 ? 1 : 0) +
+      e.demos * R.demoCot * (f.demoCot ? 1 : 0) -
+      R.perExtraConcept * Math.max(0, concepts.length - 1) +
+      quality,
   });
   const F = STAGE.format;
   out.push({
@@ -111,9 +126,9 @@ export function stageLogits(
     logit:
       (FORMAT_BASE[task.answerFormat] ?? 0.5) +
       F.perF * p.f +
-      (f.formatInstruction === 'match' ? F.match : 0) -
+      (f.formatInstruction === 'match' ? e.formatMatch * F.match : 0) -
       (f.formatInstruction === 'mismatch' ? F.mismatch : 0) +
-      (f.demosParseable > 0 ? F.demos : 0),
+      (f.demosParseable > 0 ? e.demos * F.demos : 0),
   });
   return out;
 }
@@ -159,8 +174,11 @@ export function answerTarget(model: string, world: SimWorld, req: LLMRequest, ch
     (temperature > 0 ? STAGE.sampleNoisePerTemp * temperature * hashNormal([textHash, stage, 'sample', sampleIndex, temperature]) : 0);
   const threshold = (stage: string): number => hashUnit([task.id, example.input, stage]);
   const stages: StageRecord[] = [];
+  const effects = world.effects(task.id, model);
+  // the persistent quality of the prompt text in this world: the same on every example and split
+  const quality = effects.quality ? effects.quality * hashNormal(['quality', world.world, task.id, features.instructionText ?? '']) : 0;
   const run = (f: PromptFeatures): string | null => {
-    for (const { stage, logit } of stageLogits(p, f, task, lat.concepts, lat.difficulty)) {
+    for (const { stage, logit } of stageLogits(p, f, task, lat.concepts, lat.difficulty, effects, quality)) {
       const prob = sigmoid(logit + noise(stage));
       const ok = threshold(stage) < prob;
       stages.push({ stage, p: round(prob), ok });
@@ -195,7 +213,7 @@ export function answerTarget(model: string, world: SimWorld, req: LLMRequest, ch
     trueCause,
     correct: failed === null,
     stages,
-    features,
+    features: (({ instructionText: _t, ...rest }) => rest)(features),
     difficulty: round(lat.difficulty),
     concepts: lat.concepts,
     evidenceVisible: out.evidenceVisible,

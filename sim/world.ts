@@ -6,7 +6,7 @@
  */
 import { hashUnit } from '../core/hash.js';
 import type { Demo, Example, Task } from '../core/types.js';
-import { INDEX_WINDOW, MAX_CONCEPTS } from './params.js';
+import { INDEX_WINDOW, MAX_CONCEPTS, WORLD_EFFECTS, type Effects, UNIT_EFFECTS } from './params.js';
 
 export interface Registered {
   task: Task;
@@ -24,7 +24,33 @@ export interface Latent {
   concepts: string[];
 }
 
+export interface SimWorldOptions {
+  /**
+   * World seed: 0 (default) is the documented quick world with every effect
+   * at its table value; N > 0 draws per-(world, task, model) feature effects
+   * and a per-(world, task, prompt text) quality term (docs/sim.md, "Worlds").
+   */
+  world?: number;
+}
+
 export class SimWorld {
+  readonly world: number;
+  private readonly effectCache = new Map<string, Effects>();
+  constructor(opts: SimWorldOptions = {}) {
+    const w = opts.world ?? 0;
+    if (!Number.isInteger(w) || w < 0) throw new Error(`sim world must be a non-negative integer, got ${w}`);
+    this.world = w;
+  }
+
+  /** The feature effects of this world for one (task, target model); world 0 gives the unit effects. */
+  effects(taskId: string, model: string): Effects {
+    if (this.world === 0) return UNIT_EFFECTS;
+    const key = `${taskId}\u0000${model}`;
+    let e = this.effectCache.get(key);
+    if (!e) this.effectCache.set(key, (e = drawEffects(this.world, taskId, model)));
+    return e;
+  }
+
   private readonly byWindow = new Map<string, Registered[]>();
   private readonly short: Registered[] = [];
   private readonly tasks = new Map<string, Task>();
@@ -154,4 +180,23 @@ export function latentOf(task: Task, example: Example): Latent {
     }
   }
   return { difficulty, concepts };
+}
+
+/** Standard normal from a hash key (Box–Muller on two hash units). */
+function zOf(key: unknown[]): number {
+  let u = hashUnit([...key, 'z1']);
+  if (u === 0) u = 2 ** -53;
+  const v = hashUnit([...key, 'z2']);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/**
+ * Effects of world `w` for (task, model): each multiplier is mean + sd·z and
+ * each interaction sd·z, with z a standard normal keyed by (world, task,
+ * model, name) (distributions: `WORLD_EFFECTS`, docs/sim.md "Worlds").
+ */
+export function drawEffects(w: number, taskId: string, model: string): Effects {
+  const out: Record<string, number> = {};
+  for (const [name, d] of Object.entries(WORLD_EFFECTS)) out[name] = d.mean + d.sd * zOf(['world', w, taskId, model, name]);
+  return out as unknown as Effects;
 }
