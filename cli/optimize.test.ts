@@ -47,7 +47,7 @@ describe('popbench optimize', () => {
     const text = 'Determine whether the instructions return to the start.';
     const lines: string[] = [];
     await runOptimize(
-      { optimizer: 'protegi', task: 'bbh/navigate', target: 'sim-8b', optimizerModel: 'sim-opt-large', budget: '120', set: [], initial: text, testLimit: '5', events, progress: false, cache: false, seed: '0' },
+      { optimizer: 'protegi', task: 'bbh/navigate', target: 'sim-8b', optimizerModel: 'sim-opt-large', budget: '300', set: [], initial: text, testLimit: '5', events, progress: false, cache: false, seed: '0' },
       (l) => lines.push(l),
     );
     expect(lines.join('\n')).toContain(`starting prompt: ${JSON.stringify(text)} [Q_begin]`);

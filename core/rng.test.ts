@@ -57,3 +57,13 @@ describe('Rng', () => {
     expect(() => new Rng(1.5)).toThrow(/integer/);
   });
 });
+
+describe('Rng seeding', () => {
+  it('hashes the seed: neighbouring small seeds give uncorrelated first draws, none stuck near 1', () => {
+    const first = Array.from({ length: 64 }, (_, s) => new Rng(s).next());
+    expect(Math.max(...first)).toBeLessThan(0.999);
+    expect(new Set(first.map((x) => Math.floor(x * 4))).size).toBe(4); // they spread over [0, 1)
+    const mean = first.reduce((a, b) => a + b, 0) / first.length;
+    expect(Math.abs(mean - 0.5)).toBeLessThan(0.15);
+  });
+});

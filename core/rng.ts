@@ -13,7 +13,9 @@ export class Rng {
   private gen;
   constructor(readonly seed: number) {
     if (!Number.isInteger(seed)) throw new Error(`rng seed must be an integer, got ${seed}`);
-    this.gen = xoroshiro128plus(seed | 0);
+    // The seed is hashed first: xoroshiro128+ seeded with small neighbouring integers gives
+    // correlated first draws (new Rng(0).next() would be 0.99999…).
+    this.gen = xoroshiro128plus(hash32(['rng', seed]) | 0);
   }
 
   /** Independent child stream keyed by (this seed, label). */
