@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,10 @@ import { readRunEvents } from '../core/store.js';
 import { runDemo } from './demo.js';
 import { parseSets, readInitialFlag, resolveOptions, runOptimize } from './optimize.js';
 import { expectOneLineError, popbench } from './testing.js';
+
+const bbh = path.resolve(import.meta.dirname, '..', '..', 'shared', 'datasets', 'bbh');
+const haveBbh = existsSync(bbh) || process.env.POPBENCH_DATA !== undefined;
+if (!haveBbh) console.warn(`[cli] BBH data not found at ${bbh}; skipping the --initial test on bbh/navigate`);
 
 
 describe('popbench optimize', () => {
@@ -41,7 +45,7 @@ describe('popbench optimize', () => {
     expect(streamed.filter((e) => e.type === 'candidate')).toHaveLength(res.trajectory.candidates.length);
   });
 
-  it('--initial sets the starting prompt: ProTeGi quotes it in its first gradient meta-prompt; @file reads a file', async () => {
+  it.skipIf(!haveBbh)('--initial sets the starting prompt: ProTeGi quotes it in its first gradient meta-prompt; @file reads a file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pb-opt-'));
     const events = path.join(dir, 'e.jsonl');
     const text = 'Determine whether the instructions return to the start.';
