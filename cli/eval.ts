@@ -175,13 +175,18 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
 }
 
 /** Flags shared by every command that runs models. */
-export function withSessionOptions(cmd: Command): Command {
+/** The data, config and call-cache options every model-running command takes. */
+export function withDataAndCacheOptions(cmd: Command): Command {
   return cmd
     .option('--data-dir <dir>', 'dataset directory (default: $POPBENCH_DATA or ../shared/datasets)')
     .option('--config <file>', 'config file (default: popbench.config.yaml when present)')
     .option('--cache <file>', 'call cache file (default from config: .popbench/cache.sqlite)')
     .option('--no-cache', 'do not read or write the call cache')
-    .option('--offline', 'replay from the call cache only; a miss is an error')
+    .option('--offline', 'replay from the call cache only; a miss is an error');
+}
+
+export function withSessionOptions(cmd: Command): Command {
+  return withDataAndCacheOptions(cmd)
     .option('--seed <n>', 'seed for splits, demos and sampling', '0')
     .option('--world <n>', 'sim world seed: 0 is the documented default world; N > 0 draws feature effects (docs/sim.md)', '0');
 }

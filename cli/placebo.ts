@@ -7,19 +7,14 @@ import type { Command } from 'commander';
 import { runPlacebo } from '../benchmarks/placebo.js';
 import { readResults } from '../benchmarks/runner.js';
 import { UserError } from '../core/errors.js';
+import { withDataAndCacheOptions } from './eval.js';
 import { parseIntFlag, Session, type SessionFlags } from './session.js';
 
 export function register(program: Command): void {
-  program
-    .command('placebo')
+  withDataAndCacheOptions(program.command('placebo'))
     .description('re-ask recorded reflection meta-prompts under placebo controls (correct examples as failures, shuffled golds, no examples); `report` scores them')
     .argument('<run-dir>', 'run directory of `popbench run`')
     .option('--max-per-cell <n>', 'reflections probed per cell (the first ones)', '8')
-    .option('--data-dir <dir>', 'dataset directory (default: $POPBENCH_DATA or ../shared/datasets)')
-    .option('--config <file>', 'config file (default: popbench.config.yaml when present)')
-    .option('--cache <file>', 'call cache file (default from config: .popbench/cache.sqlite)')
-    .option('--no-cache', 'do not read or write the call cache')
-    .option('--offline', 'replay from the call cache only; a miss is an error')
     .action(async (dir: string, opts: SessionFlags & { maxPerCell: string }) => {
       const results = readResults(dir);
       if (results.length === 0) throw new UserError(`${dir}: no finished cells (run \`popbench run\` first)`);

@@ -11,6 +11,7 @@ import { UserError } from '../core/errors.js';
 import { startProxy } from '../benchmarks/proxy.js';
 import { loadSuite, parseSuiteYaml, expandCells, type Suite } from '../benchmarks/suite.js';
 import { loadConfig } from '../llm/index.js';
+import { withDataAndCacheOptions } from './eval.js';
 import { parseIntFlag, Session, type SessionFlags } from './session.js';
 
 export interface ProxyFlags extends SessionFlags {
@@ -113,8 +114,7 @@ export async function runProxy(f: ProxyFlags, print: (line: string) => void = co
 }
 
 export function register(program: Command): void {
-  program
-    .command('proxy')
+  withDataAndCacheOptions(program.command('proxy'))
     .description("serve one external optimizer cell's models as an OpenAI-compatible API on loopback, metered against its budget (docs/proxy.md)")
     .option('--suite <file>', 'suite YAML with an `external` entry')
     .option('--cell <id>', 'the external cell to serve (see `popbench cells <suite>`)')
@@ -132,11 +132,6 @@ export function register(program: Command): void {
     .option('--out <dir>', 'run directory (default runs/<suite name>)')
     .option('--host <host>', 'loopback address to bind (127.0.0.1, localhost or ::1)', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', '8100')
-    .option('--data-dir <dir>', 'dataset directory (default: $POPBENCH_DATA or ../shared/datasets)')
-    .option('--config <file>', 'config file (default: popbench.config.yaml when present)')
-    .option('--cache <file>', 'call cache file (default from config: .popbench/cache.sqlite)')
-    .option('--no-cache', 'do not read or write the call cache')
-    .option('--offline', 'replay from the call cache only; a miss is an error')
     .option('--seed <n>', 'without a suite: the cell seed', '0')
     .action(async (opts: ProxyFlags) => {
       await runProxy(opts);
