@@ -30,7 +30,7 @@ export interface AccuracyTwoLevelResult {
  * Wilson interval on the distinct examples. rows[s][i] ∈ [0, 1].
  */
 export function accuracyTwoLevel(rows: readonly ArrayLike<number>[], opts: { design: TwoLevelDesign; level?: number }): AccuracyTwoLevelResult {
-  const est = twoLevelMean(rows, { design: opts.design });
+  const est = twoLevelMean(rows, { design: opts.design, ...(opts.level !== undefined ? { level: opts.level } : {}) });
   let obs = 0;
   for (const r of rows) obs += r.length;
   const p = Math.min(1, Math.max(0, est.mean));

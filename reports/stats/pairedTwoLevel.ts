@@ -55,7 +55,7 @@ export function pairedTwoLevel(a: readonly ArrayLike<number>[], b: readonly Arra
     for (let i = 0; i < row.length; i++) out[i] = row[i]! - other[i]!;
     return out;
   });
-  const est = twoLevelMean(d, { design: opts.design, pseudoCounts: true });
+  const est = twoLevelMean(d, { design: opts.design, pseudoCounts: true, level });
   const S = d.length;
   // Per-example seed-averaged discordance (crossed) or per-seed discordance summed (nested).
   let bb = 0;
