@@ -23,7 +23,7 @@ export interface AccuracyTwoLevelResult {
 /**
  * Accuracy of one system over S seeds with an interval that covers test-set sampling
  * and seed-to-seed variation, counting each distinct test example once:
- * `twoLevelMean(rows, { design })` gives the mean, V̂ = se² and Satterthwaite df; the
+ * `twoLevelMean(rows, { design })` gives the mean, V̂ = se² and its df (Satterthwaite/Banerjee); the
  * interval is `wilsonEffective(mean, V̂, { df, maxN = number of 0/1 observations,
  * fallbackN = distinct examples })` — Wilson with Kish's effective n and a t quantile
  * (Korn & Graubard 1998). It never has zero width: at accuracy 0 or 1 (V̂ = 0) it is the
