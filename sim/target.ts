@@ -7,7 +7,7 @@ import { hashUnit, sha256 } from '../core/hash.js';
 import type { Example, LLMChoice, LLMRequest, Task } from '../core/types.js';
 import { correctValues, stylesFor, styleLine, valueInFormat, verbalValue, wrongValue } from './answers.js';
 import { TELLS } from './causes.js';
-import { extractFeatures, namesConcept, safeExtract, safeScore, type PromptFeatures } from './features.js';
+import { memoFeatures, namesConcept, safeExtract, safeScore, type PromptFeatures } from './features.js';
 import {
   type Effects,
   UNIT_EFFECTS,
@@ -153,10 +153,18 @@ const causeOfStage = (stage: string): string =>
           ? 'REASONING_SLIP'
           : 'FORMAT';
 
-/** Answer one request for one choice. */
-export function answerTarget(model: string, world: SimWorld, req: LLMRequest, choiceIndex: number): LLMChoice {
+/**
+ * Answer one request for one choice. `text` is the request text
+ * (`requestText(req)`) when the caller has it already.
+ *
+ * What depends only on the prompt (its features, its quality draw in a world)
+ * is memoized by instruction text (`memoFeatures`); what depends only on the
+ * example (latent properties, stage thresholds) is kept with the example
+ * (`SimWorld.draws`); the rest (noise keyed by the whole text) is drawn per call.
+ * None of it depends on what was asked before.
+ */
+export function answerTarget(model: string, world: SimWorld, req: LLMRequest, choiceIndex: number, text: string = requestText(req)): LLMChoice {
   const p = targetParams(model);
-  const text = requestText(req);
   const matches = text.length > MAX_TEXT_CHARS ? [] : world.findAll(text);
   const q = matches[matches.length - 1];
   if (!q) {
@@ -164,19 +172,26 @@ export function answerTarget(model: string, world: SimWorld, req: LLMRequest, ch
     return { text: UNRECOGNISED, finishReason: 'stop', annotations: { sim } };
   }
   const { task, example } = q;
-  const lat = world.latent(task, example);
-  const features = extractFeatures({ text, task, matches });
+  const draws = world.draws(task, example);
+  const lat = draws.latent;
+  const memo = memoFeatures({ text, task, matches });
+  const features = memo.features;
   const temperature = req.temperature ?? 0;
   const sampleIndex = temperature > 0 ? (req.sampleIndex ?? 0) * Math.max(1, req.n ?? 1) + choiceIndex : 0;
   const textHash = sha256([model, text]);
   const noise = (stage: string): number =>
     STAGE.promptNoise * hashNormal([textHash, stage]) +
     (temperature > 0 ? STAGE.sampleNoisePerTemp * temperature * hashNormal([textHash, stage, 'sample', sampleIndex, temperature]) : 0);
-  const threshold = (stage: string): number => hashUnit([task.id, example.input, stage]);
+  const threshold = (stage: string): number => draws.threshold(stage);
   const stages: StageRecord[] = [];
   const effects = world.effects(task.id, model);
   // the persistent quality of the prompt text in this world: the same on every example and split
-  const quality = effects.quality ? effects.quality * hashNormal(['quality', world.world, task.id, features.instructionText ?? '']) : 0;
+  let quality = 0;
+  if (effects.quality) {
+    let z = memo.quality.get(world.world);
+    if (z === undefined) memo.quality.set(world.world, (z = hashNormal(['quality', world.world, task.id, features.instructionText ?? ''])));
+    quality = effects.quality * z;
+  }
   const run = (f: PromptFeatures): string | null => {
     for (const { stage, logit } of stageLogits(p, f, task, lat.concepts, lat.difficulty, effects, quality)) {
       const prob = sigmoid(logit + noise(stage));
@@ -206,7 +221,7 @@ export function answerTarget(model: string, world: SimWorld, req: LLMRequest, ch
   }
   const failed = run(effective);
   const trueCause = failed === null ? null : ignored ? 'INSTRUCTION_IGNORED' : failed;
-  const out = writeOutput({ task, example, features: effective, concepts: lat.concepts, failed, ignored, r: hashUnit([textHash, 'value', sampleIndex]) });
+  const out = writeOutput({ task, example, features: effective, concepts: lat.concepts, failed, ignored, r: () => hashUnit([textHash, 'value', sampleIndex]) });
   const sim: SimAnnotation = {
     taskId: task.id,
     exampleId: example.id,
@@ -233,12 +248,15 @@ interface WriteArgs {
   /** First failing stage's cause (before INSTRUCTION_IGNORED attribution), null when correct. */
   failed: string | null;
   ignored: boolean;
-  r: number;
+  /** The draw choosing among wrong values (drawn only when a wrong value is written). */
+  r: () => number;
 }
 
 /** Compose the output text: optional trace with the tell of the failing stage, then the final answer line. */
 function writeOutput(a: WriteArgs): { text: string; evidenceVisible: boolean } {
   const { task, example, features: f, concepts, failed } = a;
+  let r: number | undefined;
+  const draw = () => (r ??= a.r());
   const showTrace = !a.ignored && (f.cot || f.procedureSteps > 0 || f.demoCot);
   const trace: string[] = [];
   if (showTrace) {
@@ -262,9 +280,9 @@ function writeOutput(a: WriteArgs): { text: string; evidenceVisible: boolean } {
   const styles = stylesFor(task, f.answerStyle);
 
   if (failed === 'FORMAT') {
-    const value = f.formatInstruction === 'mismatch' && f.askedFormat ? valueInFormat(f.askedFormat, a.r) : null;
+    const value = f.formatInstruction === 'mismatch' && f.askedFormat ? valueInFormat(f.askedFormat, draw()) : null;
     const finals = [
-      value ? `${TELLS.format} ${value}, as asked.` : `${TELLS.format} ${verbalValue(task.answerFormat, wrongValue(task.answerFormat, example, a.r, 0))}.`,
+      value ? `${TELLS.format} ${value}, as asked.` : `${TELLS.format} ${verbalValue(task.answerFormat, wrongValue(task.answerFormat, example, draw(), 0))}.`,
       `${TELLS.format} ${verbalValue(task.answerFormat, example.target)}.`,
       `${TELLS.format} whatever fits best.`,
     ];
@@ -292,7 +310,7 @@ function writeOutput(a: WriteArgs): { text: string; evidenceVisible: boolean } {
     return { text: compose(styleLine(styles[0]!, example.target), true), evidenceVisible };
   }
   for (let k = 0; k < 8; k++) {
-    const v = wrongValue(task.answerFormat, example, a.r, k);
+    const v = wrongValue(task.answerFormat, example, draw(), k);
     for (const withTrace of [true, false])
       for (const style of styles) {
         const t = compose(styleLine(style, v), withTrace);
@@ -300,5 +318,5 @@ function writeOutput(a: WriteArgs): { text: string; evidenceVisible: boolean } {
         if (pred !== null && !safeScore(task, pred, example)) return { text: t, evidenceVisible };
       }
   }
-  return { text: compose(styleLine(styles[0]!, wrongValue(task.answerFormat, example, a.r, 0)), true), evidenceVisible };
+  return { text: compose(styleLine(styles[0]!, wrongValue(task.answerFormat, example, draw(), 0)), true), evidenceVisible };
 }

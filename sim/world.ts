@@ -196,6 +196,30 @@ export class SimWorld {
     return q ? { task: q.task, example: q.example } : undefined;
   }
 
+  private readonly exampleDraws = new WeakMap<Example, ExampleDraws>();
+
+  /**
+   * An example's latent properties (`latent`) and its stage thresholds, kept
+   * with the example object (while it lives), so a prompt's every call finds
+   * them computed. Recomputed if the task id, id, input or meta of the example differ.
+   */
+  draws(task: Task, example: Example): ExampleDraws {
+    const hit = this.exampleDraws.get(example);
+    const meta = example.meta;
+    if (
+      hit &&
+      hit.taskId === task.id &&
+      hit.id === example.id &&
+      hit.input === example.input &&
+      hit.difficulty === meta?.['difficulty'] &&
+      hit.concepts === meta?.['concepts']
+    )
+      return hit;
+    const d = new ExampleDraws(task.id, example, this.latent(task, example));
+    this.exampleDraws.set(example, d);
+    return d;
+  }
+
   /** Difficulty and needed concepts: from example.meta when given, else from a hash of (task id, input). */
   latent(task: Task, example: Example): Latent {
     const key = `${task.id}\u0000${example.id}\u0000${example.input}\u0000${JSON.stringify([example.meta?.['difficulty'], example.meta?.['concepts']])}`;
@@ -226,6 +250,34 @@ function windowKey(s: string, start: number, mask = true): number {
   let h = 0;
   for (let k = 0; k < INDEX_WINDOW; k++) h = (Math.imul(h, ROLL_BASE) + s.charCodeAt(start + k)) | 0;
   return mask ? h & KEY_MASK : h;
+}
+
+/** Draws of one example that no prompt changes: its latent properties and stage thresholds. */
+export class ExampleDraws {
+  readonly taskId: string;
+  readonly id: string;
+  readonly input: string;
+  readonly difficulty: unknown;
+  readonly concepts: unknown;
+  private readonly thresholds = new Map<string, number>();
+  constructor(
+    taskId: string,
+    example: Example,
+    readonly latent: Latent,
+  ) {
+    this.taskId = taskId;
+    this.id = example.id;
+    this.input = example.input;
+    this.difficulty = example.meta?.['difficulty'];
+    this.concepts = example.meta?.['concepts'];
+  }
+
+  /** The threshold u = hashUnit(task id, input, stage) a stage's success probability is compared with (docs/sim.md). */
+  threshold(stage: string): number {
+    let u = this.thresholds.get(stage);
+    if (u === undefined) this.thresholds.set(stage, (u = hashUnit([this.taskId, this.input, stage])));
+    return u;
+  }
 }
 
 export function latentOf(task: Task, example: Example): Latent {
