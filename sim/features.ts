@@ -161,7 +161,12 @@ function objectId(o: object): number {
 /** A memoized feature set, and per world the prompt's quality draw (sim/target.ts). */
 export interface FeatureEntry {
   features: Readonly<PromptFeatures>;
+  /** Per world number: the standard normal of the prompt's quality term. */
   quality: Map<number, number>;
+  /** The features when the instruction is ignored (sim/target.ts), once needed. */
+  ignored?: PromptFeatures;
+  /** The features as annotated (no instruction text), once needed. */
+  annotated?: Readonly<Omit<PromptFeatures, 'instructionText'>>;
 }
 
 /**

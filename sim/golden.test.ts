@@ -164,3 +164,15 @@ describe('golden sim target replies', () => {
     check('gsm8k + bbh + mmlu', tasks, '95cb4662cae230a3a9f97998c0bc4d28098fe7256c0d70276b640f8bb150eaad');
   });
 });
+
+describe('noise keys written out', () => {
+  it('hashNormalOfJson(open) is hashNormal of the key whose canonical JSON opens with `open`', async () => {
+    const { hashNormal, hashNormalOfJson } = await import('./target.js');
+    const rng = new Rng(3);
+    for (let i = 0; i < 200; i++) {
+      const key = [sha256(String(i)), ['follow', 'concept:unit "conversion"', 'reasoning', 'é/ü\n'][i % 4]!, 'sample', Math.floor(rng.next() * 9), [0.7, 1, 1e-7, 2][i % 4]!];
+      const k = key.slice(0, i % 2 ? 2 : 5);
+      expect(hashNormalOfJson(JSON.stringify(k).slice(0, -1))).toBe(hashNormal(k));
+    }
+  });
+});

@@ -76,6 +76,8 @@ export class SimWorld {
    * `startsWith`.
    */
   private readonly byWindow = new Map<number, Indexed[]>();
+  /** One bit per 2^10 keys: is any key of that range in byWindow (most text positions are ruled out here). */
+  private readonly keyBits = new Int32Array(1 << 15);
   private readonly short: Indexed[] = [];
   /** Registration order: ties (equal inputs of two tasks at one position) go to the first registered. */
   private seq = 0;
@@ -128,6 +130,7 @@ export class SimWorld {
         const list = this.byWindow.get(key);
         if (list) list.push(entry);
         else this.byWindow.set(key, [entry]);
+        this.keyBits[key >>> 15]! |= 1 << ((key >>> 10) & 31);
       }
     }
   }
@@ -150,9 +153,11 @@ export class SimWorld {
     const W = INDEX_WINDOW;
     // The window hash rolls along the text: one multiply-add per position, no substring.
     if (text.length >= W && this.byWindow.size > 0) {
+      const bits = this.keyBits;
       let h = windowKey(text, 0, false);
       for (let p = 0; ; p++) {
-        const list = this.byWindow.get(h & KEY_MASK);
+        const key = h & KEY_MASK;
+        const list = (bits[key >>> 15]! >>> ((key >>> 10) & 31)) & 1 ? this.byWindow.get(key) : undefined;
         if (list !== undefined) {
           for (let j = 0; j < list.length; j++) {
             const e = list[j]!;
@@ -260,6 +265,8 @@ export class ExampleDraws {
   readonly difficulty: unknown;
   readonly concepts: unknown;
   private readonly thresholds = new Map<string, number>();
+  /** The target's correct replies to this example, by how they are written (trace kind, answer style; sim/target.ts). */
+  readonly correctOutputs = new Map<string, string>();
   constructor(
     taskId: string,
     example: Example,
