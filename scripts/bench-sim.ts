@@ -2,8 +2,9 @@
  * Sim target throughput (section 1 of `npm run bench`; alone:
  * `node --import tsx scripts/bench-sim.ts`).
  *
- * What is measured: target calls per second of wall time on one thread,
- * through the path an evaluation takes in-process: `Session.model` (the
+ * What is measured: target calls per second of CPU time of the process (the
+ * sim runs on one thread: its speed on one core; wall-clock calls/s beside
+ * it), through the path an evaluation takes in-process: `Session.model` (the
  * provider and the middleware stack a suite cell gets for a sim model: meter
  * with the cell's budget → retry → timeout → sim provider; the call cache is
  * off for sim models, as by default), called by `createEvaluator(...).evaluate`
@@ -107,13 +108,18 @@ export async function simThroughput(opts: { examples?: number } = {}): Promise<S
   return { callsPerSec: (calls / ms) * 1000, callsPerCpuSec: (calls / cpuMs) * 1000, calls, ms, cpuMs, tasks: ids, prompts: 6 };
 }
 
-/** The bench line: measured figure, goal, met or missed. */
+/**
+ * The bench line: measured figure, goal, met or missed. The figure is calls
+ * per second of the process's CPU time: the sim runs on one thread, so this is
+ * its speed on one core, and it does not fall when other processes share the
+ * machine (the wall-clock figure, printed beside it, does).
+ */
 export function simThroughputLine(r: SimThroughput) {
   return {
-    what: `sim target calls/s, in-process eval path (${r.calls} calls: ${r.tasks.length} tasks × ${r.prompts} prompts × 3 sizes × 2 worlds)`,
-    value: r.callsPerSec.toFixed(0),
+    what: `sim target calls per CPU-second, in-process eval path (${r.calls} calls: ${r.tasks.length} tasks × ${r.prompts} prompts × 3 sizes × 2 worlds; wall ${r.callsPerSec.toFixed(0)}/s)`,
+    value: r.callsPerCpuSec.toFixed(0),
     target: `≥ ${SIM_GOAL}`,
-    ok: r.callsPerSec >= SIM_GOAL,
+    ok: r.callsPerCpuSec >= SIM_GOAL,
   };
 }
 
