@@ -118,6 +118,30 @@ export async function inOrder<T>(budget: Budget, jobs: ReadonlyArray<InOrderJob<
   return run;
 }
 
+/** One evaluation as an `inOrder` job: it issues all its calls at once (unless inputs are rewritten first). */
+export function evaluationJob(ctx: OptimizerContext, prompt: Prompt, examples: readonly Example[], opts?: EvalOptions): InOrderJob<EvalResult> {
+  const job = () => ctx.evaluator.evaluate(prompt, examples, opts);
+  return opts?.rewrite ? job : Object.assign(job, { issuesAtOnce: true as const });
+}
+
+/**
+ * Evaluate prompts (not recorded as scores) at once with the outcome of
+ * `for (const [i, it] of items.entries()) onEach(await ctx.evaluator.evaluate(it.prompt, it.examples, it.opts), i)`:
+ * `onEach` runs in order for the evaluations before the first that failed, whose error is then thrown;
+ * it is given the budget spent at that point of the serial order (read that, not `ctx.budget.spent`).
+ */
+export async function evaluateAll(
+  ctx: OptimizerContext,
+  items: ReadonlyArray<ScoreItem & { prompt: Prompt }>,
+  /** `spent`: the budget spent when the evaluation finished, as one after another. */
+  onEach: (result: EvalResult, index: number, spent: BudgetSpent) => void = () => {},
+): Promise<EvalResult[]> {
+  const run = await inOrder(ctx.budget, items.map((it) => evaluationJob(ctx, it.prompt, it.examples, it.opts)));
+  run.values.forEach((v, i) => onEach(v, i, run.spentAfter[i]!));
+  if (run.failedAt !== undefined) throw run.error;
+  return run.values;
+}
+
 let oneAfterAnother = false;
 
 /**
@@ -202,13 +226,26 @@ export class Recorder {
    * it.examples, it.opts)` would — same scores, events in the same order, the
    * same budget spent at each score, the same calls admitted when the budget
    * runs out — but all at once (`inOrder`). When one fails, those before it are
-   * recorded and its error is thrown.
+   * recorded (and passed to `onScored`) and its error is thrown.
    */
-  async scoreAll(items: ReadonlyArray<ScoreItem & { candidate: Candidate }>): Promise<EvalResult[]> {
+  async scoreAll(
+    items: ReadonlyArray<ScoreItem & { candidate: Candidate }>,
+    /** Called after each score is recorded, in order (what the serial loop does after each score). */
+    onScored?: (result: EvalResult, index: number) => void,
+  ): Promise<EvalResult[]> {
     const run = await inOrder(this.ctx.budget, items.map((it) => this.evaluation(it)));
-    run.values.forEach((result, i) => this.recordScore(items[i]!.candidate, result, run.spentAfter[i]!));
+    run.values.forEach((result, i) => {
+      this.recordScore(items[i]!.candidate, result, run.spentAfter[i]!);
+      onScored?.(result, i);
+    });
     if (run.failedAt !== undefined) throw run.error;
     return run.values;
+  }
+
+  /** `scoreAll` of the candidates not scored yet (each once, in order) on `examples`: `for (c of cs) if (c.score === undefined) await this.score(c, examples)`. */
+  scoreUnscored(candidates: readonly Candidate[], examples: readonly Example[], opts?: EvalOptions): Promise<EvalResult[]> {
+    const todo = candidates.filter((c, i) => c.score === undefined && candidates.indexOf(c) === i);
+    return this.scoreAll(todo.map((candidate) => ({ candidate, examples, ...(opts ? { opts } : {}) })));
   }
 
   /**
@@ -262,11 +299,8 @@ export class Recorder {
     return base;
   }
 
-  /** One scoring as an `inOrder` job: an evaluation issues all its calls at once (unless inputs are rewritten first). */
   private evaluation(it: ScoreItem & { prompt?: Prompt; candidate?: Candidate }): InOrderJob<EvalResult> {
-    const prompt = it.candidate?.prompt ?? it.prompt!;
-    const job = () => this.ctx.evaluator.evaluate(prompt, it.examples, it.opts);
-    return it.opts?.rewrite ? job : Object.assign(job, { issuesAtOnce: true as const });
+    return evaluationJob(this.ctx, it.candidate?.prompt ?? it.prompt!, it.examples, it.opts);
   }
 
   private recordScore(candidate: Candidate, result: EvalResult, spent: BudgetSpent): void {

@@ -16,7 +16,7 @@ import { OPTIMIZERS } from './index.js';
 const task = loadTask('like/navigate?size=40');
 let server: JitterServer;
 beforeAll(async () => {
-  server = await startJitterServer([task]);
+  server = await startJitterServer([task], 2);
 });
 afterAll(async () => {
   await server.close();
@@ -64,9 +64,14 @@ async function run(name: string, options: Record<string, unknown>, limits: Budge
 }
 
 const cases: Array<{ name: string; options: Record<string, unknown>; limits: BudgetLimits }> = [
-  { name: 'opro', options: { steps: 3, candidatesPerStep: 4, scoreExamples: 8, numExemplars: 2 }, limits: {} },
+  { name: 'opro', options: { steps: 2, candidatesPerStep: 4, scoreExamples: 8, numExemplars: 2 }, limits: {} },
   // a token limit that runs out while a step's candidates are being scored at once
   { name: 'opro', options: { steps: 6, candidatesPerStep: 4, scoreExamples: 8, numExemplars: 2 }, limits: { tokens: 9000 } },
+  { name: 'evoprompt', options: { populationSize: 4, generations: 1 }, limits: { targetCalls: 90 } },
+  { name: 'evoprompt', options: { populationSize: 4, generations: 3, init: 'seeds' }, limits: { tokens: 20000 } },
+  { name: 'ape', options: { numSubsamples: 2, proposalsPerSubsample: 4, banditRounds: 3, samplesPerRound: 4 }, limits: { targetCalls: 20 } },
+  { name: 'ape', options: { numSubsamples: 2, proposalsPerSubsample: 4, bandit: 'none', finalFullEval: true }, limits: { tokens: 20000 } },
+  { name: 'protegi', options: { steps: 2, beamWidth: 2, minibatchSize: 6, gradients: 2, errorsPerGradient: 2, mcSamples: 1, maxExpansion: 3, evalBudget: 48, samplesPerEval: 6, promptsPerRound: 3, editCheck: 'minibatch' }, limits: { targetCalls: 140 } },
 ];
 
 describe('optimizers at endpoint concurrency 1 and 8', () => {
