@@ -104,6 +104,15 @@ describe('number flags take plain decimal numbers in a documented range', () => 
     });
 });
 
+describe('generated task sizes are bounded', () => {
+  it('like/navigate?size=100000000 is refused at once, naming the limit', async () => {
+    const t0 = Date.now();
+    const r = await popbenchInProcess(['eval', '--task', 'like/navigate?size=100000000', '--limit', '1']);
+    expectOneLineError(r, /size must be a positive integer up to 100000/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
+
 describe('error messages name the actual problem', () => {
   it('report <file> and cells <directory>', async () => {
     const s = scratch();
