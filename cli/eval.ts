@@ -80,6 +80,7 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
   if (flags.out !== undefined) checkOutFile('--out', flags.out);
   const session = new Session(flags);
   try {
+    session.checkModels({ targets: [flags.model] }, '--model');
     if (flags.prompt !== undefined && flags.promptFile !== undefined) throw new UserError('--prompt and --prompt-file: give only one');
     let instruction = flags.prompt ?? '';
     if (flags.promptFile !== undefined) {
