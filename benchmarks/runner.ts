@@ -28,6 +28,7 @@ import { cellDir, cellIds, cellState, checkRecordedCells, json, lockCell, readJs
 import { Session, type SessionFlags } from './session.js';
 import { runPlacebo, type PlaceboSummary } from './placebo.js';
 import { runTransfers, type TransferSummary } from './transfer.js';
+import { runPairwise, type PairwiseSummary } from './pairwise.js';
 import { expandCells, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
 
 export { cellDir, readJson } from './rundir.js';
@@ -147,6 +148,8 @@ export interface RunSummary {
   transfer?: TransferSummary;
   /** With `placebo: true`: cells whose reflections were probed (benchmarks/placebo.ts). */
   placebo?: PlaceboSummary;
+  /** With `pairwise:`: cells judged against their baseline cell, and cells skipped (benchmarks/pairwise.ts). */
+  pairwise?: PairwiseSummary;
   /** Model calls made by this invocation (finished cells' calls are not repeated). */
   usage: UsageSnapshot;
 }
@@ -265,6 +268,15 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
       const usage = new UsageMeter();
       try {
         summary.placebo = await runPlacebo(out, cells, session, usage);
+      } finally {
+        used.push(usage.snapshot());
+      }
+    }
+    if (suite.pairwise && stop === undefined) {
+      // Pairwise win rate: a judge compares each cell's test answers with its baseline cell's, outside the budget.
+      const usage = new UsageMeter();
+      try {
+        summary.pairwise = await runPairwise(suite, out, cells, session, usage);
       } finally {
         used.push(usage.snapshot());
       }

@@ -17,6 +17,9 @@ import { lookupModel, type PopbenchConfig } from '../llm/index.js';
 import { checkTarget } from './session.js';
 import { canonicalTaskId, likeParams, listTasks } from '../tasks/registry.js';
 
+/** How a pairwise judge sees the two answers (benchmarks/pairwise.ts). */
+export const PAIRWISE_ORDERS = ['random', 'both'] as const;
+
 const count = z.int().positive();
 
 const OptimizerEntrySchema = z.strictObject({
@@ -78,6 +81,15 @@ export const PaperValueSchema = z.strictObject({
   verified: z.boolean(),
   /** The paper's models and setting, in a few words. */
   setting: z.string().optional(),
+  /**
+   * What `value` and `baselineValue` are: `accuracy` (absent) = the two entries' accuracies;
+   * `winrate` = the judged pairwise comparison of the two (suite `pairwise:`): `value` = the
+   * share (%) of prompts where the method's answer wins, `baselineValue` = where the
+   * baseline's wins, `tie` = ties (reports/pairwise.ts sets them beside ours).
+   */
+  metric: z.enum(['accuracy', 'winrate']).optional(),
+  /** With `metric: winrate`: the paper's tie share (%). */
+  tie: z.number().min(0).max(100).optional(),
 });
 export type PaperValue = z.infer<typeof PaperValueSchema>;
 
@@ -118,6 +130,20 @@ export const SuiteSchema = z.strictObject({
   transfer: z.boolean().default(false),
   /** Re-ask recorded reflection meta-prompts under placebo controls after the cells (outside the budget; benchmarks/placebo.ts). */
   placebo: z.boolean().default(false),
+  /**
+   * Pairwise win rate by a judge model after the cells (outside the budget; benchmarks/pairwise.ts):
+   * each entry's test answers against the `baseline` entry's on the same prompts, target and seed.
+   */
+  pairwise: z
+    .strictObject({
+      /** The judge model (any model name; the sim's is a sim optimizer model). */
+      judge: z.string().min(1),
+      /** Label of the entry whose answers are the original prompts' (e.g. `empty`). */
+      baseline: z.string().min(1),
+      /** `random` (BPO's evaluation: one order per prompt by a coin flip) or `both` (both orders, MT-Bench's conservative rule). */
+      order: z.enum(PAIRWISE_ORDERS).default('random'),
+    })
+    .optional(),
 });
 
 export type Suite = z.infer<typeof SuiteSchema>;
@@ -274,7 +300,13 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
     if (prev !== undefined) fail(['optimizers', i], `label "${key}" is also used by optimizers.${prev}; give each entry its own label`);
     seen.set(key, i);
   });
+  if (suite.pairwise) {
+    if (!seen.has(suite.pairwise.baseline)) fail(['pairwise', 'baseline'], `"${suite.pairwise.baseline}" is not the label of an entry in optimizers`);
+    checkModel(['pairwise', 'judge'], suite.pairwise.judge);
+  }
   (suite.paper ?? []).forEach((p, i) => {
+    if (p.metric === 'winrate' && !suite.pairwise) fail(['paper', i, 'metric'], 'a winrate value needs the pairwise: section');
+    if (p.metric !== 'winrate' && p.tie !== undefined) fail(['paper', i, 'tie'], 'tie is for metric: winrate only');
     if (p.tasks) p.tasks.forEach((t, j) => suite.tasks.includes(t) || fail(['paper', i, 'tasks', j], `"${t}" is not one of this suite's tasks`));
     else if (!suite.tasks.includes(p.task)) fail(['paper', i, 'task'], `"${p.task}" is not one of this suite's tasks`);
     if (!seen.has(p.optimizer)) fail(['paper', i, 'optimizer'], `"${p.optimizer}" is not the label of an entry in optimizers`);

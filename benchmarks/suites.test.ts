@@ -42,6 +42,16 @@ describe('reproduction suites', () => {
   }
 });
 
+describe('bpo-winrate.yaml', () => {
+  it('judges BPO (paper preset) against the original prompts and says what it reproduces', () => {
+    const text = readFileSync(path.join(dir, 'bpo-winrate.yaml'), 'utf8');
+    expect(text.split('\n')[0]).toMatch(/^# Reproduces /);
+    const suite = loadSuite(path.join(dir, 'bpo-winrate.yaml'));
+    expect(suite.optimizers.find((o) => o.name === 'bpo')?.preset).toBe('paper');
+    expect(suite.pairwise).toMatchObject({ baseline: 'empty', order: 'random' });
+  });
+});
+
 describe('docs/benchmarks.md suite example', () => {
   it('is a valid suite with the grid it describes', async () => {
     const { parseSuiteYaml } = await import('./suite.js');

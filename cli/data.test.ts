@@ -26,7 +26,7 @@ describe('popbench data', () => {
     const r = await popbench(['data', 'list', '--data-dir', FIX]);
     expect(r.code).toBe(0);
     const ids = r.stdout.trim().split('\n').filter((l) => !l.startsWith('like/'));
-    expect(ids).toEqual(['gsm8k', 'bbh/movie_recommendation', 'bbh/navigate', 'mmlu/anatomy']);
+    expect(ids).toEqual(['gsm8k', 'bbh/movie_recommendation', 'bbh/navigate', 'mmlu/anatomy', 'vicuna']);
   });
 
   it('show prints format, split sizes and a rendered example', async () => {

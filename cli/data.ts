@@ -26,9 +26,9 @@ export function register(program: Command): void {
 
   data
     .command('download')
-    .description('fetch GSM8K, BBH and MMLU from their official URLs and verify SHA-256 checksums')
+    .description('fetch GSM8K, BBH, MMLU and Vicuna Eval (BPO\'s copy) from their official URLs and verify SHA-256 checksums')
     .option('--data-dir <dir>', `destination (default: $${DATA_ENV} or ../shared/datasets beside the repository)`)
-    .option('--only <list>', 'comma-separated subset of gsm8k,bbh,mmlu')
+    .option('--only <list>', 'comma-separated subset of gsm8k,bbh,mmlu,vicuna')
     .option('--connect-timeout <s>', 'longest wait for a server to answer, in seconds', '30')
     .option('--idle-timeout <s>', 'longest silence while receiving a file, in seconds', '60')
     .action(async (flags: { dataDir?: string; only?: string; connectTimeout: string; idleTimeout: string }) => {

@@ -198,6 +198,28 @@ describe('OPRO options and reference settings', () => {
     expect(oproPaperPreset('bbh/navigate')).toMatchObject({ options: { steps: 200 }, scoring: 'paper', initial: { instruction: '' } });
     expect(oproPaperPreset('like/navigate')).toBeUndefined();
   });
+
+  it('paper preset selects the reference\'s own examples (np.random.seed(0) + choice, optimize_instructions.py:660-667)', () => {
+    // examples in file order, ids as the loaders give them (ex-<i> for BBH, train-<i> for GSM8K), spread over popbench's splits
+    const file = (n: number, p: string) => new Rng(3).shuffle(Array.from({ length: n }, (_, i) => ({ id: `${p}-${i}`, input: `${p}${i}`, target: '1' })));
+    const all = file(250, 'ex');
+    const bbh = { id: 'bbh/navigate', splits: { train: all.slice(0, 50), dev: all.slice(50, 75), test: all.slice(75) } } as unknown as Task;
+    const s = oproPaperSplits(bbh, 0);
+    // np.random.seed(0); np.sort(np.random.choice(250, size=int(0.2 * 250), replace=False)) (NumPy 2.4.6)
+    const ref = [
+      5, 8, 12, 22, 37, 44, 45, 55, 63, 64, 73, 76, 83, 89, 90, 92, 96, 97, 107, 108, 110, 111, 116, 118, 122, 126, 130, 136, 139, 150, 152, 154, 155,
+      156, 157, 161, 162, 166, 173, 176, 179, 186, 194, 198, 203, 204, 218, 225, 231, 237,
+    ];
+    expect(s.dev.map((e) => e.id)).toEqual(ref.map((i) => `ex-${i}`));
+    expect(s.test.map((e) => e.id)).toEqual(Array.from({ length: 250 }, (_, i) => i).filter((i) => !ref.includes(i)).map((i) => `ex-${i}`));
+    const tr = file(7473, 'train');
+    const gsm = { id: 'gsm8k', splits: { train: tr.slice(200), dev: tr.slice(0, 200), test: [] } } as unknown as Task;
+    // np.random.seed(0); np.sort(np.random.choice(7473, size=int(0.035 * 7473), replace=False))[:10]
+    expect(oproPaperSplits(gsm, 0).dev.slice(0, 10).map((e) => e.id)).toEqual([29, 33, 38, 39, 42, 49, 72, 98, 134, 144].map((i) => `train-${i}`));
+    // another split seed is np.random.seed(s): a different draw of the same size
+    expect(oproPaperSplits(bbh, 1).dev.map((e) => e.id)).not.toEqual(s.dev.map((e) => e.id));
+    expect(oproPaperSplits(bbh, 1).dev).toHaveLength(50);
+  });
 });
 
 describe('OPRO loop (fake LLMs)', () => {

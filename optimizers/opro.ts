@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
 import { POSITIONS, type Example, type Layout, type Position, type Prompt, type Task, type TaskSplits } from '../core/types.js';
+import { NumpyRandomState } from '../core/numpyRandom.js';
 import { Rng } from '../core/rng.js';
 import { countSchema, fitEvalSizeLogged, Recorder, roundHalfEven, scoreSetOf, taskFamily, untilBudget } from './common.js';
 import type { Optimizer, PaperPreset } from './types.js';
@@ -292,23 +293,44 @@ export function oproInitial(taskId: string): Prompt {
 /** OPRO's split ratios (optimize_instructions.py:640-649): the fraction of the task it optimizes (scores) on. */
 export const OPRO_TRAIN_RATIO = { gsm8k: 0.035, bbh: 0.2 } as const;
 
+/** An example's position in its data file: the number its id ends in (`train-17` in train.jsonl, `ex-17` in a BBH task file). */
+function fileIndex(id: string): number {
+  const m = /-(\d+)$/.exec(id);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
 /**
  * OPRO's splits for a loaded task: it scores on `int(ratio · n)` examples
- * drawn once from the task (optimize_instructions.py:660-667: np.random.seed(0)
- * choice without replacement; here a seeded shuffle), eval_ratio 0
- * (:643-649). BBH: n = the whole task, the other 80% are the test set
- * (the paper reports test accuracy on them, §5.2.2). GSM8K: n = the 7,473
- * training problems (`gsm_train.tsv`), tested on the 1,319 test problems.
- * Exemplars come from the same scored subset (opt_utils.py:680-688), so
- * train = dev = that subset.
+ * drawn once from the task, eval_ratio 0 (optimize_instructions.py:640-649),
+ * with NumPy's legacy RandomState: `np.random.seed(0)` then
+ * `np.sort(np.random.choice(n, size=int(ratio · n), replace=False))`
+ * (optimize_instructions.py:660-667), reproduced exactly by
+ * `NumpyRandomState` (core/numpyRandom.ts) on the examples in data-file order,
+ * so split seed 0 selects the very examples the reference selects (the data
+ * files are the reference's: BBH task files byte-identical to its
+ * data/BIG-Bench-Hard-data/, GSM8K train.jsonl in gsm_train.tsv's order).
+ * Another split seed s is `np.random.seed(s)`. BBH: n = the whole task, the
+ * other 80% are the test set in file order (the paper reports test accuracy
+ * on them, §5.2.2). GSM8K: n = the 7,473 training problems, tested on the
+ * 1,319 test problems. Exemplars come from the same scored subset
+ * (opt_utils.py:680-688), so train = dev = that subset, in index order. When
+ * the examples' ids do not give their file positions 0..n−1 (not a file-backed
+ * task), popbench's seeded shuffle draws the same number instead.
  */
 export function oproPaperSplits(task: Task, seed: number): TaskSplits {
   const family = taskFamily(task.id);
   const all = family === 'gsm8k' ? [...task.splits.train, ...task.splits.dev] : [...task.splits.train, ...task.splits.dev, ...task.splits.test];
-  const pool = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const ratio = family === 'gsm8k' ? OPRO_TRAIN_RATIO.gsm8k : OPRO_TRAIN_RATIO.bbh;
-  const n = Math.floor(ratio * pool.length);
-  const shuffled = new Rng(seed).derive(`opro-paper-split/${task.id}`).shuffle(pool);
+  const n = Math.floor(ratio * all.length);
+  const pool = [...all].sort((a, b) => fileIndex(a.id) - fileIndex(b.id));
+  const inFileOrder = pool.every((e, i) => fileIndex(e.id) === i);
+  if (inFileOrder) {
+    const picked = new Set(new NumpyRandomState(seed).choice(pool.length, n));
+    const scored = pool.filter((_, i) => picked.has(i));
+    return { train: scored, dev: scored, test: family === 'gsm8k' ? task.splits.test.slice() : pool.filter((_, i) => !picked.has(i)) };
+  }
+  const byId = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const shuffled = new Rng(seed).derive(`opro-paper-split/${task.id}`).shuffle(byId);
   const scored = shuffled.slice(0, n);
   return { train: scored, dev: scored, test: family === 'gsm8k' ? task.splits.test.slice() : shuffled.slice(n) };
 }

@@ -109,7 +109,7 @@ function neutral(world: SimWorld, read: ReadRequest, reflect: boolean): string[]
 function checkBlind(world: SimWorld, text: string, what: string) {
   const read = readRequest(text, world);
   // a judge labels causes (reports/judge.ts); a demonstration replays the steps and the answer it was shown
-  if (read.form === 'judge' || read.form === 'demonstrate') return;
+  if (read.form === 'judge' || read.form === 'pairwise' || read.form === 'demonstrate') return;
   const reflect = read.form === 'reflect';
   const real = replies(world, text).map((r) => (reflect ? causeMarkers(r) : markers(content(r, read))));
   const ref = neutral(world, read, reflect).map((r) => (reflect ? causeMarkers(r) : markers(r)));

@@ -5,6 +5,7 @@
  */
 import { judgePlacebo, placeboAnalysis, placeboTables, type JudgedPlacebo } from './placebo.js';
 import { transferAnalysis, transferPlots, transferTable } from './transfer.js';
+import { pairwiseAnalysis, pairwiseTable } from './pairwise.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -57,6 +58,8 @@ export async function renderDoc(
     plotDefs.push(...s.plots);
     const placebo = placeboAnalysis(run, 2000, opts.judgedPlacebo);
     if (placebo.rows.length || placebo.notes.length) tables.push(...placeboTables(placebo));
+    const pairwise = pairwiseAnalysis(run);
+    if (pairwise.rows.length || pairwise.notes.length) tables.push(pairwiseTable(pairwise, analysis.sim));
     const transfer = transferAnalysis(run);
     if (transfer.rows.length || transfer.notes.length) {
       tables.push(transferTable(transfer));

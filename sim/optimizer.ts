@@ -26,6 +26,7 @@ export {
   FORMS,
   inferFormat,
   JUDGE_CUE,
+  PAIRWISE_CUE,
   readEvidence,
   readRequest,
   requestTurn,
@@ -133,9 +134,47 @@ function judgeAnswer(text: string, p: OptimizerParams, rng: Rng, world?: SimWorl
   return JSON.stringify({ causes: [] });
 }
 
+/** The text between `open` and `close` (first of each after `open`), trimmed of one newline at each end. */
+function between(text: string, open: string, close: string): string | undefined {
+  const a = text.indexOf(open);
+  if (a < 0) return undefined;
+  const b = text.indexOf(close, a + open.length);
+  if (b < 0) return undefined;
+  return text.slice(a + open.length, b).replace(/^\n/, '').replace(/\n$/, '');
+}
+
+/**
+ * A pairwise judge request (benchmarks/pairwise.ts): the question and the two
+ * answers are read from the request; the judge recognises the question in the
+ * world and sees whether each answer is right (the task's own extract and
+ * score), correctly with probability ½ + ½·recognise per answer (an
+ * independent draw for each answer and order). The better-seen answer wins;
+ * when both are seen alike, the first one shown wins with probability
+ * `positionBias`, else a tie. What produced an answer (which prompt, which
+ * method) is never shown to it, so the verdict depends on the answers alone.
+ */
+function pairwiseAnswer(text: string, p: OptimizerParams, rng: Rng, world?: SimWorld): string {
+  const question = between(text, '[User Question]', "[The Start of Assistant A's Answer]")?.trim() ?? '';
+  const answers = [
+    between(text, "[The Start of Assistant A's Answer]", "[The End of Assistant A's Answer]") ?? '',
+    between(text, "[The Start of Assistant B's Answer]", "[The End of Assistant B's Answer]") ?? '',
+  ];
+  const found = world?.find(question);
+  const seen = answers.map((a) => {
+    const right = found ? found.task.score(found.task.extract(a, found.example), found.example) : false;
+    return rng.next() < 0.5 + 0.5 * p.recognise ? right : !right;
+  });
+  const say = (ok: boolean) => (ok ? 'gives what the user asked for' : 'does not give what the user asked for');
+  let verdict: 'A' | 'B' | 'C';
+  if (seen[0] !== seen[1]) verdict = seen[0] ? 'A' : 'B';
+  else verdict = rng.next() < p.positionBias ? 'A' : 'C';
+  return `Assistant A ${say(seen[0]!)}; Assistant B ${say(seen[1]!)}.\n\n[[${verdict}]]`;
+}
+
 /** Lay out the policy's content in the request's form. The form never changes what the content is. */
 function respond(text: string, read: ReadRequest, p: OptimizerParams, rng: Rng, world?: SimWorld): string {
   if (read.form === 'judge') return judgeAnswer(text, p, rng, world);
+  if (read.form === 'pairwise') return pairwiseAnswer(text, p, rng, world);
   const { shown, wrapper: w } = read;
   const c = conclude(shown, p, rng, world);
   const one = () => candidate(chooseBase(shown, rng), c, p, rng);

@@ -64,6 +64,8 @@ export interface OptimizerParams {
   conceptAccuracy: number;
   /** Prior over generic causes named when no true cause is recognised. */
   prior: ReadonlyArray<{ cause: string; weight: number }>;
+  /** As a pairwise judge: P(prefer the answer shown first) when it sees the two answers as equally good (else a tie). */
+  positionBias: number;
 }
 
 
@@ -87,8 +89,8 @@ export const PRIOR_CAUSES: ReadonlyArray<{ cause: string; weight: number }> = [
 ];
 
 export const OPTIMIZER_PARAMS: Readonly<Record<string, OptimizerParams>> = {
-  'sim-opt-small': { recognise: 0.45, harm: 0.25, guessConcept: 0.3, explore: 0.5, conceptAccuracy: 0.4, prior: PRIOR_CAUSES },
-  'sim-opt-large': { recognise: 0.85, harm: 0.1, guessConcept: 0.15, explore: 0.5, conceptAccuracy: 0.6, prior: PRIOR_CAUSES },
+  'sim-opt-small': { recognise: 0.45, harm: 0.25, guessConcept: 0.3, explore: 0.5, conceptAccuracy: 0.4, prior: PRIOR_CAUSES, positionBias: 0.3 },
+  'sim-opt-large': { recognise: 0.85, harm: 0.1, guessConcept: 0.15, explore: 0.5, conceptAccuracy: 0.6, prior: PRIOR_CAUSES, positionBias: 0.1 },
 };
 
 /**

@@ -18,6 +18,7 @@ import type { Match, SimWorld } from './world.js';
 /** The form of reply a request asks for. It decides only the reply's shape, never its content. */
 export type RequestKind =
   | 'judge'
+  | 'pairwise'
   | 'reflect'
   | 'edit'
   | 'procedure'
@@ -36,6 +37,8 @@ export type Wrapper = 'ins' | 'start' | 'start_close' | 'prompt' | 'dspy' | 'bra
 
 /** The judge meta-prompt's distinctive wording (reports/judge.ts). */
 export const JUDGE_CUE = /error-cause judge/i;
+/** A pairwise judge request: two assistants' answers to one user question (BPO's evaluation, FastChat's "pair-v2"; benchmarks/pairwise.ts). */
+export const PAIRWISE_CUE = /\[The Start of Assistant A's Answer\][\s\S]*\[The Start of Assistant B's Answer\]/;
 
 export interface FormCues {
   form: Form;
@@ -51,6 +54,8 @@ export interface FormCues {
  * quotes reflections; a scored history quotes candidates that say "reason …").
  */
 export const FORMS: readonly FormCues[] = [
+  // first: the answers it quotes may contain any other form's wording
+  { form: 'pairwise', cues: [PAIRWISE_CUE], reply: 'a short comparison, then the verdict "[[A]]", "[[B]]" or "[[C]]" (tie) as the last paragraph' },
   { form: 'judge', cues: [JUDGE_CUE], reply: 'JSON {"causes": [...]} for one reflection or one model output' },
   { form: 'evo_de', cues: [/different parts/i], reply: 'one prompt (recombined from the shown prompts) in <prompt> tags unless another wrapper is shown' },
   {
@@ -312,7 +317,15 @@ export function bpoQuery(text: string): string {
   const paras = text.split(/\n\s*\n/);
   const rewrite = FORMS.find((k) => k.form === 'rewrite')!;
   const i = paras.findIndex((pp) => rewrite.cues.some((re) => re.test(pp)));
-  const rest = (i >= 0 ? paras.slice(i + 1) : paras).join('\n\n');
+  let rest = (i >= 0 ? paras.slice(i + 1) : paras).join('\n\n');
+  if (i >= 0) {
+    // a cue line ending in ":" introduces the query on the next line (BPO's template: "…response:\n{query} [/INST]"),
+    // which may run on over several paragraphs
+    const lines = paras[i]!.split('\n');
+    const j = lines.findIndex((l) => rewrite.cues.some((re) => re.test(l)));
+    const after = j >= 0 && j < lines.length - 1 && /:\s*$/.test(lines[j]!) ? lines.slice(j + 1).join('\n') : '';
+    if (after.trim()) rest = [after, rest].filter((x) => x.trim()).join('\n\n');
+  }
   const body = rest.trim() || (i >= 0 ? paras[i]!.replace(/^[^\n]*\n?/, '') : text);
   return body
     .replace(/^\s*(?:\[INST\]\s*)?(?:original |user(?:'s)? )?(?:query|prompt|request|input)\s*:\s*/i, '')
@@ -434,7 +447,7 @@ export function readRequest(text: string, world?: SimWorld, request = text): Rea
       failures: Math.min(10, failures),
       tells,
       traceConcepts: seenConcepts(text),
-      namedCauses: form === 'judge' ? [] : parseCauses(text),
+      namedCauses: form === 'judge' || form === 'pairwise' ? [] : parseCauses(text),
       ...(format ? { format } : {}),
     },
   };

@@ -4,6 +4,9 @@
  * the datasets README (GSM8K commit 3101c7d, BBH commit 9ee07bd, MMLU data.tar).
  */
 export const CHECKSUMS: Readonly<Record<string, string>> = {
+  // Vicuna Eval as BPO evaluates it (thu-coai/BPO@9bf5415 data/testset/vicuna_eval.jsonl, 80 prompts; Apache-2.0, the repository's LICENSE)
+  'vicuna/vicuna_eval.jsonl': '32b519315704d3da88accb0cab4fd44622ff530fe49e450c1553030ce3e0f962',
+  'vicuna/LICENSE': 'c71d239df91726fc519c6eb72d318ec65820627232b2f796219e87dcf35d0ab4',
   'gsm8k/train.jsonl': '17f347dc51477c50d4efb83959dbb7c56297aba886e5544ee2aaed3024813465',
   'gsm8k/test.jsonl': '3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14',
   'bbh/tasks/boolean_expressions.json': 'ea6c754ec005e2d3f2d085d349a740f593b5764f32ea4638ffed4cfc0061b12a',

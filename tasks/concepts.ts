@@ -54,6 +54,14 @@ export const MMLU_CONCEPTS: readonly string[] = [
   'compare close options',
 ];
 
+/** like/instruct (short user requests; no real counterpart). */
+export const INSTRUCT_CONCEPTS: readonly string[] = [
+  'answer exactly what is asked',
+  'use only the given text',
+  'ignore details that were not asked for',
+  'sort items into the right category',
+];
+
 /** Generated ("like/…") task → the real task whose concepts it shares. */
 export const LIKE_COUNTERPARTS: Readonly<Record<string, string>> = {
   gsm: 'gsm8k',
@@ -79,6 +87,7 @@ export function conceptsFor(taskId: string): readonly string[] {
     return [`recall ${subject} facts`, ...MMLU_CONCEPTS.slice(1)];
   }
   if (family === 'like') {
+    if (name === 'instruct') return INSTRUCT_CONCEPTS;
     const real = LIKE_COUNTERPARTS[name];
     if (real) return conceptsFor(real);
   }

@@ -29,6 +29,7 @@ const FILES = [
   'bbh/tasks/navigate.json', 'bbh/cot-prompts/navigate.txt',
   'bbh/tasks/movie_recommendation.json', 'bbh/cot-prompts/movie_recommendation.txt',
   'mmlu/dev/anatomy_dev.csv', 'mmlu/val/anatomy_val.csv', 'mmlu/test/anatomy_test.csv',
+  'vicuna/vicuna_eval.jsonl', 'vicuna/LICENSE',
 ];
 const SUMS: Record<string, string> = Object.fromEntries(FILES.map((f) => [f, sha256Hex(readFileSync(path.join(FIX, f)))]));
 
@@ -48,6 +49,8 @@ beforeAll(async () => {
     '/gsm/train.jsonl': path.join(FIX, 'gsm8k/train.jsonl'),
     '/gsm/test.jsonl': path.join(FIX, 'gsm8k/test.jsonl'),
     '/data.tar': path.join(work, 'data.tar'),
+    '/bpo/data/testset/vicuna_eval.jsonl': path.join(FIX, 'vicuna/vicuna_eval.jsonl'),
+    '/bpo/LICENSE': path.join(FIX, 'vicuna/LICENSE'),
   };
   for (const t of ['navigate', 'movie_recommendation']) {
     routes[`/bbh-repo/bbh/${t}.json`] = path.join(FIX, `bbh/tasks/${t}.json`);
@@ -64,7 +67,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sources = { gsm8k: `${base}/gsm/`, bbh: `${base}/bbh-repo/`, mmluTar: `${base}/data.tar` };
+  sources = { gsm8k: `${base}/gsm/`, bbh: `${base}/bbh-repo/`, mmluTar: `${base}/data.tar`, vicuna: `${base}/bpo/` };
 });
 
 afterAll(async () => {
@@ -78,7 +81,7 @@ const leftovers = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('
 describe('popbench data download (local HTTP server)', () => {
   it('writes verified files in the datasets layout; a second run fetches nothing', async () => {
     const dir = fresh();
-    const only = hasTar ? (['gsm8k', 'bbh', 'mmlu'] as const) : (['gsm8k', 'bbh'] as const);
+    const only = hasTar ? (['gsm8k', 'bbh', 'mmlu', 'vicuna'] as const) : (['gsm8k', 'bbh', 'vicuna'] as const);
     const rep = await downloadDatasets({ dataDir: dir, only, sources, checksums: SUMS });
     const expected = FILES.filter((f) => only.some((d) => f.startsWith(`${d}/`)));
     expect(rep.written.sort()).toEqual([...expected].sort());
@@ -126,7 +129,7 @@ describe('popbench data download (local HTTP server)', () => {
   });
 
   it('--only parsing', () => {
-    expect(parseOnly(undefined)).toEqual(['gsm8k', 'bbh', 'mmlu']);
+    expect(parseOnly(undefined)).toEqual(['gsm8k', 'bbh', 'mmlu', 'vicuna']);
     expect(parseOnly('mmlu, gsm8k')).toEqual(['mmlu', 'gsm8k']);
     expect(() => parseOnly('gsm8k,squad')).toThrow('--only: unknown dataset "squad"');
   });
@@ -134,8 +137,11 @@ describe('popbench data download (local HTTP server)', () => {
 
 describe.skipIf(!existsSync(REAL))('checksums table', () => {
   it('covers every data file of the shared datasets and matches their bytes', () => {
-    expect(Object.keys(CHECKSUMS).length).toBe(2 + 27 * 2 + 57 * 3);
-    const bad = Object.entries(CHECKSUMS).filter(([rel, sum]) => sha256Hex(readFileSync(path.join(REAL, rel))) !== sum);
+    // vicuna/ is not in the shared copies: its sums were computed from thu-coai/BPO@9bf5415 (tasks/checksums.ts)
+    const shared = Object.entries(CHECKSUMS).filter(([rel]) => !rel.startsWith('vicuna/'));
+    expect(shared.length).toBe(2 + 27 * 2 + 57 * 3);
+    expect(Object.keys(CHECKSUMS).length).toBe(shared.length + 2);
+    const bad = shared.filter(([rel, sum]) => sha256Hex(readFileSync(path.join(REAL, rel))) !== sum);
     expect(bad).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `popbench data download`: fetch GSM8K, BBH and MMLU from their official
+ * `popbench data download`: fetch GSM8K, BBH, MMLU and Vicuna Eval (BPO's copy) from their official
  * URLs into the layout of the shared datasets folder, verifying every file
  * against `CHECKSUMS`. Each dataset is staged in a temporary folder inside the
  * data directory and moved into place only when all of its files verified, so
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { CHECKSUMS } from './checksums.js';
 
-export const DATASETS = ['gsm8k', 'bbh', 'mmlu'] as const;
+export const DATASETS = ['gsm8k', 'bbh', 'mmlu', 'vicuna'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
 /** Official download locations (datasets README). */
@@ -23,12 +23,15 @@ export interface Sources {
   bbh: string;
   /** The MMLU tarball (its `data/{dev,val,test}/*.csv` are used). */
   mmluTar: string;
+  /** Repository root URL of BPO's release at a fixed commit: `data/testset/vicuna_eval.jsonl` and `LICENSE` below it. */
+  vicuna: string;
 }
 
 export const SOURCES: Sources = {
   gsm8k: 'https://raw.githubusercontent.com/openai/grade-school-math/master/grade_school_math/data/',
   bbh: 'https://raw.githubusercontent.com/suzgunmirac/BIG-Bench-Hard/main/',
   mmluTar: 'https://people.eecs.berkeley.edu/~hendrycks/data.tar',
+  vicuna: 'https://raw.githubusercontent.com/thu-coai/BPO/9bf541587d1456fda6ffa46001ab545e892f4a2c/',
 };
 
 export type FetchFn = (
@@ -82,6 +85,8 @@ export function urlFor(rel: string, sources: Sources): string {
   if (dataset === 'gsm8k') return new URL(sub!, sources.gsm8k).href;
   if (dataset === 'bbh' && sub === 'tasks') return new URL(`bbh/${file}`, sources.bbh).href;
   if (dataset === 'bbh' && sub === 'cot-prompts') return new URL(`cot-prompts/${file}`, sources.bbh).href;
+  if (rel === 'vicuna/vicuna_eval.jsonl') return new URL('data/testset/vicuna_eval.jsonl', sources.vicuna).href;
+  if (rel === 'vicuna/LICENSE') return new URL('LICENSE', sources.vicuna).href;
   throw new Error(`no URL for ${rel}`);
 }
 

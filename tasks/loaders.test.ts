@@ -106,7 +106,7 @@ describe('registry', () => {
 
   it('lists only tasks whose files exist in a data dir', () => {
     const ids = listTasks(FIX).filter((id) => !id.startsWith('like/'));
-    expect(ids).toEqual(['gsm8k', 'bbh/movie_recommendation', 'bbh/navigate', 'mmlu/anatomy']);
+    expect(ids).toEqual(['gsm8k', 'bbh/movie_recommendation', 'bbh/navigate', 'mmlu/anatomy', 'vicuna']);
     expect(listTasks().length).toBeGreaterThanOrEqual(1 + 27 + 1 + 57);
   });
 

@@ -1,6 +1,6 @@
 /**
  * Task registry: ids → loaded tasks.
- *   "gsm8k" · "bbh/<task>" (27) · "mmlu" (all subjects pooled) · "mmlu/<subject>" (57) · "like/<name>"
+ *   "gsm8k" · "bbh/<task>" (27) · "mmlu" (all subjects pooled) · "mmlu/<subject>" (57) · "vicuna" · "like/<name>"
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import type { Example } from '../core/types.js';
 import { BBH_FORMATS, BBH_TASKS, loadBbh } from './bbh.js';
 import { conceptsFor } from './concepts.js';
 import { GSM8K_DESCRIPTION, loadGsm8k } from './gsm8k.js';
+import { VICUNA_DESCRIPTION, VICUNA_FILE, loadVicuna } from './vicuna.js';
 import { isDir, isFile } from './io.js';
 import { LIKE_TASKS, loadLikeTask, MAX_LIKE_SIZE } from './like/index.js';
 import { MMLU_SUBJECTS, loadMmluSubject, mmluFile } from './mmlu.js';
@@ -47,6 +48,7 @@ function allIds(): string[] {
     ...BBH_TASKS.map((t) => `bbh/${t}`),
     'mmlu',
     ...MMLU_SUBJECTS.map((s) => `mmlu/${s}`),
+    'vicuna',
     ...LIKE_TASKS.map((t) => `like/${t}`),
   ];
 }
@@ -55,6 +57,7 @@ function allIds(): string[] {
 function available(id: string, dataDir: string): boolean {
   if (id.startsWith('like/')) return true;
   if (id === 'gsm8k') return ['train.jsonl', 'test.jsonl'].every((f) => isFile(path.join(dataDir, 'gsm8k', f)));
+  if (id === 'vicuna') return isFile(path.join(dataDir, VICUNA_FILE));
   if (id.startsWith('bbh/')) {
     const t = id.slice(4);
     return isFile(path.join(dataDir, 'bbh', 'tasks', `${t}.json`)) && isFile(path.join(dataDir, 'bbh', 'cot-prompts', `${t}.txt`));
@@ -165,7 +168,7 @@ export function loadTask(givenId: string, opts: LoadTaskOptions = {}): LoadedTas
     const task = loadLikeTask(name, { seed, ...likeParams(id, query) });
     return query ? { ...task, id } : task;
   }
-  const known = id === 'gsm8k' || id === 'mmlu' || (id.startsWith('bbh/') && BBH_TASKS.includes(id.slice(4))) ||
+  const known = id === 'gsm8k' || id === 'mmlu' || id === 'vicuna' || (id.startsWith('bbh/') && BBH_TASKS.includes(id.slice(4))) ||
     (id.startsWith('mmlu/') && MMLU_SUBJECTS.includes(id.slice(5)));
   if (!known) throw unknownTask(id);
   const dataDir = opts.dataDir ?? resolveDataDir();
@@ -176,6 +179,10 @@ export function loadTask(givenId: string, opts: LoadTaskOptions = {}): LoadedTas
       id, family: 'gsm8k', description: GSM8K_DESCRIPTION, answerFormat: 'integer',
       concepts: conceptsFor(id), splits: splitGsm8k(train, test, seed),
     });
+  }
+  if (id === 'vicuna') {
+    // no reference answers: every question is test (file order), for judged comparisons only (tasks/vicuna.ts)
+    return makeTask({ id, family: 'vicuna', description: VICUNA_DESCRIPTION, answerFormat: 'text', concepts: [], splits: { train: [], dev: [], test: loadVicuna(dataDir) } });
   }
   if (id.startsWith('bbh/')) {
     const name = id.slice(4);

@@ -22,6 +22,8 @@ export const FIXTURE_FILES: Readonly<Record<string, string>> = {
   "mmlu/dev/anatomy_dev.csv": "What is 1+1?,1,2,3,4,B\r\n\"A \"\"quoted\"\" word means?\",a,b,c,d,A\r\n\"Line one\r\nline two?\",x,y,z,w,D\r\nCost?,$300 , $200,$100,$0,A\r\nLast row?,p,q,r,s,C",
   "mmlu/test/anatomy_test.csv": "Test q0?,o1,o2,o3,o4,A\nTest q1?,o1,o2,o3,o4,B\nTest q2?,o1,o2,o3,o4,C\nTest q3?,o1,o2,o3,o4,D\nTest q4?,o1,o2,o3,o4,A\nTest q5?,o1,o2,o3,o4,B\nTest q6?,o1,o2,o3,o4,C\nTest q7?,o1,o2,o3,o4,D\n",
   "mmlu/val/anatomy_val.csv": "Val q1?,a,b,c,d,A\n\"Multi\nline\",a,b,c,d,B\n",
+  "vicuna/LICENSE": "Apache License, Version 2.0 (fixture)\n",
+  "vicuna/vicuna_eval.jsonl": "{\"question_id\": 1, \"text\": \"How can I improve my time management skills?\", \"category\": \"generic\"}\n{\"question_id\": 2, \"text\": \"Write a short poem about rain.\", \"category\": \"writing\"}\n{\"question_id\": 3, \"text\": \"Explain recursion to a child.\", \"category\": \"knowledge\"}",
 };
 
 /** Write the fixture data set into a new temporary directory and return its path (`<tmp>/data`). */

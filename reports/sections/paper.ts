@@ -30,13 +30,15 @@ const paperValue = z.looseObject({
   source: z.string(),
   verified: z.boolean(),
   setting: z.string().optional(),
+  metric: z.enum(['accuracy', 'winrate']).optional(),
+  tie: z.number().optional(),
 });
 type PaperValue = z.infer<typeof paperValue>;
 
-/** The `paper` values of the run's suite.json (none when absent or malformed). */
-export function paperValues(run: RunDir): PaperValue[] {
+/** The `paper` values of the run's suite.json (none when absent or malformed); `metric` picks accuracy values (default) or win rates (reports/pairwise.ts). */
+export function paperValues(run: RunDir, metric: 'accuracy' | 'winrate' = 'accuracy'): PaperValue[] {
   const r = z.looseObject({ paper: z.array(paperValue).optional() }).safeParse(run.suite ?? {});
-  return r.success ? (r.data.paper ?? []) : [];
+  return r.success ? (r.data.paper ?? []).filter((p) => (p.metric ?? 'accuracy') === metric) : [];
 }
 
 export type Verdict = 'consistent' | 'smaller' | 'larger' | 'n/a';

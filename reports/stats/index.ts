@@ -38,3 +38,5 @@ export { banerjeeDf } from './banerjeeDf.js';
 export { twoLevelMean } from './twoLevelMean.js';
 export type { TwoLevelDesign, TwoLevelEstimate, TwoLevelOptions } from './twoLevelMean.js';
 export { wilsonEffective } from './wilsonEffective.js';
+export { winRate } from './winRate.js';
+export type { PairOutcome, WinRateEstimate } from './winRate.js';

@@ -324,3 +324,34 @@ export function optionAt(ex: Example, target = ex.target): string | undefined {
   const i = target.charCodeAt(1) - 65;
   return parseOptions(ex.input)[i];
 }
+
+/** Members of like/instruct's categories, written out again here (not imported) so the classification check is independent. */
+const INSTRUCT_MEMBERS: Record<string, readonly string[]> = {
+  fruit: ['apple', 'mango', 'pear', 'plum', 'cherry', 'apricot'],
+  vegetable: ['carrot', 'leek', 'spinach', 'celery', 'turnip', 'radish'],
+  'musical instrument': ['violin', 'oboe', 'cello', 'banjo', 'flute', 'harp'],
+  tool: ['hammer', 'chisel', 'wrench', 'trowel', 'pliers', 'saw'],
+  fish: ['salmon', 'trout', 'cod', 'herring', 'mackerel', 'perch'],
+  bird: ['sparrow', 'heron', 'robin', 'finch', 'owl', 'crane'],
+};
+
+/** like/instruct: the answer read from the request text (the message's first sentence, the passage's first sentence, or the one list member of the category); null when the text does not parse. */
+export function checkInstruct(input: string): string | null {
+  const cls = /^Which of these is an? ([a-z ]+): ([^?]+)\? Name the one that is\.$/.exec(input);
+  if (cls) {
+    const members = INSTRUCT_MEMBERS[cls[1]!] ?? [];
+    const hits = cls[2]!.split(', ').filter((w) => members.includes(w));
+    return hits.length === 1 ? hits[0]! : null;
+  }
+  const msg = /moves from (\w+) to (\w+) and takes place on (\w+) in [^,]+, hosted by (\w+)\./.exec(input);
+  if (msg) {
+    if (input.includes('In which city does the workshop now take place?')) return msg[2]!;
+    if (input.includes('On which day is the workshop?')) return msg[3]!;
+    if (input.includes('Who is hosting the workshop?')) return msg[4]!;
+    return null;
+  }
+  const q = /^(Where did|Who taught|In which city was) (\w+)/.exec(input);
+  const bio = /Passage: (\w+) was born in (\w+) and studied in (\w+) under (\w+)\./.exec(input);
+  if (q && bio && q[2] === bio[1]) return q[1] === 'Where did' ? bio[3]! : q[1] === 'Who taught' ? bio[4]! : bio[2]!;
+  return null;
+}

@@ -13,6 +13,7 @@ import type { LikeGenerator } from './common.js';
 import { date } from './date.js';
 import { dyck } from './dyck.js';
 import { gsm } from './gsm.js';
+import { instruct } from './instruct.js';
 import { mmlu } from './mmlu.js';
 import { navigate } from './navigate.js';
 import { objectCounting } from './object_counting.js';
@@ -29,6 +30,7 @@ export const LIKE_GENERATORS: Readonly<Record<string, LikeGenerator>> = {
   word_sorting: wordSorting,
   date,
   mmlu,
+  instruct,
 };
 
 /** Names without the "like/" prefix. */

@@ -8,6 +8,7 @@ import {
   checkDyck,
   checkGsmParams,
   checkGsmRationale,
+  checkInstruct,
   checkMmlu,
   checkNavigate,
   checkObjectCounting,
@@ -86,6 +87,15 @@ describe('independent checkers agree with every generated gold answer', () => {
         expect(nums.has(v), `${k}=${v} in ${ex.input}`).toBe(true);
       }
     }
+  });
+
+  it('like/instruct: answered from the message, the passage or the category list', () => {
+    const kinds = new Set<string>();
+    for (const ex of examples('instruct')) {
+      expect(checkInstruct(ex.input), ex.input).toBe(ex.target);
+      kinds.add(String(ex.meta!['category']));
+    }
+    expect([...kinds].sort()).toEqual(['classification', 'closed_qa', 'information_extraction']);
   });
 
   it('like/mmlu: answered from the facts parsed out of the passage', () => {
@@ -175,6 +185,7 @@ describe('difficulty knob', () => {
       return (m ? Number(m[1]) : 0) + (/weeks|month|year|UK|born|last day/.test(e.input) ? 10 : 0);
     },
     mmlu: (e) => e.input.split('\nOptions:')[0]!.split(/(?<=[.?])\s+/).length,
+    instruct: (e) => e.input.split(/[.,?]\s+/).length,
   };
   for (const name of Object.keys(measures)) {
     it(`like/${name}: higher difficulty gives a larger measured size`, () => {
