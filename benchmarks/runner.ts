@@ -357,7 +357,8 @@ export async function runCell(
   if (!reg) throw new UserError(`cell ${spec.id}: unknown optimizer "${spec.optimizer}"`);
   const splitSeed = spec.splitSeed === 'per-seed' ? spec.seed : session.seed;
   const loaded = session.task(spec.task, splitSeed);
-  const presetSplits = spec.preset === 'paper' ? paperPresetFor(spec.optimizer, spec.task).splits : undefined;
+  const presetSplits =
+    spec.preset === 'paper' ? paperPresetFor(spec.optimizer, spec.task).splits : spec.splitsOf !== undefined ? paperPresetFor(spec.splitsOf, spec.task).splits : undefined;
   const task = withScoring(presetSplits ? { ...loaded, splits: presetSplits(loaded, splitSeed) } : loaded, spec.scoring ?? 'strict');
   // The config's maxCostUsd caps cells whose suite sets no cost limit.
   const cap = session.config.maxCostUsd;

@@ -64,6 +64,14 @@ budget: { mode: equal, targetCalls: 50 }
     expect(errorOf(BASE.replace('like/navigate, like/gsm?size=10', 'like/gsm?size=10, like/gsm?size=010'))).toMatch(/tasks\.1: duplicate "like\/gsm\?size=10"/);
   });
 
+  it('splitsOf: a baseline entry scores on another optimizer\'s paper-preset splits; one without such splits is refused', () => {
+    const withSplits = BASE.replace('tasks: [like/navigate, like/gsm?size=10]', 'tasks: [gsm8k]').replace('  - name: zero-shot-cot\n', '  - name: zero-shot-cot\n    splitsOf: opro\n');
+    const cells = expandCells(parseSuiteYaml(withSplits));
+    expect(cells.filter((c) => c.optimizer === 'zero-shot-cot').every((c) => c.splitsOf === 'opro')).toBe(true);
+    expect(cells.filter((c) => c.optimizer === 'opro').every((c) => c.splitsOf === undefined)).toBe(true);
+    expect(errorOf(withSplits.replace('splitsOf: opro', 'splitsOf: empty'))).toMatch(/optimizers\.1\.splitsOf: preset paper: optimizer empty has no paper setting for task gsm8k/);
+  });
+
   it('names file:line and field for schema, option, task, model, budget and duplicate errors', () => {
     expect(errorOf(BASE.replace('seeds: [0, 1]', 'seeds: [0, 1]\ncolour: red'))).toBe('suites/x.yaml:3: colour: unknown field');
     expect(errorOf(BASE.replace('seeds: [0, 1]\n', ''))).toMatch(/^suites\/x\.yaml(:\d+)?: seeds: /);

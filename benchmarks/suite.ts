@@ -49,6 +49,12 @@ const OptimizerEntrySchema = z.strictObject({
     .optional(),
   /** 'paper': the paper's splits, starting prompt, position, scorer sample sizes and steps for each task. */
   preset: z.enum(['paper']).optional(),
+  /**
+   * Score on another optimizer's paper-preset splits (e.g. `splitsOf: opro` on
+   * a baseline entry of an OPRO reproduction), so the baseline and the method
+   * are paired on the same test examples.
+   */
+  splitsOf: z.string().min(1).optional(),
   /** Answer scoring: 'strict' (default) or 'paper' (tasks/scoring.ts). */
   scoring: z.enum(SCORINGS as unknown as [Scoring, ...Scoring[]]).optional(),
 });
@@ -174,6 +180,8 @@ export interface CellSpec {
   initial?: Prompt;
   /** 'paper' when the entry asks for the paper preset (its splits are applied when the cell runs). */
   preset?: 'paper';
+  /** The optimizer whose paper-preset splits the cell scores on (entry `splitsOf`). */
+  splitsOf?: string;
   /** Present when not 'strict'. */
   scoring?: Scoring;
   /** The suite's embedding model, when set. */
@@ -270,6 +278,15 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
   const seen = new Map<string, number>();
   suite.optimizers.forEach((o, i) => {
     for (const [k, taskId] of suite.tasks.entries()) {
+      if (o.splitsOf !== undefined) {
+        let splits: unknown;
+        try {
+          splits = paperPresetFor(o.splitsOf, taskId).splits;
+        } catch (err) {
+          fail(['optimizers', i, 'splitsOf'], `${(err as Error).message} (tasks.${k})`);
+        }
+        if (!splits) fail(['optimizers', i, 'splitsOf'], `${o.splitsOf} has no paper-preset splits for ${taskId} (tasks.${k})`);
+      }
       let presetOptions: Record<string, unknown> = {};
       if (o.preset === 'paper') {
         try {
@@ -398,6 +415,7 @@ export function expandCells(suite: Suite): CellSpec[] {
             ...(suite.checkpoints !== undefined ? { checkpoints: suite.checkpoints } : {}),
             ...(setup.initial ? { initial: setup.initial } : {}),
             ...(o.preset ? { preset: o.preset } : {}),
+            ...(o.splitsOf !== undefined ? { splitsOf: o.splitsOf } : {}),
             ...(setup.scoring !== 'strict' ? { scoring: setup.scoring } : {}),
             ...(suite.embeddingModel !== undefined ? { embeddingModel: suite.embeddingModel } : {}),
           };

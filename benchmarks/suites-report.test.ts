@@ -79,6 +79,10 @@ describe('shipped suites, reduced, end to end', () => {
       expect(['consistent', 'smaller', 'larger']).toContain(p['verdict']);
       expect(p['verified']).toBe('unverified');
     }
+    // The empty-string baselines score on OPRO's paper split (splitsOf: opro): every test example is paired.
+    const cmp = r.csv('comparisons.csv');
+    expect(cmp.length).toBeGreaterThan(0);
+    for (const row of cmp.filter((x) => x['optimizer']!.startsWith('opro'))) expect(Number(row['n'])).toBe(20);
   }, 120_000);
 
   it.skipIf(!haveData)('gpo: a paper value over tasks is set beside the mean of our per-task gains', async () => {
