@@ -9,9 +9,11 @@ import { isSimModel, isSimTarget, parseCauses } from '../sim/index.js';
 import { anytimeCurve } from './anytime.js';
 import { groupCells, type Cell, type CellGroup, type MissingCell, type RunDir } from './load.js';
 import { judgeLabelled, type JudgedRun, type JudgedShownFailure } from './judge.js';
-import { scoreReflections, type ReflectionScore } from './reflection.js';
+import { scoreReflections, type CausePrior, type ReflectionScore } from './reflection.js';
+import { OPTIMIZER_PARAMS, PRIOR_CAUSES } from '../sim/params.js';
 import {
   accuracyTwoLevel,
+  clusteredMean,
   clusteredProportion,
   friedman,
   friedmanPermutation,
@@ -172,7 +174,24 @@ export interface ReflectionRow {
   /** Mean best-edit fix rate over reflections whose edits were checked (nFix of them). */
   fixRate?: number;
   nFix: number;
+  /** Chance baselines: the mean over reflections of each rate for as many causes drawn from the prior (reports/reflection.ts `chanceDraw`). */
+  hitChance: number;
+  precisionChance: number;
+  recallChance: number;
+  /** Lift over chance (mean of rate − chance per reflection) with an interval clustered by run. */
+  lift: { hit: ReflectionLift; precision: ReflectionLift; recall: ReflectionLift };
+  /** Runs (cells) with ≥ 1 scored reflection: the clusters of every interval in the row. */
+  runs: number;
   scores: ReflectionScore[];
+}
+
+/** Lift over chance: mean of (rate − chance) per reflection, cluster-robust t interval over runs (reports/stats/clusteredMean.ts). */
+export interface ReflectionLift {
+  lift: number;
+  lo: number;
+  hi: number;
+  /** 't (clusters − 1 df)' etc. (clusteredMean `method`). */
+  method: string;
 }
 
 export interface BudgetRow {
@@ -514,12 +533,28 @@ export function reflectionRows(cells: readonly Cell[], level = 0.95): { rows: Re
   const rows = [...groups.values()].map((g) =>
     reflectionRow(
       g,
-      g.cells.map((c) => scoreReflections(c.trajectory.reflections, parseCauses).scores),
+      g.cells.map((c) => scoreReflections(c.trajectory.reflections, parseCauses, causePriorOf(c.spec.optimizerModel)).scores),
       level,
     ),
   );
   rows.sort((a, b) => a.optimizer.localeCompare(b.optimizer) || a.optimizerModel.localeCompare(b.optimizerModel));
   return { rows, unscored: [...unscored.values()] };
+}
+
+/**
+ * The prior of the chance baseline: the sim optimizer model's prior over
+ * generic causes (OPTIMIZER_PARAMS in sim/params.ts), and for any other
+ * optimizer model the sim's default prior PRIOR_CAUSES as a reference.
+ */
+export function causePriorOf(optimizerModel: string | undefined): CausePrior {
+  return (optimizerModel !== undefined ? OPTIMIZER_PARAMS[optimizerModel]?.prior : undefined) ?? PRIOR_CAUSES;
+}
+
+function liftOf(byRun: readonly ReflectionScore[][], rate: (s: ReflectionScore) => number, chance: (s: ReflectionScore) => number, level: number): ReflectionLift {
+  const clusters = byRun.filter((r) => r.length > 0).map((r) => r.map((s) => rate(s) - chance(s)));
+  if (clusters.length === 0) return { lift: Number.NaN, lo: Number.NaN, hi: Number.NaN, method: 'none (0 reflections)' };
+  const m = clusteredMean(clusters, { level });
+  return { lift: m.mean, lo: m.lo, hi: m.hi, method: m.method };
 }
 
 /**
@@ -557,6 +592,15 @@ function reflectionRow(
     recall: mean(scores.map((s) => s.recall)),
     ...(fix.length ? { fixRate: mean(fix) } : {}),
     nFix: fix.length,
+    hitChance: mean(scores.map((s) => s.chanceHit)),
+    precisionChance: mean(scores.map((s) => s.chancePrecision)),
+    recallChance: mean(scores.map((s) => s.chanceRecall)),
+    lift: {
+      hit: liftOf(byRun, (s) => (s.hit ? 1 : 0), (s) => s.chanceHit, level),
+      precision: liftOf(byRun, (s) => s.precision, (s) => s.chancePrecision, level),
+      recall: liftOf(byRun, (s) => s.recall, (s) => s.chanceRecall, level),
+    },
+    runs: runs.length,
     scores,
   };
 }
@@ -578,7 +622,7 @@ export function judgedReflection(cells: readonly Cell[], judged: JudgedRun, leve
     if (!groups.has(key)) groups.set(key, { optimizer: c.label, optimizerModel, cells: [], scores: [] });
     const g = groups.get(key)!;
     g.cells.push(c);
-    g.scores.push(scoreReflections(judgeLabelled(j.records), j.parser).scores);
+    g.scores.push(scoreReflections(judgeLabelled(j.records), j.parser, causePriorOf(c.spec.optimizerModel)).scores);
     for (const f of j.records.flatMap((r) => r.shown) as JudgedShownFailure[]) {
       if (f.causeSource !== 'sim' || !f.trueCause) continue;
       truth.set(JSON.stringify([f.input, f.output, f.gold, f.trueCause]), !!f.judgedCause && f.judgedCause.trim().toLowerCase() === f.trueCause.trim().toLowerCase());
