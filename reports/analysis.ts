@@ -5,7 +5,7 @@
  * seeds and the kind of interval (docs/reports.md).
  */
 import { leakCheck, type LeakReport } from './leak.js';
-import { isSimModel, isSimTarget, parseCauses } from '../sim/index.js';
+import { CAUSE_KINDS, isSimModel, isSimTarget, parseCauses } from '../sim/index.js';
 import { anytimeCurve } from './anytime.js';
 import { groupCells, type Cell, type CellGroup, type MissingCell, type RunDir } from './load.js';
 import { judgeLabelled, type JudgedRun, type JudgedShownFailure } from './judge.js';
@@ -15,6 +15,7 @@ import {
   accuracyTwoLevel,
   clusteredMean,
   clusteredProportion,
+  cohensKappa,
   friedman,
   friedmanPermutation,
   holm,
@@ -47,10 +48,27 @@ export interface JudgedReflectionAnalysis {
   model: string;
   /** Every cell with reflections, sim or not: failures labelled by the judge, reflections mapped by the judge. */
   rows: ReflectionRow[];
-  /** Distinct shown failures with a sim true cause: how often the judge's label equals it. */
-  agreement: { n: number; agree: number; rate: number; lo: number; hi: number };
+  /** Distinct shown failures with a sim true cause: how often the judge's label equals it, and Cohen's κ of label vs true cause. */
+  agreement: JudgeAgreement;
+  /**
+   * Distinct reflection texts of sim optimizer models: the judge's reading vs the
+   * sim's cause parser, per text × cause kind (named or not); n = texts × 6.
+   */
+  reading: JudgeAgreement & { texts: number };
   unparsed: number;
   calls: number;
+}
+
+/** Agreement of the judge with the sim's ground truth: raw agreement with a Wilson interval, Cohen's κ with the Fleiss–Cohen–Everitt interval. */
+export interface JudgeAgreement {
+  n: number;
+  agree: number;
+  rate: number;
+  lo: number;
+  hi: number;
+  kappa: number;
+  kappaLo: number;
+  kappaHi: number;
 }
 
 /** How the suite drew the test split: one split for every seed (default), or a split per seed. */
@@ -613,10 +631,13 @@ function reflectionRow(
  */
 export function judgedReflection(cells: readonly Cell[], judged: JudgedRun, level = 0.95): JudgedReflectionAnalysis {
   const groups = new Map<string, { optimizer: string; optimizerModel: string; cells: Cell[]; scores: ReflectionScore[][] }>();
-  const truth = new Map<string, boolean>();
+  const truth = new Map<string, [string, string]>();
+  const reading = new Map<string, [string[], string[]]>();
   for (const c of cells) {
     const j = judged.cells.get(c.id);
     if (!j) continue;
+    if (c.spec.optimizerModel !== undefined && isSimModel(c.spec.optimizerModel))
+      for (const r of j.records) if (!reading.has(r.text)) reading.set(r.text, [causeKinds(parseCauses(r.text)), causeKinds(j.parser(r.text))]);
     const optimizerModel = c.spec.optimizerModel ?? '(none)';
     const key = JSON.stringify([c.label, optimizerModel]);
     if (!groups.has(key)) groups.set(key, { optimizer: c.label, optimizerModel, cells: [], scores: [] });
@@ -625,15 +646,34 @@ export function judgedReflection(cells: readonly Cell[], judged: JudgedRun, leve
     g.scores.push(scoreReflections(judgeLabelled(j.records), j.parser, causePriorOf(c.spec.optimizerModel)).scores);
     for (const f of j.records.flatMap((r) => r.shown) as JudgedShownFailure[]) {
       if (f.causeSource !== 'sim' || !f.trueCause) continue;
-      truth.set(JSON.stringify([f.input, f.output, f.gold, f.trueCause]), !!f.judgedCause && f.judgedCause.trim().toLowerCase() === f.trueCause.trim().toLowerCase());
+      truth.set(JSON.stringify([f.input, f.output, f.gold, f.trueCause]), [f.trueCause.trim().toLowerCase(), f.judgedCause ? f.judgedCause.trim().toLowerCase() : '(none)']);
     }
   }
   const rows = [...groups.values()].map((g) => reflectionRow(g, g.scores, level));
   rows.sort((a, b) => a.optimizer.localeCompare(b.optimizer) || a.optimizerModel.localeCompare(b.optimizerModel));
-  const n = truth.size;
-  const agree = [...truth.values()].filter(Boolean).length;
+  const labels = [...truth.values()];
+  const pairs: Array<[string, string]> = [];
+  for (const [sim, judge] of reading.values()) for (const k of CAUSE_KINDS) pairs.push([sim.includes(k) ? 'named' : 'not named', judge.includes(k) ? 'named' : 'not named']);
+  return {
+    model: judged.model,
+    rows,
+    agreement: judgeAgreement(labels, level),
+    reading: { ...judgeAgreement(pairs, level), texts: reading.size },
+    unparsed: judged.unparsed,
+    calls: judged.calls,
+  };
+}
+
+const causeKinds = (causes: readonly string[]) => [...new Set(causes.map((c) => c.split(':')[0]!.trim().toUpperCase()))];
+
+/** Raw agreement (Wilson) and Cohen's κ (reports/stats/cohensKappa.ts) of (truth, judge) label pairs. */
+function judgeAgreement(pairs: ReadonlyArray<readonly [string, string]>, level: number): JudgeAgreement {
+  const n = pairs.length;
+  const agree = pairs.filter(([a, b]) => a === b).length;
   const w = wilsonInterval(agree, n, level);
-  return { model: judged.model, rows, agreement: { n, agree, rate: n ? agree / n : Number.NaN, lo: w.lo, hi: w.hi }, unparsed: judged.unparsed, calls: judged.calls };
+  const k = n ? cohensKappa(pairs.map((p) => p[0]), pairs.map((p) => p[1]), { level }) : undefined;
+  const ok = k && Number.isFinite(k.kappa);
+  return { n, agree, rate: n ? agree / n : Number.NaN, lo: w.lo, hi: w.hi, kappa: ok ? k.kappa : Number.NaN, kappaLo: ok ? k.lo : Number.NaN, kappaHi: ok ? k.hi : Number.NaN };
 }
 
 function budgetRow(g: CellGroup): BudgetRow {

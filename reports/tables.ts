@@ -127,8 +127,9 @@ export function buildTables(a: Analysis): Table[] {
     const j = a.judged;
     const ag = j.agreement;
     const agreement = ag.n
-      ? `Judge vs sim ground truth: the judge's failure label equals the sim's true cause on ${ag.agree} of ${ag.n} distinct shown failures (${formatValue(ag.rate, 'pct')}%, ${level} Wilson ${formatValue(ag.lo, 'pct')}–${formatValue(ag.hi, 'pct')}%).`
+      ? `Judge vs sim ground truth: the judge's failure label equals the sim's true cause on ${ag.agree} of ${ag.n} distinct shown failures (${formatValue(ag.rate, 'pct')}%, ${level} Wilson ${formatValue(ag.lo, 'pct')}–${formatValue(ag.hi, 'pct')}%; Cohen's κ ${formatValue(ag.kappa, 'num')}, ${level} ${formatValue(ag.kappaLo, 'num')} to ${formatValue(ag.kappaHi, 'num')}).`
       : "Judge vs sim ground truth: no shown failure has a sim true cause, so the judge's reliability is not measured here.";
+    const rd = j.reading;
     tables.push({
       id: 'reflection-judged',
       title: `Reflection quality, judged by ${j.model} (estimate)`,
@@ -139,9 +140,12 @@ export function buildTables(a: Analysis): Table[] {
     tables.push({
       id: 'judge-agreement',
       title: `Judge vs sim ground truth (${j.model})`,
-      note: `Distinct shown failures with a sim true cause (n); agree = the judge's label equals it (concept compared case-insensitively); ${level} Wilson interval. This is the judge's own reliability, measured where ground truth exists.`,
-      columns: [c('judge', 'judge'), c('n', 'n', 'int'), c('agree', 'agree', 'int'), c('rate', 'agree %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct')],
-      rows: [{ judge: j.model, n: ag.n, agree: ag.agree, rate: opt(ag.rate), lo: ag.lo, hi: ag.hi }],
+      note: `The judge's own reliability, measured where ground truth exists. failure label: distinct shown failures with a sim true cause (n); agree = the judge's label equals it (concept compared case-insensitively; no label counts as a disagreement). reflection reading: distinct reflection texts of sim optimizer models (${rd.texts}) × the 6 cause kinds (n), each named or not by the sim's cause parser and by the judge's reading; agree = both the same. ${level} Wilson interval of the agreement; Cohen's κ = agreement beyond chance, ${level} interval from the Fleiss–Cohen–Everitt (1969) large-sample variance (reports/stats/cohensKappa.ts), treating the n items as independent (kinds of one text and failures of one run are not fully so).`,
+      columns: [c('judge', 'judge'), c('measure', 'measure'), c('n', 'n', 'int'), c('agree', 'agree', 'int'), c('rate', 'agree %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('kappa', 'κ', 'num'), c('kappaLo', 'κ lo', 'num'), c('kappaHi', 'κ hi', 'num')],
+      rows: [
+        { judge: j.model, measure: 'failure label', n: ag.n, agree: ag.agree, rate: opt(ag.rate), lo: ag.lo, hi: ag.hi, kappa: opt(ag.kappa), kappaLo: opt(ag.kappaLo), kappaHi: opt(ag.kappaHi) },
+        { judge: j.model, measure: 'reflection reading', n: rd.n, agree: rd.agree, rate: opt(rd.rate), lo: rd.lo, hi: rd.hi, kappa: opt(rd.kappa), kappaLo: opt(rd.kappaLo), kappaHi: opt(rd.kappaHi) },
+      ],
     });
   }
 
