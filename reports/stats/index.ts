@@ -40,6 +40,7 @@ export { successiveSamplingOverlap } from './successiveSamplingOverlap.js';
 export type { SuccessiveSamplingOverlap } from './successiveSamplingOverlap.js';
 export { studentTQuantile } from './studentTQuantile.js';
 export { studentTSf } from './studentTSf.js';
+export { banerjeeDf } from './banerjeeDf.js';
 export { twoLevelMean } from './twoLevelMean.js';
 export type { TwoLevelDesign, TwoLevelEstimate, TwoLevelOptions } from './twoLevelMean.js';
 export { wilsonEffective } from './wilsonEffective.js';
