@@ -63,7 +63,11 @@ export async function runReport(runDir: string, flags: ReportFlags, print: (line
     const ag = j.agreement;
     print(`judged reflection quality (estimate) by ${j.model}: ${j.calls} judge calls, ${j.unparsed} unparseable replies`);
     if (ag.n)
-      print(`judge vs sim true causes: ${ag.agree}/${ag.n} failures agree (${(100 * ag.rate).toFixed(1)}%, 95% Wilson ${(100 * ag.lo).toFixed(1)}–${(100 * ag.hi).toFixed(1)}%)`);
+      print(
+        `judge vs sim true causes: ${ag.agree}/${ag.n} failures agree (${(100 * ag.rate).toFixed(1)}%, 95% Wilson ${(100 * ag.lo).toFixed(1)}–${(100 * ag.hi).toFixed(1)}%; Cohen's kappa ${Number.isFinite(ag.kappa) ? ag.kappa.toFixed(2) : '–'})`,
+      );
+    const rd = j.reading;
+    if (rd.n) print(`judge vs sim cause parser on ${rd.texts} reflection texts: ${rd.agree}/${rd.n} text × cause-kind decisions agree (Cohen's kappa ${Number.isFinite(rd.kappa) ? rd.kappa.toFixed(2) : '–'})`);
   }
   if (analysis.sim) print('note: sim results are not research claims');
   for (const f of files.filter((f) => !/\.(png|svg|vl\.json)$/.test(f))) print(`  ${f}`);

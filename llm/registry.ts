@@ -10,7 +10,7 @@ import type { LLM } from '../core/types.js';
 import type { Budget } from '../core/budget.js';
 import type { Rng } from '../core/rng.js';
 import { UserError } from '../core/errors.js';
-import { SIM_MODELS, isSimModel, type SimWorld } from '../sim/index.js';
+import { SIM_MODELS, isSimModel, type SimOptimizerOverrides, type SimWorld } from '../sim/index.js';
 import { defaultConfig, type ModelEntry, type PopbenchConfig } from './config.js';
 import { CallCache } from './cache.js';
 import { defaultLimiters, limiterKey, type LimiterPool } from './limit.js';
@@ -106,12 +106,12 @@ function apiKey(spec: ModelSpec, env: Env): string | undefined {
 }
 
 /** Build the bare provider for a spec (no middleware). */
-export function createProvider(spec: ModelSpec, opts: { world?: SimWorld; env?: Env } = {}): LLM {
+export function createProvider(spec: ModelSpec, opts: { world?: SimWorld; env?: Env; simOptimizer?: SimOptimizerOverrides } = {}): LLM {
   const env = opts.env ?? process.env;
   switch (spec.provider) {
     case 'sim':
       if (!opts.world) throw new Error(`sim model ${spec.name} needs a SimWorld`);
-      return simProvider(spec.model, opts.world);
+      return simProvider(spec.model, opts.world, opts.simOptimizer);
     case 'openai':
       return openaiProvider({ model: spec.model, baseURL: spec.baseURL, apiKey: apiKey(spec, env), maxTokensField: spec.maxTokensField });
     case 'hf':

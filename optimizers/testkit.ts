@@ -10,7 +10,7 @@ import { createEvaluator } from '../core/evaluator.js';
 import { Rng } from '../core/rng.js';
 import type { EventSink, LLM, OptimizerContext, RunEvent } from '../core/types.js';
 import { buildStack, createProvider, lookupModel, UsageMeter } from '../llm/index.js';
-import { SimWorld } from '../sim/index.js';
+import { SimWorld, type SimOptimizerOverrides } from '../sim/index.js';
 import { loadTask } from '../tasks/registry.js';
 
 export interface TestContextOptions {
@@ -23,6 +23,8 @@ export interface TestContextOptions {
   trainSize?: number;
   devSize?: number;
   dataDir?: string;
+  /** Parameter overrides of the sim optimizer model (e.g. `{ recognise: 0 }`; sim/params.ts OptimizerParams). */
+  simOptimizer?: SimOptimizerOverrides;
 }
 
 /** Counts the calls that reach a provider, per role. */
@@ -46,10 +48,10 @@ export async function makeTestContext(opts: TestContextOptions) {
   const budget = new Budget(opts.budget ?? {});
   const usage = new UsageMeter();
   const counts = new Map<string, number>();
-  const stacked = (name: string) =>
-    buildStack(counting(createProvider(lookupModel(name), { world }), counts), { meter: usage, budget, timeoutMs: 0 });
+  const stacked = (name: string, simOptimizer?: SimOptimizerOverrides) =>
+    buildStack(counting(createProvider(lookupModel(name), { world, ...(simOptimizer ? { simOptimizer } : {}) }), counts), { meter: usage, budget, timeoutMs: 0 });
   const target = stacked(opts.target ?? 'sim-8b');
-  const optimizer = stacked(opts.optimizer ?? 'sim-opt-large');
+  const optimizer = stacked(opts.optimizer ?? 'sim-opt-large', opts.simOptimizer);
   const events: RunEvent[] = [];
   const log: EventSink = { emit: (e) => void events.push(e) };
   const train = opts.trainSize !== undefined ? task.splits.train.slice(0, opts.trainSize) : task.splits.train;

@@ -5,14 +5,17 @@
  * seeds and the kind of interval (docs/reports.md).
  */
 import { leakCheck, type LeakReport } from './leak.js';
-import { isSimModel, isSimTarget, parseCauses } from '../sim/index.js';
+import { CAUSE_KINDS, isSimModel, isSimTarget, parseCauses } from '../sim/index.js';
 import { anytimeCurve } from './anytime.js';
 import { groupCells, type Cell, type CellGroup, type MissingCell, type RunDir } from './load.js';
 import { judgeLabelled, type JudgedRun, type JudgedShownFailure } from './judge.js';
-import { scoreReflections, type ReflectionScore } from './reflection.js';
+import { scoreReflections, type CausePrior, type ReflectionScore } from './reflection.js';
+import { OPTIMIZER_PARAMS, PRIOR_CAUSES } from '../sim/params.js';
 import {
   accuracyTwoLevel,
+  clusteredMean,
   clusteredProportion,
+  cohensKappa,
   friedman,
   friedmanPermutation,
   holm,
@@ -45,10 +48,27 @@ export interface JudgedReflectionAnalysis {
   model: string;
   /** Every cell with reflections, sim or not: failures labelled by the judge, reflections mapped by the judge. */
   rows: ReflectionRow[];
-  /** Distinct shown failures with a sim true cause: how often the judge's label equals it. */
-  agreement: { n: number; agree: number; rate: number; lo: number; hi: number };
+  /** Distinct shown failures with a sim true cause: how often the judge's label equals it, and Cohen's κ of label vs true cause. */
+  agreement: JudgeAgreement;
+  /**
+   * Distinct reflection texts of sim optimizer models: the judge's reading vs the
+   * sim's cause parser, per text × cause kind (named or not); n = texts × 6.
+   */
+  reading: JudgeAgreement & { texts: number };
   unparsed: number;
   calls: number;
+}
+
+/** Agreement of the judge with the sim's ground truth: raw agreement with a Wilson interval, Cohen's κ with the Fleiss–Cohen–Everitt interval. */
+export interface JudgeAgreement {
+  n: number;
+  agree: number;
+  rate: number;
+  lo: number;
+  hi: number;
+  kappa: number;
+  kappaLo: number;
+  kappaHi: number;
 }
 
 /** How the suite drew the test split: one split for every seed (default), or a split per seed. */
@@ -172,7 +192,24 @@ export interface ReflectionRow {
   /** Mean best-edit fix rate over reflections whose edits were checked (nFix of them). */
   fixRate?: number;
   nFix: number;
+  /** Chance baselines: the mean over reflections of each rate for as many causes drawn from the prior (reports/reflection.ts `chanceDraw`). */
+  hitChance: number;
+  precisionChance: number;
+  recallChance: number;
+  /** Lift over chance (mean of rate − chance per reflection) with an interval clustered by run. */
+  lift: { hit: ReflectionLift; precision: ReflectionLift; recall: ReflectionLift };
+  /** Runs (cells) with ≥ 1 scored reflection: the clusters of every interval in the row. */
+  runs: number;
   scores: ReflectionScore[];
+}
+
+/** Lift over chance: mean of (rate − chance) per reflection, cluster-robust t interval over runs (reports/stats/clusteredMean.ts). */
+export interface ReflectionLift {
+  lift: number;
+  lo: number;
+  hi: number;
+  /** 't (clusters − 1 df)' etc. (clusteredMean `method`). */
+  method: string;
 }
 
 export interface BudgetRow {
@@ -514,12 +551,28 @@ export function reflectionRows(cells: readonly Cell[], level = 0.95): { rows: Re
   const rows = [...groups.values()].map((g) =>
     reflectionRow(
       g,
-      g.cells.map((c) => scoreReflections(c.trajectory.reflections, parseCauses).scores),
+      g.cells.map((c) => scoreReflections(c.trajectory.reflections, parseCauses, causePriorOf(c.spec.optimizerModel)).scores),
       level,
     ),
   );
   rows.sort((a, b) => a.optimizer.localeCompare(b.optimizer) || a.optimizerModel.localeCompare(b.optimizerModel));
   return { rows, unscored: [...unscored.values()] };
+}
+
+/**
+ * The prior of the chance baseline: the sim optimizer model's prior over
+ * generic causes (OPTIMIZER_PARAMS in sim/params.ts), and for any other
+ * optimizer model the sim's default prior PRIOR_CAUSES as a reference.
+ */
+export function causePriorOf(optimizerModel: string | undefined): CausePrior {
+  return (optimizerModel !== undefined ? OPTIMIZER_PARAMS[optimizerModel]?.prior : undefined) ?? PRIOR_CAUSES;
+}
+
+function liftOf(byRun: readonly ReflectionScore[][], rate: (s: ReflectionScore) => number, chance: (s: ReflectionScore) => number, level: number): ReflectionLift {
+  const clusters = byRun.filter((r) => r.length > 0).map((r) => r.map((s) => rate(s) - chance(s)));
+  if (clusters.length === 0) return { lift: Number.NaN, lo: Number.NaN, hi: Number.NaN, method: 'none (0 reflections)' };
+  const m = clusteredMean(clusters, { level });
+  return { lift: m.mean, lo: m.lo, hi: m.hi, method: m.method };
 }
 
 /**
@@ -557,6 +610,15 @@ function reflectionRow(
     recall: mean(scores.map((s) => s.recall)),
     ...(fix.length ? { fixRate: mean(fix) } : {}),
     nFix: fix.length,
+    hitChance: mean(scores.map((s) => s.chanceHit)),
+    precisionChance: mean(scores.map((s) => s.chancePrecision)),
+    recallChance: mean(scores.map((s) => s.chanceRecall)),
+    lift: {
+      hit: liftOf(byRun, (s) => (s.hit ? 1 : 0), (s) => s.chanceHit, level),
+      precision: liftOf(byRun, (s) => s.precision, (s) => s.chancePrecision, level),
+      recall: liftOf(byRun, (s) => s.recall, (s) => s.chanceRecall, level),
+    },
+    runs: runs.length,
     scores,
   };
 }
@@ -569,27 +631,49 @@ function reflectionRow(
  */
 export function judgedReflection(cells: readonly Cell[], judged: JudgedRun, level = 0.95): JudgedReflectionAnalysis {
   const groups = new Map<string, { optimizer: string; optimizerModel: string; cells: Cell[]; scores: ReflectionScore[][] }>();
-  const truth = new Map<string, boolean>();
+  const truth = new Map<string, [string, string]>();
+  const reading = new Map<string, [string[], string[]]>();
   for (const c of cells) {
     const j = judged.cells.get(c.id);
     if (!j) continue;
+    if (c.spec.optimizerModel !== undefined && isSimModel(c.spec.optimizerModel))
+      for (const r of j.records) if (!reading.has(r.text)) reading.set(r.text, [causeKinds(parseCauses(r.text)), causeKinds(j.parser(r.text))]);
     const optimizerModel = c.spec.optimizerModel ?? '(none)';
     const key = JSON.stringify([c.label, optimizerModel]);
     if (!groups.has(key)) groups.set(key, { optimizer: c.label, optimizerModel, cells: [], scores: [] });
     const g = groups.get(key)!;
     g.cells.push(c);
-    g.scores.push(scoreReflections(judgeLabelled(j.records), j.parser).scores);
+    g.scores.push(scoreReflections(judgeLabelled(j.records), j.parser, causePriorOf(c.spec.optimizerModel)).scores);
     for (const f of j.records.flatMap((r) => r.shown) as JudgedShownFailure[]) {
       if (f.causeSource !== 'sim' || !f.trueCause) continue;
-      truth.set(JSON.stringify([f.input, f.output, f.gold, f.trueCause]), !!f.judgedCause && f.judgedCause.trim().toLowerCase() === f.trueCause.trim().toLowerCase());
+      truth.set(JSON.stringify([f.input, f.output, f.gold, f.trueCause]), [f.trueCause.trim().toLowerCase(), f.judgedCause ? f.judgedCause.trim().toLowerCase() : '(none)']);
     }
   }
   const rows = [...groups.values()].map((g) => reflectionRow(g, g.scores, level));
   rows.sort((a, b) => a.optimizer.localeCompare(b.optimizer) || a.optimizerModel.localeCompare(b.optimizerModel));
-  const n = truth.size;
-  const agree = [...truth.values()].filter(Boolean).length;
+  const labels = [...truth.values()];
+  const pairs: Array<[string, string]> = [];
+  for (const [sim, judge] of reading.values()) for (const k of CAUSE_KINDS) pairs.push([sim.includes(k) ? 'named' : 'not named', judge.includes(k) ? 'named' : 'not named']);
+  return {
+    model: judged.model,
+    rows,
+    agreement: judgeAgreement(labels, level),
+    reading: { ...judgeAgreement(pairs, level), texts: reading.size },
+    unparsed: judged.unparsed,
+    calls: judged.calls,
+  };
+}
+
+const causeKinds = (causes: readonly string[]) => [...new Set(causes.map((c) => c.split(':')[0]!.trim().toUpperCase()))];
+
+/** Raw agreement (Wilson) and Cohen's κ (reports/stats/cohensKappa.ts) of (truth, judge) label pairs. */
+function judgeAgreement(pairs: ReadonlyArray<readonly [string, string]>, level: number): JudgeAgreement {
+  const n = pairs.length;
+  const agree = pairs.filter(([a, b]) => a === b).length;
   const w = wilsonInterval(agree, n, level);
-  return { model: judged.model, rows, agreement: { n, agree, rate: n ? agree / n : Number.NaN, lo: w.lo, hi: w.hi }, unparsed: judged.unparsed, calls: judged.calls };
+  const k = n ? cohensKappa(pairs.map((p) => p[0]), pairs.map((p) => p[1]), { level }) : undefined;
+  const ok = k && Number.isFinite(k.kappa);
+  return { n, agree, rate: n ? agree / n : Number.NaN, lo: w.lo, hi: w.hi, kappa: ok ? k.kappa : Number.NaN, kappaLo: ok ? k.lo : Number.NaN, kappaHi: ok ? k.hi : Number.NaN };
 }
 
 function budgetRow(g: CellGroup): BudgetRow {

@@ -11,6 +11,10 @@ import { parseCauses, sameCause } from '../sim/causes.js';
 import { createSimLLM, SimWorld, simComplete, type SimAnnotation } from '../sim/index.js';
 import { detectKind } from '../sim/optimizer.js';
 import { kitTasks } from '../sim/testkit.js';
+import { Rng } from '../core/rng.js';
+import { CAUSE_KINDS } from '../sim/causes.js';
+import { judgeReadCauses } from '../sim/judge.js';
+import { causeSentence } from '../sim/optimizer.js';
 import {
   failurePrompt,
   judgeFailureCause,
@@ -97,7 +101,7 @@ describe('judge replies', () => {
 });
 
 describe('a sim judge', () => {
-  it('maps reflections exactly as parseCauses, judges each text once, and keeps ground truth apart', async () => {
+  it('reads reflections with its own noisy reader, judges each text once, and keeps ground truth apart', async () => {
     const kit = await makeTestContext({ task: 'like/navigate', target: 'sim-8b', seed: 0, trainSize: 40, devSize: 20 });
     const opts = { ...PROTEGI_DEFAULTS, steps: 2, beamWidth: 2, minibatchSize: 16, gradients: 2, evalBudget: 80, samplesPerEval: 6, promptsPerRound: 4 };
     const res = await protegi.optimize(kit.ctx, opts);
@@ -109,8 +113,8 @@ describe('a sim judge', () => {
     const memo = newJudgeMemo();
     const concepts = kit.task.concepts;
     const j = await judgeReflections(input, judge, concepts, { labelFailures: true, memo });
-    for (const r of records) expect(j.parser(r.text)).toEqual(parseCauses(r.text));
     expect(records.some((r) => parseCauses(r.text).length > 0)).toBe(true);
+    expect(records.some((r) => j.parser(r.text).length > 0)).toBe(true);
     const distinct = new Set(records.map((r) => r.text)).size + new Set(records.flatMap((r) => r.shown.map((f) => JSON.stringify([f.input, f.output, f.gold])))).size;
     expect(judge.calls).toBe(distinct);
     expect(j.calls).toBe(distinct);
@@ -161,6 +165,52 @@ describe('a sim judge', () => {
   });
 });
 
+describe('the sim judge has its own reader and noise', () => {
+  // reflection texts as the sim optimizer writes them: 1–3 causes, concepts from the kit tasks
+  const rng = new Rng(3);
+  const concepts = kitTasks(10).flatMap((t) => t.concepts);
+  const texts = Array.from({ length: 300 }, () =>
+    Array.from({ length: 1 + rng.int(0, 2) }, () => {
+      const kind = rng.pick(CAUSE_KINDS);
+      return causeSentence(kind === 'MISSING_CONCEPT' ? `MISSING_CONCEPT:${rng.pick(concepts)}` : kind, rng);
+    }).join(' '),
+  );
+  const lower = (xs: string[]) => xs.map((x) => x.toLowerCase());
+
+  it('without noise its cues read every phrase the sim optimizer writes as the ground-truth parser does', () => {
+    for (const t of texts) expect(lower(judgeReadCauses(t)), t).toEqual(lower(parseCauses(t)));
+    expect(judgeReadCauses('The answer ignored the instruction; also a calculation error, and it forgot to apply unit conversion.')).toEqual([
+      'INSTRUCTION_IGNORED',
+      'REASONING_SLIP',
+      'MISSING_CONCEPT:unit conversion',
+    ]);
+  });
+
+  it('with its noise it agrees with the parser on most texts, sim-opt-large more often than sim-opt-small, neither always', async () => {
+    const world = new SimWorld();
+    const rate = async (model: string) => {
+      const judge = createSimLLM(model, world);
+      let same = 0;
+      for (const t of texts) {
+        const res = await judge.complete({ messages: [{ role: 'user', content: reflectionPrompt(t, []) }], temperature: 0, role: 'judge' });
+        const got = parseJudgeReply(res.choices[0]!.text);
+        expect(got.ok).toBe(true);
+        if (JSON.stringify(lower(got.causes).sort()) === JSON.stringify(lower(parseCauses(t)).sort())) same++;
+      }
+      return same / texts.length;
+    };
+    const large = await rate('sim-opt-large');
+    const small = await rate('sim-opt-small');
+    expect(large).toBeGreaterThan(0.7);
+    expect(large).toBeLessThan(0.97);
+    expect(large).toBeGreaterThan(small + 0.1);
+    // an optimizer's recognition override is not the judge's
+    const j0 = createSimLLM('sim-opt-large', world, { recognise: 0 });
+    const req = { messages: [{ role: 'user' as const, content: reflectionPrompt(texts[0]!, []) }], temperature: 0, role: 'judge' as const };
+    expect((await j0.complete(req)).choices[0]!.text).toBe((await createSimLLM('sim-opt-large', world).complete(req)).choices[0]!.text);
+  });
+});
+
 describe('popbench report --judge-model', () => {
   const flags = { format: 'md,csv', baseline: 'empty', alpha: '0.05', png: false };
 
@@ -172,7 +222,8 @@ describe('popbench report --judge-model', () => {
     // fixture: per task (the concepts are part of the judge prompt) 2 distinct reflection texts and
     // 2 distinct failures (e9 is shown twice); 2 tasks → 8 calls. 3 distinct failures with sim true causes.
     expect(lines.join('\n')).toMatch(/judged reflection quality \(estimate\) by sim-opt-large: 8 judge calls, 0 unparseable replies/);
-    expect(lines.join('\n')).toMatch(/judge vs sim true causes: \d\/3 failures agree \(\d+\.\d%, 95% Wilson \d+\.\d–\d+\.\d%\)/);
+    expect(lines.join('\n')).toMatch(/judge vs sim true causes: \d\/3 failures agree \(\d+\.\d%, 95% Wilson \d+\.\d–\d+\.\d%; Cohen's kappa (-?\d\.\d\d|–)\)/);
+    expect(lines.join('\n')).toMatch(/judge vs sim cause parser on 2 reflection texts: \d+\/12 text × cause-kind decisions agree/);
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(md).toContain('Reflection quality, judged by sim-opt-large (estimate)');
     expect(md).toMatch(/Judge vs sim ground truth: the judge's failure label equals the sim's true cause on \d of 3 distinct shown failures/);
@@ -181,7 +232,9 @@ describe('popbench report --judge-model', () => {
     expect(csv).toHaveLength(2); // one row: protegi / sim-opt-small
     expect(csv[1]).toMatch(/^protegi,sim-opt-small,sim-opt-large,4,0 1,/);
     const agree = readFileSync(path.join(out, 'csv', 'judge-agreement.csv'), 'utf8').trim().split('\n');
-    expect(agree[1]).toMatch(/^sim-opt-large,3,\d,/);
+    expect(agree[0]).toBe('judge,measure,n,agree,rate,lo,hi,kappa,kappaLo,kappaHi');
+    expect(agree[1]).toMatch(/^sim-opt-large,failure label,3,\d,/);
+    expect(agree[2]).toMatch(/^sim-opt-large,reflection reading,12,\d+,/);
   });
 
   it('without the flag nothing judged is written', async () => {

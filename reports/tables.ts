@@ -95,20 +95,41 @@ export function buildTables(a: Analysis): Table[] {
       : [],
   });
 
+  const unscoredNote = a.reflectionUnscored.length ? ' Not scored (non-sim target; needs an LLM judge): ' + a.reflectionUnscored.map((u) => `${u.optimizer} / ${u.optimizerModel} (${u.reflections} reflections)`).join(', ') + '.' : '';
+  const chanceRule =
+    'chance = the same rate for as many causes as the reflection names, drawn without replacement from the optimizer model\'s prior over generic causes (sim/params.ts: REASONING_SLIP 0.4, INSTRUCTION_IGNORED 0.25, KNOWLEDGE_GAP 0.15, FORMAT 0.1, MISSING_CONCEPT 0.1, its concept in proportion to how often the run\'s reflections name each concept), computed exactly and averaged over the reflections';
   tables.push({
     id: 'reflection',
     title: 'Reflection quality (sim targets)',
-    note: `Per optimizer × optimizer model, reflections with ≥ 1 known true cause among the shown failures (n), over cells and seeds. Causes named by a reflection are parsed with the sim's cause parser. hit = names ≥ 1 true cause; ${level} interval clustered by run (reflections of one run share its dev set and history: cluster-robust variance, Wilson with Kish effective n "n eff", t on runs − 1 df; at 0% or 100% the effective n is the number of runs); precision / recall = mean share of named causes that are true / of true causes named; fix = mean best-edit share of shown failures fixed (over n fix reflections whose edits were evaluated).${a.reflectionUnscored.length ? ' Not scored (non-sim target; needs an LLM judge): ' + a.reflectionUnscored.map((u) => `${u.optimizer} / ${u.optimizerModel} (${u.reflections} reflections)`).join(', ') + '.' : ''}`,
-    columns: [c('optimizer', 'optimizer'), c('optimizerModel', 'optimizer model'), c('cells', 'cells', 'int'), c('seeds', 'seeds'), c('n', 'n', 'int'), c('hits', 'hits', 'int'), c('hitRate', 'hit %', 'pct'), c('hitLo', 'lo %', 'pct'), c('hitHi', 'hi %', 'pct'), c('hitNEff', 'n eff', 'num'), c('precision', 'precision %', 'pct'), c('recall', 'recall %', 'pct'), c('fixRate', 'fix %', 'pct'), c('nFix', 'n fix', 'int')],
-    rows: a.reflection.map((r) => ({ optimizer: r.optimizer, optimizerModel: r.optimizerModel, cells: r.cells, seeds: seedsText(r.seeds), n: r.n, hits: r.hits, hitRate: opt(r.hitRate), hitLo: r.hitLo, hitHi: r.hitHi, hitNEff: r.hitNEff, precision: opt(r.precision), recall: opt(r.recall), fixRate: opt(r.fixRate), nFix: r.nFix })),
+    note: `Per optimizer × optimizer model, reflections with ≥ 1 known true cause among the shown failures (n), over cells and seeds. Causes named by a reflection are parsed with the sim's cause parser. hit = names ≥ 1 true cause; ${level} interval clustered by run (reflections of one run share its dev set and history: cluster-robust variance, Wilson with Kish effective n "n eff", t on runs − 1 df; at 0% or 100% the effective n is the number of runs); precision / recall = mean share of named causes that are true / of true causes named; ${chanceRule} (lift over chance with intervals: next table); fix = mean best-edit share of shown failures fixed (over n fix reflections whose edits were evaluated).${unscoredNote}`,
+    columns: [c('optimizer', 'optimizer'), c('optimizerModel', 'optimizer model'), c('cells', 'cells', 'int'), c('seeds', 'seeds'), c('n', 'n', 'int'), c('hits', 'hits', 'int'), c('hitRate', 'hit %', 'pct'), c('hitLo', 'lo %', 'pct'), c('hitHi', 'hi %', 'pct'), c('hitNEff', 'n eff', 'num'), c('hitChance', 'chance %', 'pct'), c('precision', 'precision %', 'pct'), c('precisionChance', 'chance %', 'pct'), c('recall', 'recall %', 'pct'), c('recallChance', 'chance %', 'pct'), c('fixRate', 'fix %', 'pct'), c('nFix', 'n fix', 'int')],
+    rows: a.reflection.map((r) => ({ optimizer: r.optimizer, optimizerModel: r.optimizerModel, cells: r.cells, seeds: seedsText(r.seeds), n: r.n, hits: r.hits, hitRate: opt(r.hitRate), hitLo: r.hitLo, hitHi: r.hitHi, hitNEff: r.hitNEff, hitChance: opt(r.hitChance), precision: opt(r.precision), precisionChance: opt(r.precisionChance), recall: opt(r.recall), recallChance: opt(r.recallChance), fixRate: opt(r.fixRate), nFix: r.nFix })),
+  });
+
+  const runsText = [...new Set(a.reflection.map((r) => r.runs))].sort((x, y) => x - y).join(', ');
+  tables.push({
+    id: 'reflection-lift',
+    title: 'Reflection lift over chance (sim targets)',
+    note: `Per optimizer × optimizer model and rate (hit, precision, recall of the reflection table): rate and its chance baseline (${chanceRule}); lift = mean over reflections of (rate − chance), in points. ${level} interval clustered by run: cluster-robust (CR1) variance of the mean with a t quantile on runs − 1 df (reports/stats/clusteredMean.ts; reflections of one run share its dev set and history, so the run is the unit); n = reflections, runs = ${runsText || '0'} per row (the "runs" column). With one run the interval is over reflections only and does not cover run-to-run variance. A lift whose interval contains 0 means the reflections named true causes no more often than drawing causes from the prior would.`,
+    columns: [c('optimizer', 'optimizer'), c('optimizerModel', 'optimizer model'), c('measure', 'rate'), c('runs', 'runs', 'int'), c('n', 'n', 'int'), c('rate', 'rate %', 'pct'), c('chance', 'chance %', 'pct'), c('lift', 'lift %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('interval', 'interval')],
+    rows: a.reflection.flatMap((r) =>
+      (
+        [
+          ['hit', r.hitRate, r.hitChance, r.lift.hit],
+          ['precision', r.precision, r.precisionChance, r.lift.precision],
+          ['recall', r.recall, r.recallChance, r.lift.recall],
+        ] as const
+      ).map(([measure, rate, chance, l]) => ({ optimizer: r.optimizer, optimizerModel: r.optimizerModel, measure, runs: r.runs, n: r.n, rate: opt(rate), chance: opt(chance), lift: opt(l.lift), lo: opt(l.lo), hi: opt(l.hi), interval: l.method })),
+    ),
   });
 
   if (a.judged) {
     const j = a.judged;
     const ag = j.agreement;
     const agreement = ag.n
-      ? `Judge vs sim ground truth: the judge's failure label equals the sim's true cause on ${ag.agree} of ${ag.n} distinct shown failures (${formatValue(ag.rate, 'pct')}%, ${level} Wilson ${formatValue(ag.lo, 'pct')}–${formatValue(ag.hi, 'pct')}%).`
+      ? `Judge vs sim ground truth: the judge's failure label equals the sim's true cause on ${ag.agree} of ${ag.n} distinct shown failures (${formatValue(ag.rate, 'pct')}%, ${level} Wilson ${formatValue(ag.lo, 'pct')}–${formatValue(ag.hi, 'pct')}%; Cohen's κ ${formatValue(ag.kappa, 'num')}, ${level} ${formatValue(ag.kappaLo, 'num')} to ${formatValue(ag.kappaHi, 'num')}).`
       : "Judge vs sim ground truth: no shown failure has a sim true cause, so the judge's reliability is not measured here.";
+    const rd = j.reading;
     tables.push({
       id: 'reflection-judged',
       title: `Reflection quality, judged by ${j.model} (estimate)`,
@@ -119,9 +140,12 @@ export function buildTables(a: Analysis): Table[] {
     tables.push({
       id: 'judge-agreement',
       title: `Judge vs sim ground truth (${j.model})`,
-      note: `Distinct shown failures with a sim true cause (n); agree = the judge's label equals it (concept compared case-insensitively); ${level} Wilson interval. This is the judge's own reliability, measured where ground truth exists.`,
-      columns: [c('judge', 'judge'), c('n', 'n', 'int'), c('agree', 'agree', 'int'), c('rate', 'agree %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct')],
-      rows: [{ judge: j.model, n: ag.n, agree: ag.agree, rate: opt(ag.rate), lo: ag.lo, hi: ag.hi }],
+      note: `The judge's own reliability, measured where ground truth exists. failure label: distinct shown failures with a sim true cause (n); agree = the judge's label equals it (concept compared case-insensitively; no label counts as a disagreement). reflection reading: distinct reflection texts of sim optimizer models (${rd.texts}) × the 6 cause kinds (n), each named or not by the sim's cause parser and by the judge's reading; agree = both the same. ${level} Wilson interval of the agreement; Cohen's κ = agreement beyond chance, ${level} interval from the Fleiss–Cohen–Everitt (1969) large-sample variance (reports/stats/cohensKappa.ts), treating the n items as independent (kinds of one text and failures of one run are not fully so).`,
+      columns: [c('judge', 'judge'), c('measure', 'measure'), c('n', 'n', 'int'), c('agree', 'agree', 'int'), c('rate', 'agree %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('kappa', 'κ', 'num'), c('kappaLo', 'κ lo', 'num'), c('kappaHi', 'κ hi', 'num')],
+      rows: [
+        { judge: j.model, measure: 'failure label', n: ag.n, agree: ag.agree, rate: opt(ag.rate), lo: ag.lo, hi: ag.hi, kappa: opt(ag.kappa), kappaLo: opt(ag.kappaLo), kappaHi: opt(ag.kappaHi) },
+        { judge: j.model, measure: 'reflection reading', n: rd.n, agree: rd.agree, rate: opt(rd.rate), lo: rd.lo, hi: rd.hi, kappa: opt(rd.kappa), kappaLo: opt(rd.kappaLo), kappaHi: opt(rd.kappaHi) },
+      ],
     });
   }
 

@@ -4,6 +4,7 @@
  */
 import type { LLM, LLMChoice, LLMRequest, LLMResponse } from '../core/types.js';
 import { answerOptimizer } from './optimizer.js';
+import type { OptimizerParams } from './params.js';
 import { answerTarget, requestText } from './target.js';
 import { SimWorld } from './world.js';
 
@@ -29,13 +30,21 @@ export function countTokens(text: string): number {
   return text.length === 0 ? 0 : Math.ceil(text.length / 4);
 }
 
+/**
+ * Overrides of a sim optimizer model's parameters (`OptimizerParams` in
+ * sim/params.ts, e.g. `{ recognise: 0 }`) for controlled experiments; ignored
+ * by sim targets. Replies under overrides differ from the model's defaults, so
+ * they must not share a call cache with them.
+ */
+export type SimOptimizerOverrides = Partial<OptimizerParams>;
+
 /** Answer a request with a sim model, synchronously (used in-process and by serve-sim). */
-export function simComplete(model: string, world: SimWorld, req: LLMRequest): LLMResponse {
+export function simComplete(model: string, world: SimWorld, req: LLMRequest, overrides?: SimOptimizerOverrides): LLMResponse {
   if (!isSimModel(model)) throw new Error(`unknown sim model: ${model}`);
   const n = Math.max(1, Math.floor(req.n ?? 1));
   const choices: LLMChoice[] = [];
   for (let i = 0; i < n; i++) {
-    let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text), world);
+    let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text), world, overrides);
     if (req.maxTokens !== undefined && countTokens(c.text) > req.maxTokens) {
       c = { ...c, text: c.text.slice(0, Math.max(0, req.maxTokens * 4)), finishReason: 'length' };
     }
@@ -50,14 +59,14 @@ export function simComplete(model: string, world: SimWorld, req: LLMRequest): LL
   return { model, choices, usage: { promptTokens, completionTokens } };
 }
 
-export function createSimLLM(model: string, world: SimWorld): LLM {
+export function createSimLLM(model: string, world: SimWorld, overrides?: SimOptimizerOverrides): LLM {
   if (!isSimModel(model)) throw new Error(`unknown sim model: ${model}`);
   return {
     provider: 'sim',
     model,
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      return simComplete(model, world, req);
+      return simComplete(model, world, req, overrides);
     },
   };
 }

@@ -11,10 +11,10 @@
 import { hash32 } from '../core/hash.js';
 import { Rng } from '../core/rng.js';
 import type { LLMChoice, LLMRequest } from '../core/types.js';
-import { parseCauses } from './causes.js';
+import { judgeAnswer, judgeParams } from './judge.js';
 import { OPTIMIZER_PARAMS, type OptimizerParams } from './params.js';
 import { asSteps, candidate, chooseBase, conclude, reasons } from './policy.js';
-import { readRequest, requestTurn, type ReadRequest, type Shown, type WrapperSpec } from './reader.js';
+import { readRequest, requestTurn, type ReadRequest, type WrapperSpec } from './reader.js';
 import { requestText } from './target.js';
 import type { SimWorld } from './world.js';
 
@@ -87,7 +87,7 @@ export function answerOptimizer(
   let out = '';
   for (let attempt = 0; attempt < 24; attempt++) {
     const rng = new Rng(hash32([model, text, T, T > 0 ? (req.sampleIndex ?? 0) : 0, choiceIndex, attempt]) | 0);
-    out = respond(text, read, p, rng, world);
+    out = respond(model, text, read, p, rng, world);
     if (!previous.includes(out)) break;
   }
   return { text: out, finishReason: 'stop', annotations: { simOptimizer: { kind: read.form, wrapper: read.wrapper.wrapper } } };
@@ -107,31 +107,6 @@ function readMemo(text: string, world: SimWorld | undefined, request: string): R
   if (m.size >= 256) m.delete(m.keys().next().value!);
   m.set(k, r);
   return r;
-}
-
-/** The text between the first `open` and the last `close` tag, minus one newline at each end. */
-function tagged(text: string, open: string, close: string): string | undefined {
-  const a = text.indexOf(open);
-  const b = text.lastIndexOf(close);
-  if (a < 0 || b < a + open.length) return undefined;
-  return text.slice(a + open.length, b).replace(/^\n/, '').replace(/\n$/, '');
-}
-
-/**
- * A judge request (reports/judge.ts) answered as JSON `{"causes": [...]}`:
- * for a `<reflection>`, the causes `parseCauses` finds in it; for a
- * `<model_output>`, one cause concluded from that output alone by the policy's
- * evidence rule (the tell recognised with p recognise × clarity, else a prior draw).
- */
-function judgeAnswer(text: string, p: OptimizerParams, rng: Rng, world?: SimWorld): string {
-  const reflection = tagged(text, '<reflection>', '</reflection>');
-  if (reflection !== undefined) return JSON.stringify({ causes: parseCauses(reflection) });
-  const output = tagged(text, '<model_output>', '</model_output>');
-  if (output !== undefined) {
-    const shown: Shown = { ...readRequest(output, world).shown, failures: 1, namedCauses: [] };
-    return JSON.stringify({ causes: [conclude(shown, p, rng, world).causes[0]!] });
-  }
-  return JSON.stringify({ causes: [] });
 }
 
 /** The text between `open` and `close` (first of each after `open`), trimmed of one newline at each end. */
@@ -172,8 +147,8 @@ function pairwiseAnswer(text: string, p: OptimizerParams, rng: Rng, world?: SimW
 }
 
 /** Lay out the policy's content in the request's form. The form never changes what the content is. */
-function respond(text: string, read: ReadRequest, p: OptimizerParams, rng: Rng, world?: SimWorld): string {
-  if (read.form === 'judge') return judgeAnswer(text, p, rng, world);
+function respond(model: string, text: string, read: ReadRequest, p: OptimizerParams, rng: Rng, world?: SimWorld): string {
+  if (read.form === 'judge') return judgeAnswer(text, judgeParams(model), p, rng, world);
   if (read.form === 'pairwise') return pairwiseAnswer(text, p, rng, world);
   const { shown, wrapper: w } = read;
   const c = conclude(shown, p, rng, world);

@@ -88,6 +88,26 @@ export const PRIOR_CAUSES: ReadonlyArray<{ cause: string; weight: number }> = [
   { cause: 'MISSING_CONCEPT', weight: 0.1 },
 ];
 
+/**
+ * The sim judge's own noise (docs/sim.md, "The judge"), per sim optimizer
+ * model answering the error-cause judge's requests (reports/judge.ts).
+ */
+export interface JudgeParams {
+  /** Labelling a failure: P(the cause of the tell in the output) = recognise × clarity; otherwise a draw from the prior. */
+  recognise: number;
+  /** Reading a reflection: P(a cause the judge's cues find is kept; otherwise it is missed). */
+  keep: number;
+  /** P(a kept cause is read as another kind). */
+  confuse: number;
+  /** P(the judge adds one cause the reflection does not name). */
+  spurious: number;
+}
+
+export const JUDGE_PARAMS: Readonly<Record<string, JudgeParams>> = {
+  'sim-opt-small': { recognise: 0.5, keep: 0.85, confuse: 0.15, spurious: 0.15 },
+  'sim-opt-large': { recognise: 0.8, keep: 0.95, confuse: 0.05, spurious: 0.05 },
+};
+
 export const OPTIMIZER_PARAMS: Readonly<Record<string, OptimizerParams>> = {
   'sim-opt-small': { recognise: 0.45, harm: 0.25, guessConcept: 0.3, explore: 0.5, conceptAccuracy: 0.4, prior: PRIOR_CAUSES, positionBias: 0.3 },
   'sim-opt-large': { recognise: 0.85, harm: 0.1, guessConcept: 0.15, explore: 0.5, conceptAccuracy: 0.6, prior: PRIOR_CAUSES, positionBias: 0.1 },

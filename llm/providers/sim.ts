@@ -1,11 +1,12 @@
 /** Sim provider: the simulated world's models (sim/index.ts) behind the LLM interface. */
 import type { LLM } from '../../core/types.js';
-import { createSimLLM, isSimModel, type SimWorld } from '../../sim/index.js';
+import { createSimLLM, isSimModel, type SimOptimizerOverrides, type SimWorld } from '../../sim/index.js';
 import { UserError } from '../../core/errors.js';
 
-export function simProvider(model: string, world: SimWorld): LLM {
+/** `overrides`: sim optimizer parameters for controlled experiments (e.g. `{ recognise: 0 }`; docs/sim.md). */
+export function simProvider(model: string, world: SimWorld, overrides?: SimOptimizerOverrides): LLM {
   if (!isSimModel(model)) throw new UserError(`unknown sim model: ${model}`);
-  const inner = createSimLLM(model, world);
+  const inner = createSimLLM(model, world, overrides);
   return {
     provider: 'sim',
     model,
