@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 
 /** Canonical JSON: object keys sorted, so equal values give equal strings. */
@@ -9,7 +9,7 @@ export function canonicalJson(value: unknown): string {
 /** Hex SHA-256 of a string or of the canonical JSON of a value. */
 export function sha256(value: unknown): string {
   const text = typeof value === 'string' ? value : canonicalJson(value);
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** First 32 bits of SHA-256 as an unsigned integer: a stable seed for a label. */

@@ -221,4 +221,51 @@ describe('openai provider over HTTP', () => {
     const res = await llm.complete(ask);
     expect(res.choices[0]!.text).toBe('hi');
   });
+
+  it('keeps at most `connections` keep-alive connections to the server and reuses them', async () => {
+    const { createServer } = await import('node:http');
+    let sockets = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const srv = createServer((req, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      req.resume();
+      req.on('end', () =>
+        setTimeout(() => {
+          inFlight--;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify((chatReply(['ok']) as { json: unknown }).json));
+        }, 5),
+      );
+    });
+    srv.on('connection', () => sockets++);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = srv.address() as import('node:net').AddressInfo;
+      const llm = openaiProvider({ model: 'local', baseURL: `http://127.0.0.1:${port}/v1`, connections: 3 });
+      const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => llm.complete({ ...ask, sampleIndex: i })));
+      expect(replies.every((r) => r.choices[0]!.text === 'ok')).toBe(true);
+      expect(maxInFlight).toBe(3);
+      expect(sockets).toBe(3);
+      await llm.complete(ask);
+      expect(sockets).toBe(3); // reused, not reopened
+    } finally {
+      srv.closeAllConnections();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+
+  it('a refused connection is a retryable connection error naming the cause', async () => {
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const { port } = probe.address() as import('node:net').AddressInfo;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const llm = openaiProvider({ model: 'local', baseURL: `http://127.0.0.1:${port}/v1` });
+    const err = await llm.complete(ask).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LLMError);
+    expect((err as LLMError).retryable).toBe(true);
+    expect((err as LLMError).message).toMatch(/^openai local: connection error: .*ECONNREFUSED/);
+  });
 });
