@@ -43,7 +43,7 @@ describe('call cache', () => {
     // Keys written by popbench before cacheKey skipped the key sort: existing cache files stay valid.
     expect(cacheKey('openai', 'm', full, 'http://127.0.0.1:8000/v1')).toBe('3e505db53370bb3c33ec4426782129b16425f64b9f3865e5f29f44188ed80844');
     expect(cacheKey('openai', 'm', { messages: [], prompt: '[INST] x [/INST]' })).toBe('97a3dac9b541693ccd0d6c94a0679f8af015b1fe48314623714a884d92b28c61');
-    for (const r of [full, req('a'), req('b', { prompt: 'p', stop: [] }), req('c', { temperature: 1, n: 3, seed: -1 })]) {
+    for (const r of [full, req('a'), req('b', { prompt: 'p', stop: [] }), req('c', { temperature: 1, n: 3, seed: -1 }), req('d', { prompt: 'p', echo: true, logprobs: true, topLogprobs: 1 })]) {
       const fields = cacheKeyFields('openai', 'm', r, 'e');
       expect(JSON.stringify(fields)).toBe(canonicalJson(fields));
     }

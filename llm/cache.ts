@@ -33,8 +33,11 @@ export function cacheKeyFields(provider: string, model: string, req: LLMRequest,
   // Keys in sorted order (and sorted within each message), so JSON.stringify of
   // this object is its canonical JSON (core/hash.ts canonicalJson): cacheKey
   // skips the key sort on every call (llm/cache.test.ts holds the two equal).
+  // Log-probability fields enter the key only when asked for, so other requests keep their keys.
   return {
+    ...(req.echo ? { echo: true } : {}),
     endpoint: endpoint ?? null,
+    ...(req.logprobs ? { logprobs: true } : {}),
     maxTokens: req.maxTokens ?? null,
     messages: req.messages.map((m) => ({ content: m.content, role: m.role })),
     model,
@@ -46,6 +49,7 @@ export function cacheKeyFields(provider: string, model: string, req: LLMRequest,
     seed: req.seed ?? null,
     stop: req.stop && req.stop.length > 0 ? req.stop : null,
     temperature: req.temperature ?? 0,
+    ...(req.logprobs && req.topLogprobs !== undefined ? { topLogprobs: req.topLogprobs } : {}),
     topP: req.topP ?? null,
   };
 }
