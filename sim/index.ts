@@ -34,16 +34,15 @@ export function simComplete(model: string, world: SimWorld, req: LLMRequest): LL
   if (!isSimModel(model)) throw new Error(`unknown sim model: ${model}`);
   const n = Math.max(1, Math.floor(req.n ?? 1));
   const choices: LLMChoice[] = [];
-  const text = requestText(req);
-  const target = isSimTarget(model);
-  if (req.echo && target) {
+  if (req.echo && isSimTarget(model)) {
     // An echoed prompt (APE's likelihood scoring): the reply is the prompt itself, nothing generated.
+    const text = requestText(req);
     const logprobs = req.logprobs ? echoLogprobs(model, world, text) : null;
     for (let i = 0; i < n; i++) choices.push({ text, finishReason: 'length', ...(logprobs ? { logprobs } : {}) });
     return { model, choices, usage: { promptTokens: countTokens(text), completionTokens: 0 } };
   }
   for (let i = 0; i < n; i++) {
-    let c = target ? answerTarget(model, world, req, i, text) : answerOptimizer(model, req, i, choices.map((x) => x.text), world);
+    let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text), world);
     if (req.maxTokens !== undefined && countTokens(c.text) > req.maxTokens) {
       c = { ...c, text: c.text.slice(0, Math.max(0, req.maxTokens * 4)), finishReason: 'length' };
     }
@@ -51,13 +50,13 @@ export function simComplete(model: string, world: SimWorld, req: LLMRequest): LL
       const cut = Math.min(...req.stop.map((s) => (s ? c.text.indexOf(s) : -1)).filter((i) => i >= 0), c.text.length);
       if (cut < c.text.length) c = { ...c, text: c.text.slice(0, cut), finishReason: 'stop' };
     }
-    if (req.logprobs && target) {
-      const logprobs = replyLogprobs(model, world, text, c);
+    if (req.logprobs && isSimTarget(model)) {
+      const logprobs = replyLogprobs(model, world, requestText(req), c);
       if (logprobs) c = { ...c, logprobs };
     }
     choices.push(c);
   }
-  const promptTokens = countTokens(text);
+  const promptTokens = countTokens(requestText(req));
   const completionTokens = choices.reduce((a, c) => a + countTokens(c.text), 0);
   return { model, choices, usage: { promptTokens, completionTokens } };
 }

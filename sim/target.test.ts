@@ -190,6 +190,20 @@ describe('sim log-probabilities (docs/sim.md, "Log-probabilities")', () => {
     expect(echo(`\n${prompt}${ex.target}`).logprobs).toEqual(lp);
   });
 
+  it('P uses the very stage probabilities the answer was drawn with (the same noise)', () => {
+    let checked = 0;
+    for (const task of tasks)
+      for (const ex of task.splits.test.slice(0, 20)) {
+        const prompt = task.render({ instruction: '', layout: 'ape' }, ex)[0]!.content; // no directive: no follow stage
+        const sim = simComplete('sim-8b', world, { messages: [{ role: 'user', content: prompt }] }).choices[0]!.annotations!['sim'] as SimAnnotation;
+        if (!sim.correct) continue; // every stage ran
+        const product = sim.stages.reduce((a, st) => a * st.p, 1);
+        expect(successProbability('sim-8b', world, prompt)!.p).toBeCloseTo(product, 3);
+        checked++;
+      }
+    expect(checked).toBeGreaterThan(10);
+  });
+
   it('P is the probability the target answers correctly: its mean over examples matches the accuracy at temperature 0', () => {
     for (const instruction of ['', goodPrompt(tasks[0]!)]) {
       let sumP = 0;
