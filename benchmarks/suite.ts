@@ -166,8 +166,11 @@ export function loadSuite(file: string, opts: LoadSuiteOptions = {}): Suite {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`suite file not found: ${file}`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`suite file not found: ${file}`);
+    if (code === 'EISDIR') throw new UserError(`${file} is a directory; give a suite YAML file`);
+    throw new UserError(`cannot read suite file ${file} (${code ?? String(err)})`);
   }
   return parseSuiteYaml(text, file, opts);
 }

@@ -4,7 +4,6 @@
  * under one equal budget; (3) how often ProTeGi's and ABO's error reflections
  * name the true cause, by optimizer-model size and whether outputs are shown. Prints tables with 95% intervals.
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Budget } from '../core/budget.js';
 import { createEvaluator } from '../core/evaluator.js';
@@ -17,6 +16,7 @@ import { scoreReflections } from '../reports/reflection.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
 import { parseCauses, SIM_TARGET_MODELS } from '../sim/index.js';
 import { resolveDataDir } from '../tasks/registry.js';
+import { checkOutFile, writeOrRescue } from './outpath.js';
 import { parseIntFlag, Session } from './session.js';
 
 interface DemoFlags {
@@ -51,15 +51,16 @@ function defaultTask(): string {
 }
 
 export async function runDemo(flags: DemoFlags, print: (s: string) => void = console.log): Promise<Record<string, unknown>> {
+  const testLimit = parseIntFlag('--test-limit', flags.testLimit, { min: 1 });
+  const targetBudget = parseIntFlag('--budget', flags.budget, { min: 1 });
+  const optimizerBudget = parseIntFlag('--optimizer-budget', flags.optimizerBudget, { min: 0 });
+  if (flags.out !== undefined) checkOutFile('--out', flags.out);
   const session = new Session({ seed: flags.seed, cache: false });
   const report: Record<string, unknown> = {};
   try {
     const taskId = flags.task ?? defaultTask();
     const task = session.task(taskId);
-    const testLimit = parseIntFlag('--test-limit', flags.testLimit, { min: 1 });
     const test = task.splits.test.slice(0, testLimit);
-    const targetBudget = parseIntFlag('--budget', flags.budget, { min: 1 });
-    const optimizerBudget = parseIntFlag('--optimizer-budget', flags.optimizerBudget, { min: 0 });
     print(`popbench demo on the simulated world — task ${task.id} (${task.description.split('\n')[0]})`);
     print('Sim numbers exercise the harness; they are not research results (docs/sim.md).\n');
 
@@ -162,7 +163,7 @@ export async function runDemo(flags: DemoFlags, print: (s: string) => void = con
     }
     print(session.usage.format());
     if (flags.out) {
-      writeFileSync(flags.out, JSON.stringify(report, (_k, v) => (v === Infinity ? 'Infinity' : v), 2));
+      writeOrRescue('--out', flags.out, JSON.stringify(report, (_k, v) => (v === Infinity ? 'Infinity' : v), 2), 'report');
       print(`report written to ${flags.out}`);
     }
     return report;
