@@ -14,7 +14,7 @@ import { canonicalJson, sha256 } from '../core/hash.js';
 import { checkOptions, paperPresetFor, resolveRun } from '../optimizers/setup.js';
 import { LAYOUTS, POSITIONS, SCORINGS, type Layout, type Position, type Prompt, type Scoring } from '../core/types.js';
 import { lookupModel, type PopbenchConfig } from '../llm/index.js';
-import { likeParams, listTasks } from '../tasks/registry.js';
+import { canonicalTaskId, likeParams, listTasks } from '../tasks/registry.js';
 
 const count = z.int().positive();
 
@@ -210,6 +210,16 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
       } catch (err) {
         fail(['tasks', i], (err as Error).message);
       }
+    }
+  });
+
+  // One spelling per task, so `?size=20&difficulty=0.5` and `?difficulty=0.5&size=20` are one task (and a duplicate).
+  suite.tasks = suite.tasks.map(canonicalTaskId);
+  (suite.paper ?? []).forEach((p, i) => {
+    try {
+      p.task = canonicalTaskId(p.task);
+    } catch (err) {
+      fail(['paper', i, 'task'], (err as Error).message);
     }
   });
 
