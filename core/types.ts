@@ -81,6 +81,33 @@ export interface LLMRequest {
    */
   sampleIndex?: number;
   role?: CallRole;
+  /**
+   * Ask for the log-probability of each token of the reply (OpenAI-compatible
+   * `logprobs`): on chat requests `logprobs: true`, on raw completions the
+   * integer `logprobs` (= topLogprobs, default 0). Returned in
+   * `LLMChoice.logprobs` when the server sends them; part of the cache key.
+   */
+  logprobs?: boolean;
+  /** With `logprobs`: also the k most likely alternatives per token (`top_logprobs`; 0–20 chat, 0–5 OpenAI completions). */
+  topLogprobs?: number;
+  /**
+   * Raw completions only (`prompt`): the reply starts with the prompt itself,
+   * and with `logprobs` the prompt's tokens come with their log-probabilities
+   * (the legacy OpenAI `echo`; vLLM supports it). How APE's reference scores a
+   * prompt by the likelihood of the gold output (optimizers/ape.ts).
+   */
+  echo?: boolean;
+}
+
+/** One token of a reply with its log-probability (natural log). */
+export interface TokenLogprob {
+  token: string;
+  /** null where the server gives none (the first token of an echoed prompt). */
+  logprob: number | null;
+  /** Character offset of the token in the choice's text, when the server says (completions' `text_offset`). */
+  offset?: number;
+  /** The most likely alternatives at this position, when `topLogprobs` was asked for. */
+  top?: { token: string; logprob: number }[];
 }
 
 export interface LLMChoice {
@@ -98,6 +125,11 @@ export interface LLMChoice {
    * truth here (`annotations.sim`: true error cause etc.); real providers leave it empty.
    */
   annotations?: Record<string, unknown>;
+  /**
+   * Token log-probabilities, when the request asked for them (`logprobs`)
+   * and the server sent them; absent when it ignored the field.
+   */
+  logprobs?: TokenLogprob[];
 }
 
 export interface LLMResponse {

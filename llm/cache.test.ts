@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LLMError } from '../core/errors.js';
 import type { LLMRequest } from '../core/types.js';
-import { CallCache, cacheKey, cacheMiddleware } from './cache.js';
+import { CallCache, cacheKey, cacheKeyFields, cacheMiddleware } from './cache.js';
+import { canonicalJson } from '../core/hash.js';
 import { countingLLM } from './fake.js';
 
 let dir: string;
@@ -24,6 +25,30 @@ const req = (content: string, extra: Partial<LLMRequest> = {}): LLMRequest => ({
 });
 
 describe('call cache', () => {
+  it('keys are the sha256 of the canonical JSON of the key fields, unchanged from earlier releases', () => {
+    const full: LLMRequest = {
+      messages: [
+        { role: 'system', content: 'Be "brief".\n' },
+        { role: 'user', content: 'Q: 2+2? é' },
+      ],
+      temperature: 0.5,
+      topP: 0.9,
+      maxTokens: 64,
+      stop: ['\n\n'],
+      n: 2,
+      seed: 7,
+      sampleIndex: 3,
+      role: 'target',
+    };
+    // Keys written by popbench before cacheKey skipped the key sort: existing cache files stay valid.
+    expect(cacheKey('openai', 'm', full, 'http://127.0.0.1:8000/v1')).toBe('3e505db53370bb3c33ec4426782129b16425f64b9f3865e5f29f44188ed80844');
+    expect(cacheKey('openai', 'm', { messages: [], prompt: '[INST] x [/INST]' })).toBe('97a3dac9b541693ccd0d6c94a0679f8af015b1fe48314623714a884d92b28c61');
+    for (const r of [full, req('a'), req('b', { prompt: 'p', stop: [] }), req('c', { temperature: 1, n: 3, seed: -1 }), req('d', { prompt: 'p', echo: true, logprobs: true, topLogprobs: 1 })]) {
+      const fields = cacheKeyFields('openai', 'm', r, 'e');
+      expect(JSON.stringify(fields)).toBe(canonicalJson(fields));
+    }
+  });
+
   it('a second identical run makes zero provider calls and returns the same responses', async () => {
     const path = join(dir, 'c.sqlite');
     const requests = [req('a'), req('b', { temperature: 0.7, sampleIndex: 2 }), req('c', { n: 3, stop: ['\n'] })];
@@ -47,6 +72,23 @@ describe('call cache', () => {
     expect(out2.every((r) => r.cached === true)).toBe(true);
     expect(out2.map((r) => r.choices)).toEqual(out1.map((r) => r.choices));
     expect(out2.map((r) => r.usage)).toEqual(out1.map((r) => r.usage));
+  });
+
+  it('commits replies once per event-loop turn; a reply waiting to be committed is already a hit', async () => {
+    const path = join(dir, 'c.sqlite');
+    const cache = CallCache.open(path);
+    const p = countingLLM();
+    const llm = cacheMiddleware(cache)(p);
+    await llm.complete(req('a'));
+    expect(cache.stats.writes).toBe(0); // not committed yet
+    expect((await llm.complete(req('a'))).cached).toBe(true);
+    expect(p.calls).toHaveLength(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cache.stats.writes).toBe(1);
+    const other = CallCache.open(path); // another reader sees the committed entry
+    expect(other.get(cacheKey('fake', 'fake-model', req('a')))?.choices[0]!.text).toBe('echo(0): a');
+    other.close();
+    cache.close();
   });
 
   it('never caches errors', async () => {
@@ -182,6 +224,7 @@ describe('an unusable cache file', () => {
       const warnings: string[] = [];
       const cache = CallCache.open(path, 'read-write', { warn: (l) => warnings.push(l) });
       for (const q of ['a', 'b']) expect((await ask(cache, q)).choices[0]!.text).toBe(`echo(0): ${q}`);
+      await new Promise((resolve) => setImmediate(resolve)); // writes are committed once per event-loop turn
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/call cache .*ro\.sqlite: cannot write to it \(attempt to write a readonly database\); continuing without storing new replies/);
       cache.close();

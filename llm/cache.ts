@@ -30,25 +30,33 @@ export const DEFAULT_CACHE_PATH = '.popbench/cache.sqlite';
  * servers on purpose; null for in-process models.
  */
 export function cacheKeyFields(provider: string, model: string, req: LLMRequest, endpoint?: string) {
+  // Keys in sorted order (and sorted within each message), so JSON.stringify of
+  // this object is its canonical JSON (core/hash.ts canonicalJson): cacheKey
+  // skips the key sort on every call (llm/cache.test.ts holds the two equal).
+  // Log-probability fields enter the key only when asked for, so other requests keep their keys.
   return {
-    provider,
+    ...(req.echo ? { echo: true } : {}),
     endpoint: endpoint ?? null,
-    model,
-    messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-    temperature: req.temperature ?? 0,
-    topP: req.topP ?? null,
+    ...(req.logprobs ? { logprobs: true } : {}),
     maxTokens: req.maxTokens ?? null,
-    stop: req.stop && req.stop.length > 0 ? req.stop : null,
+    messages: req.messages.map((m) => ({ content: m.content, role: m.role })),
+    model,
     n: req.n ?? 1,
-    seed: req.seed ?? null,
-    sampleIndex: req.sampleIndex ?? 0,
     // only when set, so chat requests keep their keys
     ...(req.prompt !== undefined ? { prompt: req.prompt } : {}),
+    provider,
+    sampleIndex: req.sampleIndex ?? 0,
+    seed: req.seed ?? null,
+    stop: req.stop && req.stop.length > 0 ? req.stop : null,
+    temperature: req.temperature ?? 0,
+    ...(req.logprobs && req.topLogprobs !== undefined ? { topLogprobs: req.topLogprobs } : {}),
+    topP: req.topP ?? null,
   };
 }
 
+/** sha256 of the canonical JSON of cacheKeyFields. */
 export function cacheKey(provider: string, model: string, req: LLMRequest, endpoint?: string): string {
-  return sha256(cacheKeyFields(provider, model, req, endpoint));
+  return sha256(JSON.stringify(cacheKeyFields(provider, model, req, endpoint)));
 }
 
 interface Statement {
@@ -74,6 +82,9 @@ export class CallCache {
   private putStmt: Statement | undefined;
   private readonly warn: (line: string) => void;
   private warned = false;
+  /** Replies stored but not yet committed, by key: [key, provider, model, request, response]. */
+  private readonly pending = new Map<string, [string, string, string, string, string]>();
+  private flushScheduled = false;
   /** Calls answered from the file / stored into it by this process. */
   readonly stats = { hits: 0, misses: 0, writes: 0 };
 
@@ -141,9 +152,10 @@ export class CallCache {
 
   get(key: string): LLMResponse | undefined {
     if (!this.getStmt) return undefined;
+    const waiting = this.pending.get(key);
     let row: { response: string } | undefined;
     try {
-      row = this.getStmt.get(key) as { response: string } | undefined;
+      row = waiting ? { response: waiting[4] } : (this.getStmt.get(key) as { response: string } | undefined);
     } catch (err) {
       if (this.mode === 'read-only') throw new UserError(`call cache ${this.path} cannot be read: ${firstLine(err)}`);
       this.disable(`cannot read it (${firstLine(err)})`, 'all');
@@ -160,27 +172,56 @@ export class CallCache {
     }
   }
 
+  /**
+   * Store a reply. Writes are committed together, one transaction per turn of
+   * the event loop (setImmediate), instead of one commit per reply; until then
+   * `get` answers from the replies waiting to be written. `flush` commits them now.
+   */
   put(key: string, provider: string, model: string, req: LLMRequest, res: LLMResponse, endpoint?: string): void {
     if (!this.putStmt) return;
     const { cached: _cached, ...stored } = res;
     // Nothing a server echoed back (a key in any known form) is ever stored.
     const request = scrubKnownSecrets(JSON.stringify(cacheKeyFields(provider, model, req, endpoint)));
+    const response = scrubKnownSecrets(JSON.stringify(stored));
+    this.pending.set(key, [key, provider, model, request, response]);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Commit the replies waiting to be written (one transaction). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.size === 0) return;
+    const rows = [...this.pending.values()];
+    this.pending.clear();
+    if (!this.putStmt || !this.db) return;
     try {
-      this.putStmt.run(key, provider, model, request, scrubKnownSecrets(JSON.stringify(stored)));
-      this.stats.writes++;
+      this.db.exec('BEGIN');
+      for (const row of rows) this.putStmt.run(...row);
+      this.db.exec('COMMIT');
+      this.stats.writes += rows.length;
     } catch (err) {
-      // The reply itself is fine: it is returned; only storing it failed.
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // no transaction left to roll back
+      }
+      // The replies themselves are fine: they were returned; only storing them failed.
       this.disable(`cannot write to it (${firstLine(err)})`, 'writes');
     }
   }
 
   /** Number of stored entries. */
   size(): number {
+    this.flush();
     if (!this.db || !this.getStmt) return 0;
     return (this.db.prepare('SELECT COUNT(*) AS n FROM llm_calls').get() as { n: number }).n;
   }
 
   close(): void {
+    this.flush();
     try {
       this.db?.close();
     } catch {

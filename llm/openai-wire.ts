@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { UserError } from '../core/errors.js';
-import type { LLMRequest, LLMResponse, Message } from '../core/types.js';
+import type { LLMRequest, LLMResponse, Message, TokenLogprob } from '../core/types.js';
 
 /** An error answered as an HTTP status with an OpenAI-shaped error body. */
 export class HttpError extends Error {
@@ -63,7 +63,9 @@ export function parseBody(body: unknown, kind: WireKind, models: readonly string
   const req: LLMRequest = { messages, temperature: num('temperature', 0, 2) ?? 1 };
   const n = num('n', 1, 16, true);
   if (n !== undefined) req.n = n;
-  const mt = num('max_tokens', 1, 1_000_000, true) ?? num('max_completion_tokens', 1, 1_000_000, true);
+  // An echoed completion may ask for no new tokens at all (APE's likelihood scoring: max_tokens 0).
+  const minTokens = kind === 'completion' && body.echo === true ? 0 : 1;
+  const mt = num('max_tokens', minTokens, 1_000_000, true) ?? num('max_completion_tokens', minTokens, 1_000_000, true);
   if (mt !== undefined) req.maxTokens = mt;
   const topP = num('top_p', 0, 1);
   if (topP !== undefined) req.topP = topP;
@@ -76,7 +78,40 @@ export function parseBody(body: unknown, kind: WireKind, models: readonly string
   if (typeof stop === 'string') req.stop = [stop];
   else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) req.stop = stop as string[];
   else if (stop !== undefined && stop !== null) throw new HttpError(400, '"stop" must be a string or an array of strings');
+  // Log-probabilities: chat `logprobs: true` + `top_logprobs`; completions an integer `logprobs` (+ `echo`).
+  const lp = body.logprobs;
+  if (kind === 'chat') {
+    if (lp !== undefined && lp !== null && typeof lp !== 'boolean') throw new HttpError(400, '"logprobs" must be a boolean');
+    if (lp === true) req.logprobs = true;
+    const top = num('top_logprobs', 0, 20, true);
+    if (top !== undefined && req.logprobs) req.topLogprobs = top;
+  } else {
+    const k = num('logprobs', 0, 20, true);
+    if (k !== undefined) {
+      req.logprobs = true;
+      req.topLogprobs = k;
+    }
+    if (body.echo !== undefined && body.echo !== null && typeof body.echo !== 'boolean') throw new HttpError(400, '"echo" must be a boolean');
+    if (body.echo === true) req.echo = true;
+  }
   return { model, req };
+}
+
+/** Token log-probabilities in the wire shape of `kind` (null when the choice has none). */
+function wireLogprobs(kind: WireKind, lp: readonly TokenLogprob[] | undefined): unknown {
+  if (!lp) return null;
+  if (kind === 'chat') return { content: lp.map((t) => ({ token: t.token, logprob: t.logprob, top_logprobs: (t.top ?? []).map((a) => ({ token: a.token, logprob: a.logprob })) })) };
+  let at = 0;
+  return {
+    tokens: lp.map((t) => t.token),
+    token_logprobs: lp.map((t) => t.logprob),
+    top_logprobs: lp.map((t) => (t.top ? Object.fromEntries(t.top.map((a) => [a.token, a.logprob])) : null)),
+    text_offset: lp.map((t) => {
+      const o = t.offset ?? at;
+      at = o + t.token.length;
+      return o;
+    }),
+  };
 }
 
 /** An OpenAI-shaped reply body; `extra(i)` adds fields to choice i (e.g. serve-sim's ground truth). */
@@ -84,8 +119,8 @@ export function replyBody(kind: WireKind, id: string, model: string, r: LLMRespo
   const usage = { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, total_tokens: r.usage.promptTokens + r.usage.completionTokens };
   const choices = r.choices.map((c, index) =>
     kind === 'chat'
-      ? { index, message: { role: 'assistant', content: c.text }, finish_reason: c.finishReason ?? 'stop', ...extra(index) }
-      : { index, text: c.text, logprobs: null, finish_reason: c.finishReason ?? 'stop', ...extra(index) },
+      ? { index, message: { role: 'assistant', content: c.text }, ...(c.logprobs ? { logprobs: wireLogprobs(kind, c.logprobs) } : {}), finish_reason: c.finishReason ?? 'stop', ...extra(index) }
+      : { index, text: c.text, logprobs: wireLogprobs(kind, c.logprobs), finish_reason: c.finishReason ?? 'stop', ...extra(index) },
   );
   return JSON.stringify({ id, object: kind === 'chat' ? 'chat.completion' : 'text_completion', created: 0, model, choices, usage });
 }

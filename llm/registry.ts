@@ -106,14 +106,21 @@ function apiKey(spec: ModelSpec, env: Env): string | undefined {
 }
 
 /** Build the bare provider for a spec (no middleware). */
-export function createProvider(spec: ModelSpec, opts: { world?: SimWorld; env?: Env; simOptimizer?: SimOptimizerOverrides } = {}): LLM {
+export function createProvider(spec: ModelSpec, opts: { world?: SimWorld; env?: Env; simOptimizer?: SimOptimizerOverrides; concurrency?: number } = {}): LLM {
   const env = opts.env ?? process.env;
   switch (spec.provider) {
     case 'sim':
       if (!opts.world) throw new Error(`sim model ${spec.name} needs a SimWorld`);
       return simProvider(spec.model, opts.world, opts.simOptimizer);
     case 'openai':
-      return openaiProvider({ model: spec.model, baseURL: spec.baseURL, apiKey: apiKey(spec, env), maxTokensField: spec.maxTokensField });
+      return openaiProvider({
+        model: spec.model,
+        baseURL: spec.baseURL,
+        apiKey: apiKey(spec, env),
+        maxTokensField: spec.maxTokensField,
+        // One keep-alive connection per call the endpoint serves at once.
+        connections: spec.concurrency ?? opts.concurrency,
+      });
     case 'hf':
       return hfProvider({ model: spec.model, endpointUrl: spec.endpointUrl, accessToken: apiKey(spec, env) });
   }
@@ -124,7 +131,7 @@ export function resolveModel(name: string, opts: ResolveOptions = {}): LLM {
   const config = opts.config ?? defaultConfig();
   const env = opts.env ?? process.env;
   const spec = lookupModel(name, config, env);
-  const provider = createProvider(spec, { world: opts.world, env });
+  const provider = createProvider(spec, { world: opts.world, env, concurrency: config.concurrency });
   const isSim = spec.provider === 'sim';
   const limiters = opts.limiters ?? defaultLimiters;
   const stacked = buildStack(provider, {

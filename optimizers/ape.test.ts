@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.js';
-import { renderPrompt } from '../tasks/task.js';
+import { makeTask, renderPrompt } from '../tasks/task.js';
 import {
   ape,
   APE_DEFAULTS,
@@ -14,10 +14,17 @@ import {
   parseApeReply,
   ucbChoose,
   ucbScores,
+  likelihoodQuery,
+  likelihoodReward,
+  LIKELIHOOD_REQUEST as LREF_FIELDS,
   type ApeOptions,
 } from './ape.js';
+import { UserError } from '../core/errors.js';
+import type { LLMRequest, TokenLogprob } from '../core/types.js';
 import { fakeQuality, makeFakeContext } from './fake-context.test-util.js';
 import { makeTestContext } from './testkit.js';
+import { buildStack, openaiProvider } from '../llm/index.js';
+import { startSimServer } from '../sim/server.js';
 
 /** Reference outputs (header: "source" in the fixture file). */
 const REF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'reference/ape-reference.json'), 'utf8')) as { source: string; forwardQuery: string; evalQuery: string };
@@ -239,5 +246,115 @@ describe('APE with its reference defaults in the sim', () => {
     const best = await k.ctx.evaluator.evaluate(res.best, test);
     const empty = await k.ctx.evaluator.evaluate(apeInitial(), test);
     expect(best.accuracy).toBeGreaterThan(empty.accuracy);
+  });
+});
+
+/** The reference's likelihood scoring run on canned replies (header: "source" in the fixture file). */
+const LREF = JSON.parse(readFileSync(path.join(import.meta.dirname, 'reference/ape-likelihood-reference.json'), 'utf8')) as {
+  source: string;
+  evalTemplate: string;
+  cases: {
+    prompt: string;
+    logprobs: number;
+    echo: boolean;
+    max_tokens: number;
+    reply: { text: string; logprobs: { tokens: string[]; token_logprobs: (number | null)[]; text_offset: number[] } };
+    outputLogprobs: number[];
+    mean: number;
+  }[];
+};
+
+describe('APE likelihood scoring (scorer: likelihood) against the reference', () => {
+  const task = makeTask({ id: 'ape-lik', family: 'like', description: 'fixture', answerFormat: 'text', concepts: [], splits: { train: [], dev: [], test: [] } });
+  const examples: Record<string, string> = { '2 3': '5', '10 7': '17', 'Tom has 3 apples and buys 4 more. How many apples does he have?': '7 apples' };
+  const caseOf = (c: (typeof LREF.cases)[number]) => {
+    const m = /^\nInstruction: (.*)\n\nInput: ([\s\S]*)\nOutput: /.exec(c.prompt)!;
+    return { instruction: m[1]!, example: { id: m[2]!, input: m[2]!, target: examples[m[2]!]! } };
+  };
+  const tokensOf = (c: (typeof LREF.cases)[number], withOffsets: boolean): TokenLogprob[] =>
+    c.reply.logprobs.tokens.map((token, i) => ({ token, logprob: c.reply.logprobs.token_logprobs[i]!, ...(withOffsets ? { offset: c.reply.logprobs.text_offset[i]! } : {}) }));
+
+  it('sends the reference text (get_query, a leading newline) with logprobs 1, echo and max_tokens 0', () => {
+    expect(LREF.source).toMatch(/likelihood\.py/);
+    expect(LREF.cases).toHaveLength(6);
+    for (const c of LREF.cases) {
+      const { instruction, example } = caseOf(c);
+      expect(likelihoodQuery(task, { instruction, layout: 'ape' }, example).text).toBe(c.prompt);
+      expect([c.logprobs, c.echo, c.max_tokens]).toEqual([LREF_FIELDS.topLogprobs, LREF_FIELDS.echo, APE_DEFAULTS.likelihoodMaxTokens]);
+    }
+  });
+
+  it("scores each example as the reference does: the output tokens' mean log-probability (with or without text_offset)", () => {
+    for (const c of LREF.cases) {
+      const { instruction, example } = caseOf(c);
+      const q = likelihoodQuery(task, { instruction, layout: 'ape' }, example);
+      expect(likelihoodReward(tokensOf(c, true), q.start, q.end)).toBeCloseTo(c.mean, 12);
+      expect(likelihoodReward(tokensOf(c, false), q.start, q.end)).toBeCloseTo(c.mean, 12);
+    }
+  });
+
+  it('an optimize run sends those requests and ranks by the mean log-probability', async () => {
+    const seen: LLMRequest[] = [];
+    const k = await makeTestContext({ task: 'like/object_counting', devSize: 10, trainSize: 10, seed: 1 });
+    k.ctx.initial = apeInitial();
+    const inner = k.ctx.target;
+    k.ctx.target = { provider: inner.provider, model: inner.model, complete: (req, s) => (seen.push(req), inner.complete(req, s)) };
+    const res = await ape.optimize(k.ctx, { ...APE_DEFAULTS, scorer: 'likelihood', numSubsamples: 2, proposalsPerSubsample: 3, banditRounds: 4 });
+    expect(seen.length).toBeGreaterThan(0);
+    for (const r of seen) {
+      expect(r).toMatchObject({ echo: true, logprobs: true, topLogprobs: 1, maxTokens: 0, temperature: 0.7, topP: 1, role: 'target' });
+      expect(r.prompt).toMatch(/^\nInstruction: [\s\S]*\n\nInput: [\s\S]+\nOutput: \S/);
+    }
+    const scored = res.trajectory.candidates.filter((c) => c.score !== undefined);
+    expect(scored.length).toBeGreaterThan(1);
+    for (const c of scored) expect(c.score).toBeGreaterThan(0);
+    expect(res.bestScore).toBe(Math.max(...scored.map((c) => c.score!)));
+  });
+
+  it('an endpoint that returns no log-probabilities is a one-line error naming the target', async () => {
+    const k = await makeTestContext({ task: 'like/object_counting', devSize: 10, trainSize: 10, seed: 1 });
+    const inner = k.ctx.target;
+    k.ctx.target = { provider: 'openai', model: 'no-logprobs', complete: async (req, s) => {
+      const r = await inner.complete(req, s);
+      return { ...r, choices: r.choices.map(({ logprobs: _l, ...c }) => c) };
+    } };
+    const err = await ape.optimize(k.ctx, { ...APE_DEFAULTS, scorer: 'likelihood', numSubsamples: 1, proposalsPerSubsample: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/^ape: scorer "likelihood" needs the log-probabilities of an echoed prompt .* target openai:no-logprobs returned none; .*scorer: accuracy$/);
+    expect((err as Error).message).not.toMatch(/\n/);
+  });
+});
+
+describe('APE with scorer: likelihood in the sim', () => {
+  it('improves on the test split over the empty instruction (like/object_counting)', async () => {
+    const k = await makeTestContext({ task: 'like/object_counting', devSize: 30, trainSize: 30, seed: 1 });
+    k.ctx.initial = apeInitial();
+    const res = await ape.optimize(k.ctx, { ...APE_DEFAULTS, scorer: 'likelihood' });
+    const test = k.task.splits.test.slice(0, 200);
+    const best = await k.ctx.evaluator.evaluate(res.best, test);
+    const empty = await k.ctx.evaluator.evaluate(apeInitial(), test);
+    expect(best.accuracy).toBeGreaterThan(empty.accuracy);
+  });
+});
+
+describe('APE likelihood over HTTP (serve-sim on loopback, the OpenAI-compatible provider)', () => {
+  it('sends echo + logprobs to /v1/completions and scores exactly as in-process', async () => {
+    const opts = { ...APE_DEFAULTS, scorer: 'likelihood' as const, numSubsamples: 2, proposalsPerSubsample: 3, banditRounds: 4 };
+    const local = await makeTestContext({ task: 'like/object_counting', devSize: 10, trainSize: 10, seed: 2 });
+    local.ctx.initial = apeInitial();
+    const inProcess = await ape.optimize(local.ctx, opts);
+
+    const remote = await makeTestContext({ task: 'like/object_counting', devSize: 10, trainSize: 10, seed: 2 });
+    remote.ctx.initial = apeInitial();
+    const server = await startSimServer({ world: remote.world });
+    try {
+      remote.ctx.target = buildStack(openaiProvider({ model: 'sim-8b', baseURL: server.url }), { budget: remote.ctx.budget, timeoutMs: 10_000 });
+      const overHttp = await ape.optimize(remote.ctx, opts);
+      const scores = (r: typeof inProcess) => r.trajectory.candidates.map((c) => [c.prompt.instruction, c.score]);
+      expect(scores(overHttp)).toEqual(scores(inProcess));
+      expect(overHttp.best).toEqual(inProcess.best);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -16,14 +16,17 @@
  * (keirp/automatic_prompt_engineer at eac521c: automatic_prompt_engineer/
  * ape.py, config.py, configs/bandits.yaml); the reference's best prompt is
  * the one with the highest bandit score (evaluation/bandits.py:56-63).
- * Scoring is execution accuracy (the reference's instruction-induction
- * experiments, experiments/run_instruction_induction.py:50-53); the
- * log-likelihood scoring the reference pairs with UCB in `simple_ape`
- * (configs/bandits.yaml:22, evaluation/likelihood.py) needs prompt
- * log-probabilities and is not offered (docs/optimizers.md, "APE").
+ * Scoring is execution accuracy by default (the reference's instruction-
+ * induction experiments, experiments/run_instruction_induction.py:50-53);
+ * `scorer: 'likelihood'` is the log-likelihood scoring the reference pairs
+ * with UCB in `simple_ape` (configs/bandits.yaml:22, evaluation/likelihood.py):
+ * the mean log-probability of the gold output's tokens under the prompt, read
+ * from an echoed completion (llm.py:191-256), for endpoints that return
+ * log-probabilities (docs/optimizers.md, "APE").
  */
 import { z } from 'zod';
-import { POSITIONS, type Demo, type EvalResult, type Example, type Layout, type Position, type Prompt } from '../core/types.js';
+import { UserError } from '../core/errors.js';
+import { POSITIONS, type Demo, type EvalResult, type Example, type Layout, type Position, type Prompt, type Task, type TokenLogprob } from '../core/types.js';
 import type { Rng } from '../core/rng.js';
 import { countSchema, Recorder, untilBudget } from './common.js';
 import type { Candidate, Optimizer } from './types.js';
@@ -63,6 +66,15 @@ export interface ApeOptions {
   forwardTemplate: 'reference' | 'paper';
   /** Score the kept candidates on the whole evaluation set at the end (Algorithm 1's return step; not in the reference code). */
   finalFullEval: boolean;
+  /**
+   * How a candidate is scored on an example: 'accuracy' (execution accuracy, the
+   * reference's experiments) or 'likelihood' (mean log-probability of the gold
+   * output's tokens under the prompt, the reference's `simple_ape`; needs an
+   * endpoint that returns log-probabilities of an echoed prompt).
+   */
+  scorer: 'accuracy' | 'likelihood';
+  /** `max_tokens` of a likelihood call (the reference: 0; servers that require ≥ 1 take 1, the extra token is not read). */
+  likelihoodMaxTokens: number;
 }
 
 export const APE_DEFAULTS: ApeOptions = {
@@ -84,7 +96,12 @@ export const APE_DEFAULTS: ApeOptions = {
   position: null, // the starting prompt's layout: APE's evaluation template (apeInitial)
   forwardTemplate: 'reference', // ape.py:5-14 get_simple_prompt_gen_template, forward mode
   finalFullEval: false, // the reference returns the best bandit score (bandits.py:56-63)
+  scorer: 'accuracy', // run_instruction_induction.py:50-53 (exec_accuracy_evaluator); simple_ape's likelihood (bandits.yaml:22) is the option
+  likelihoodMaxTokens: 0, // llm.py:204 config['max_tokens'] = 0
 };
+
+/** Request fields of a likelihood call (llm.py:201-204: logprobs 1, echo, max_tokens 0; bandits.yaml:31-33: temperature 0.7, top_p 1). */
+export const LIKELIHOOD_REQUEST = { logprobs: true, topLogprobs: 1, echo: true, temperature: 0.7, topP: 1.0 } as const;
 
 // ---------------------------------------------------------------- templates
 
@@ -135,6 +152,58 @@ export function parseApeReply(reply: string): string {
     text = text.charAt(0).toUpperCase() + text.slice(1);
   }
   return text;
+}
+
+// ---------------------------------------------------------------- likelihood
+
+/**
+ * The text APE's likelihood scoring sends for (prompt, example): the target's
+ * prompt as the task renders it with the gold output filled in where the
+ * answer goes (evaluation/likelihood.py:7-30 `get_query`: the evaluation
+ * template filled with the output; in the `ape` layout `Instruction: …\n\nInput: …\nOutput: <gold>`;
+ * other layouts get the gold after their answer cue and one space), sent
+ * after a newline (llm.py:206). `start`/`end`: the gold's character range in
+ * the query without that newline (likelihood.py:28-30).
+ */
+export function likelihoodQuery(task: Task, prompt: Prompt, example: Example): { text: string; start: number; end: number } {
+  const shown = task.render(prompt, example).map((m) => m.content).join('\n\n');
+  const sep = shown === '' || /\s$/.test(shown) ? '' : ' ';
+  const start = shown.length + sep.length;
+  return { text: `\n${shown}${sep}${example.target}`, start, end: start + example.target.length };
+}
+
+/**
+ * The reference's score of one example from the echoed reply's tokens
+ * (llm.py:218-256, likelihood.py:80-89): drop the first token (the leading
+ * newline), shift the offsets by one, take the tokens from the last one
+ * starting at or before `start` up to the first one starting at or after
+ * `end`, and average their log-probabilities. Offsets come from the reply
+ * (`text_offset`) or, when the server sends none, from the token texts.
+ * Null when no log-probability covers the range.
+ */
+export function likelihoodReward(logprobs: readonly TokenLogprob[], start: number, end: number): number | null {
+  let at = 0;
+  const offsets = logprobs.map((t) => {
+    const o = t.offset ?? at;
+    at = o + t.token.length;
+    return o - 1; // llm.py:226-227
+  });
+  const toks = logprobs.slice(1); // llm.py:218
+  const offs = offsets.slice(1);
+  let lower = 0; // llm.py:242-248
+  for (let i = 0; i < offs.length; i++) {
+    if (offs[i]! <= start) lower = i;
+    else break;
+  }
+  let upper = offs.length; // llm.py:250-254
+  for (let i = 0; i < offs.length; i++)
+    if (offs[i]! >= end) {
+      upper = i;
+      break;
+    }
+  const lps = toks.slice(lower, upper).map((t) => t.logprob);
+  if (lps.length === 0 || lps.some((v) => v === null || !Number.isFinite(v))) return null;
+  return (lps as number[]).reduce((a, b) => a + b, 0) / lps.length; // likelihood.py:87
 }
 
 // ---------------------------------------------------------------- UCB
@@ -198,6 +267,8 @@ export const apeSchema = z.strictObject({
   position: positionSchema.nullable(),
   forwardTemplate: z.enum(['reference', 'paper']),
   finalFullEval: z.boolean(),
+  scorer: z.enum(['accuracy', 'likelihood']),
+  likelihoodMaxTokens: z.number().int().nonnegative(),
 });
 
 /** APE's starting prompt: no instruction, in its evaluation template (run_instruction_induction.py:33). */
@@ -249,11 +320,17 @@ export const ape: Optimizer<ApeOptions> = {
      * Score arms on examples (arm i on examples[i]) at once, as one after another would; each
      * candidate's score becomes its arm's mean over every example seen so far.
      */
-    const evaluateAll = (list: readonly Arm[], examples: (i: number) => readonly Example[]) =>
-      rec.scoreAll(
+    const evaluateAll = async (list: readonly Arm[], examples: (i: number) => readonly Example[]) => {
+      if (o.scorer === 'likelihood') {
+        // One arm after another, each arm's examples at once (in example order).
+        for (const [i, arm] of list.entries()) await evaluateLikelihood(arm, examples(i));
+        return;
+      }
+      await rec.scoreAll(
         list.map((arm, i) => ({ candidate: arm.candidate, examples: examples(i) })),
         (result, i) => observe(list[i]!, result),
       );
+    };
     const observe = (arm: Arm, result: EvalResult) => {
       for (const out of result.outcomes) {
         if (arm.seen.has(out.exampleId)) continue;
@@ -262,6 +339,55 @@ export const ape: Optimizer<ApeOptions> = {
         if (out.correct) arm.stats.correct++;
       }
       arm.candidate.score = armMean(arm.stats);
+      if (evalSet.every((e) => arm.seen.has(e.id))) arm.full = true;
+    };
+
+    /** One example's reward under `scorer: 'likelihood'`: the mean log-probability of its gold output's tokens. */
+    const likelihoodOf = async (prompt: Prompt, example: Example): Promise<number> => {
+      const q = likelihoodQuery(ctx.task, prompt, example);
+      const res = await ctx.target.complete({
+        messages: [{ role: 'user', content: q.text }],
+        prompt: q.text,
+        ...LIKELIHOOD_REQUEST,
+        maxTokens: o.likelihoodMaxTokens,
+        role: 'target',
+      });
+      const logprobs = res.choices[0]?.logprobs;
+      if (!logprobs)
+        throw new UserError(
+          `ape: scorer "likelihood" needs the log-probabilities of an echoed prompt (echo + logprobs on /v1/completions), and target ${ctx.target.provider}:${ctx.target.model} returned none; use an endpoint that returns them (vLLM, serve-sim, the sim models) or scorer: accuracy`,
+        );
+      const reward = likelihoodReward(logprobs, q.start, q.end);
+      if (reward === null)
+        throw new UserError(`ape: scorer "likelihood": the reply of ${ctx.target.provider}:${ctx.target.model} has no log-probabilities for the gold output of example ${example.id}`);
+      return reward;
+    };
+
+    /**
+     * Likelihood scoring of an arm: one echoed completion per example not yet
+     * seen, sent at once in example order. The candidate's score is
+     * exp(mean log-probability), the geometric-mean probability of the gold
+     * tokens (in (0, 1], ordered as the reference's mean log-probability).
+     */
+    const evaluateLikelihood = async (arm: Arm, examples: readonly Example[]) => {
+      const fresh = examples.filter((e, i) => !arm.seen.has(e.id) && examples.findIndex((x) => x.id === e.id) === i);
+      const rewards = await Promise.all(fresh.map((e) => likelihoodOf(arm.candidate.prompt, e)));
+      fresh.forEach((e, i) => {
+        arm.seen.add(e.id);
+        arm.stats.pulls++;
+        arm.stats.correct += rewards[i]!;
+      });
+      arm.candidate.score = arm.stats.pulls > 0 ? Math.exp(armMean(arm.stats)) : 0;
+      arm.candidate.spentAtScore = { ...ctx.budget.spent };
+      ctx.log.emit({
+        type: 'evaluation',
+        optimizer: 'ape',
+        candidateId: arm.candidate.id,
+        score: arm.candidate.score,
+        meanLogprob: armMean(arm.stats),
+        n: fresh.length,
+        spent: arm.candidate.spentAtScore,
+      });
       if (evalSet.every((e) => arm.seen.has(e.id))) arm.full = true;
     };
 

@@ -11,20 +11,20 @@
  *   4. serve-sim over HTTP vs in-process (the cost of exercising the real client).
  *   5. sim world: heap per registered example (all like/ tasks, and MMLU when the data is present).
  *   6. a real endpoint's speed: a local OpenAI-compatible server answering every
- *      request after a fixed L = 50 ms, configured concurrency C = 32, so the
- *      most any client can reach is C / L = 640 calls/s. Measured: an eval of
- *      2,000 items and an OPRO optimize run, as throughput / (C / L); and replay
- *      of the eval from the call cache, in calls/s.
+ *      request after a fixed L = 50 ms (scripts/bench-server.ts, in a child process,
+ *      so it never shares popbench's event loop), configured concurrency C = 32, so
+ *      the most any client can reach is C / L = 640 calls/s. Measured: an eval of
+ *      2,000 items (after an untimed 256-item warm-up) and an OPRO optimize run, as
+ *      throughput / (C / L); and replay of the eval from the call cache, in calls/s.
+ *      `npm run bench -- --endpoint` runs this section alone.
  *   7. `report` on a generated run directory of 1,000,000 per-example test records
  *      (scripts/bench-report.ts, in a child process): wall time and peak RSS, absolute
  *      goals (< 10 s, < 1 GiB) printed beside the measured figures (docs/performance.md).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Budget } from '../core/budget.js';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createEvaluator } from '../core/evaluator.js';
@@ -55,7 +55,18 @@ function counting(llm: LLM, counter: { n: number }): LLM {
   return { provider: llm.provider, model: llm.model, complete: (r, s) => (counter.n++, llm.complete(r, s)) };
 }
 
+function printRows() {
+  const w = Math.max(...rows.map((r) => r.what.length));
+  for (const r of rows) console.log(`${r.ok ? 'ok  ' : 'MISS'}  ${r.what.padEnd(w)}  ${r.value.padStart(10)}  (target ${r.target})`);
+  if (rows.some((r) => !r.ok)) process.exitCode = 1;
+}
+
 async function main() {
+  // `npm run bench -- --endpoint`: section 6 alone (for profiling the client: node --cpu-prof).
+  if (process.argv.includes('--endpoint')) {
+    await endpointThroughput();
+    return printRows();
+  }
   const task = loadTask('like/gsm?size=400');
   const world = new SimWorld();
   world.register(task);
@@ -148,49 +159,36 @@ async function main() {
     rmSync(runDir, { recursive: true, force: true });
   }
 
-  const w = Math.max(...rows.map((r) => r.what.length));
-  for (const r of rows) console.log(`${r.ok ? 'ok  ' : 'MISS'}  ${r.what.padEnd(w)}  ${r.value.padStart(10)}  (target ${r.target})`);
-  if (rows.some((r) => !r.ok)) process.exitCode = 1;
+  printRows();
 }
 
 /**
- * A local OpenAI-compatible server that answers every chat completion after
- * `latencyMs`, however many are in flight; it records the most in flight.
- * Target questions get a number; OPRO meta-prompts get a fresh <INS> instruction.
+ * The fixed-latency server (scripts/bench-server.ts) in a child process of its
+ * own, so that the figures measure popbench and not a server sharing its event
+ * loop. It answers every chat completion after `latencyMs`, however many are
+ * in flight, and records the most in flight.
  */
 async function latencyServer(latencyMs: number) {
-  let inFlight = 0;
-  let maxInFlight = 0;
-  let requests = 0;
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      requests++;
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      const parsed = JSON.parse(body) as { messages: { content: string }[]; seed?: number };
-      const last = parsed.messages.at(-1)?.content ?? '';
-      const content = last.includes('<INS>')
-        ? `<INS>Work it out step by step, variant ${requests}.</INS>`
-        : `Adding up: so the answer is ${last.length % 97}.`;
-      setTimeout(() => {
-        inFlight--;
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'chat.completion', model: 'bench', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 50, completion_tokens: 10 } }));
-      }, latencyMs);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'bench-server.ts'), String(latencyMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => {
+      out += c;
+      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]!) as { url: string }).url);
     });
+    child.once('exit', (code) => reject(new Error(`bench server exited (${code}) before listening`)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const root = url.replace(/\/v1$/, '');
   return {
     url,
-    stats: () => ({ requests, maxInFlight }),
-    reset: () => {
-      requests = 0;
-      maxInFlight = 0;
-    },
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    stats: async () => (await (await fetch(`${root}/stats`)).json()) as { requests: number; maxInFlight: number },
+    reset: async () => void (await fetch(`${root}/reset`, { method: 'POST' })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin!.end();
+      }),
   };
 }
 
@@ -206,13 +204,22 @@ async function endpointThroughput() {
     const items = [...task.splits.train, ...task.splits.dev, ...task.splits.test].slice(0, 2000);
     const prompt = { instruction: "Let's think step by step." };
 
+    // Warm-up, not timed: 256 items under another prompt, so the timed eval measures popbench's
+    // steady state rather than the JIT compiling its code paths (docs/performance.md).
+    const dir = mkdtempSync(path.join(tmpdir(), 'pb-bench-ep-'));
+    const warm = CallCache.open(path.join(dir, 'warm.sqlite'));
+    await createEvaluator(task, model({ cache: warm })).evaluate({ instruction: 'Warm up.' }, items.slice(0, 256));
+    warm.close();
+
     // eval: 2,000 items, cache filled on the way for the replay below
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'pb-bench-ep-')), 'cache.sqlite');
+    const file = path.join(dir, 'cache.sqlite');
     const fill = CallCache.open(file);
-    server.reset();
+    await server.reset();
+    const cpu0 = process.cpuUsage();
     const evalMs = await time(() => createEvaluator(task, model({ cache: fill })).evaluate(prompt, items));
+    const cpu = process.cpuUsage(cpu0);
     fill.close();
-    const evalStats = server.stats();
+    const evalStats = await server.stats();
     const evalRatio = items.length / (evalMs / 1000) / limit;
     rows.push({
       what: `eval of ${items.length} items, throughput / (C/L) (C=${C}, L=${L} ms; max in flight ${evalStats.maxInFlight})`,
@@ -220,6 +227,9 @@ async function endpointThroughput() {
       target: '≥ 0.90',
       ok: evalRatio >= 0.9,
     });
+    console.log(
+      `(eval: ${(evalMs / 1000).toFixed(2)} s for ${items.length} calls, ideal ${((items.length / limit)).toFixed(2)} s; popbench's CPU ${((cpu.user + cpu.system) / 1000 / items.length).toFixed(2)} ms per call; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
+    );
 
     // OPRO optimize run (reference defaults, a call budget), target and optimizer on the same endpoint
     const { optimizer: opro } = OPTIMIZERS['opro']!;
@@ -236,9 +246,9 @@ async function endpointThroughput() {
       budget,
       log: { emit: () => {} },
     });
-    server.reset();
+    await server.reset();
     const oproMs = await time(() => opro.optimize(ctx, opro.schema.parse({ ...opro.defaults })));
-    const oproStats = server.stats();
+    const oproStats = await server.stats();
     const oproRatio = oproStats.requests / (oproMs / 1000) / limit;
     rows.push({
       what: `OPRO optimize (${oproStats.requests} calls), throughput / (C/L) (max in flight ${oproStats.maxInFlight})`,
@@ -249,11 +259,12 @@ async function endpointThroughput() {
 
     // replay of the eval from the call cache (read-only: a miss would be an error)
     const replay = CallCache.open(file, 'read-only');
-    server.reset();
+    await server.reset();
     const replayMs = await time(() => createEvaluator(task, model({ cache: replay })).evaluate(prompt, items));
     replay.close();
     const perSec = items.length / (replayMs / 1000);
-    rows.push({ what: `cached replay of the eval, calls/s (${server.stats().requests} sent)`, value: perSec.toFixed(0), target: '≥ 20000', ok: perSec >= 20_000 && server.stats().requests === 0 });
+    const sent = (await server.stats()).requests;
+    rows.push({ what: `cached replay of the eval, calls/s (${sent} sent)`, value: perSec.toFixed(0), target: '≥ 20000', ok: perSec >= 20_000 && sent === 0 });
   } finally {
     await server.close();
   }

@@ -5,7 +5,7 @@
 import type { LLM, LLMChoice, LLMRequest, LLMResponse } from '../core/types.js';
 import { answerOptimizer } from './optimizer.js';
 import type { OptimizerParams } from './params.js';
-import { answerTarget, requestText } from './target.js';
+import { answerTarget, echoLogprobs, replyLogprobs, requestText } from './target.js';
 import { SimWorld } from './world.js';
 
 export { SimWorld } from './world.js';
@@ -43,6 +43,13 @@ export function simComplete(model: string, world: SimWorld, req: LLMRequest, ove
   if (!isSimModel(model)) throw new Error(`unknown sim model: ${model}`);
   const n = Math.max(1, Math.floor(req.n ?? 1));
   const choices: LLMChoice[] = [];
+  if (req.echo && isSimTarget(model)) {
+    // An echoed prompt (APE's likelihood scoring): the reply is the prompt itself, nothing generated.
+    const text = requestText(req);
+    const logprobs = req.logprobs ? echoLogprobs(model, world, text) : null;
+    for (let i = 0; i < n; i++) choices.push({ text, finishReason: 'length', ...(logprobs ? { logprobs } : {}) });
+    return { model, choices, usage: { promptTokens: countTokens(text), completionTokens: 0 } };
+  }
   for (let i = 0; i < n; i++) {
     let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text), world, overrides);
     if (req.maxTokens !== undefined && countTokens(c.text) > req.maxTokens) {
@@ -51,6 +58,10 @@ export function simComplete(model: string, world: SimWorld, req: LLMRequest, ove
     if (req.stop?.length) {
       const cut = Math.min(...req.stop.map((s) => (s ? c.text.indexOf(s) : -1)).filter((i) => i >= 0), c.text.length);
       if (cut < c.text.length) c = { ...c, text: c.text.slice(0, cut), finishReason: 'stop' };
+    }
+    if (req.logprobs && isSimTarget(model)) {
+      const logprobs = replyLogprobs(model, world, requestText(req), c);
+      if (logprobs) c = { ...c, logprobs };
     }
     choices.push(c);
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Task } from '../core/types.js';
 import { TELLS } from './causes.js';
 import { createSimLLM, SimWorld, simComplete } from './index.js';
-import type { SimAnnotation } from './target.js';
+import { successProbability, type SimAnnotation } from './target.js';
 import { kitTasks } from './testkit.js';
 import { FORMAT_PHRASES } from './phrases.js';
 
@@ -166,5 +166,73 @@ describe('shipped worked demos', () => {
     const b = simComplete('sim-8b', bare, { messages: task.render({ instruction: '', demos: [demo] }, ex) }).choices[0]!.annotations!['sim'] as SimAnnotation;
     expect(b.features!.demos).toBe(0);
     expect(b.features!.cot).toBe(true);
+  });
+});
+
+describe('sim log-probabilities (docs/sim.md, "Log-probabilities")', () => {
+  const echo = (text: string) => simComplete('sim-8b', world, { messages: [{ role: 'user', content: text }], echo: true, logprobs: true, maxTokens: 0 }).choices[0]!;
+  const answerLp = (lp: { offset?: number; logprob: number | null }[], from: number) => lp.filter((t) => t.offset! >= from).reduce((a, t) => a + t.logprob!, 0);
+
+  it('an echoed prompt + answer: prompt tokens 0 (first null), the answer shares ln P (gold) or ln(1 − P) (wrong)', () => {
+    const task = tasks[0]!;
+    const ex = task.splits.test[3]!;
+    const prompt = task.render({ instruction: goodPrompt(task), layout: 'ape' }, ex)[0]!.content;
+    const gold = echo(`\n${prompt}${ex.target}`);
+    expect(gold.text).toBe(`\n${prompt}${ex.target}`);
+    const lp = gold.logprobs!;
+    expect(lp[0]!.logprob).toBeNull();
+    expect(lp.filter((t) => t.offset! > 0 && t.offset! < prompt.length + 1).every((t) => t.logprob === 0)).toBe(true);
+    const P = successProbability('sim-8b', world, prompt)!.p;
+    expect(answerLp(lp, prompt.length + 1)).toBeCloseTo(Math.log(P), 10);
+    const wrong = echo(`\n${prompt}${ex.target}0`); // another number: scores as wrong
+    expect(answerLp(wrong.logprobs!, prompt.length + 1)).toBeCloseTo(Math.log(1 - P), 10);
+    // Method-blind: the same text gives the same numbers, whoever sends it.
+    expect(echo(`\n${prompt}${ex.target}`).logprobs).toEqual(lp);
+  });
+
+  it('P uses the very stage probabilities the answer was drawn with (the same noise)', () => {
+    let checked = 0;
+    for (const task of tasks)
+      for (const ex of task.splits.test.slice(0, 20)) {
+        const prompt = task.render({ instruction: '', layout: 'ape' }, ex)[0]!.content; // no directive: no follow stage
+        const sim = simComplete('sim-8b', world, { messages: [{ role: 'user', content: prompt }] }).choices[0]!.annotations!['sim'] as SimAnnotation;
+        if (!sim.correct) continue; // every stage ran
+        const product = sim.stages.reduce((a, st) => a * st.p, 1);
+        expect(successProbability('sim-8b', world, prompt)!.p).toBeCloseTo(product, 3);
+        checked++;
+      }
+    expect(checked).toBeGreaterThan(10);
+  });
+
+  it('P is the probability the target answers correctly: its mean over examples matches the accuracy at temperature 0', () => {
+    for (const instruction of ['', goodPrompt(tasks[0]!)]) {
+      let sumP = 0;
+      let varP = 0;
+      let correct = 0;
+      for (const task of tasks)
+        for (const ex of task.splits.test) {
+          const prompt = task.render({ instruction, layout: 'ape' }, ex)[0]!.content;
+          const P = successProbability('sim-8b', world, prompt)!.p;
+          sumP += P;
+          varP += P * (1 - P);
+          const reply = simComplete('sim-8b', world, { messages: [{ role: 'user', content: prompt }], temperature: 0 }).choices[0]!;
+          if ((reply.annotations!['sim'] as SimAnnotation).correct) correct++;
+        }
+      // Thresholds are uniform draws: the number correct is a sum of Bernoulli(P) draws (480 examples; |z| < 3).
+      expect(Math.abs(correct - sumP) / Math.sqrt(varP)).toBeLessThan(3);
+    }
+  });
+
+  it('a generated reply asked for logprobs: its tokens share ln P or ln(1 − P); unrecognised questions and optimizer models give none', () => {
+    const task = tasks[0]!;
+    const ex = task.splits.test[0]!;
+    const messages = task.render({ instruction: '' }, ex);
+    const c = simComplete('sim-8b', world, { messages, logprobs: true }).choices[0]!;
+    const P = successProbability('sim-8b', world, messages[0]!.content)!.p;
+    const total = c.logprobs!.reduce((a, t) => a + t.logprob!, 0);
+    expect(total).toBeCloseTo((c.annotations!['sim'] as SimAnnotation).correct ? Math.log(P) : Math.log(1 - P), 10);
+    expect(c.logprobs!.map((t) => t.token).join('')).toBe(c.text);
+    expect(simComplete('sim-8b', world, { messages: [{ role: 'user', content: 'What is the capital of France?' }], logprobs: true }).choices[0]!.logprobs).toBeUndefined();
+    expect(simComplete('sim-opt-large', world, { messages: [{ role: 'user', content: 'Improve this prompt.' }], logprobs: true }).choices[0]!.logprobs).toBeUndefined();
   });
 });

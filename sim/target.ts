@@ -4,7 +4,7 @@
  * is the true cause (docs/sim.md, "Target models").
  */
 import { hashUnit, sha256 } from '../core/hash.js';
-import type { Example, LLMChoice, LLMRequest, Task } from '../core/types.js';
+import type { Example, LLMChoice, LLMRequest, Task, TokenLogprob } from '../core/types.js';
 import { correctValues, stylesFor, styleLine, valueInFormat, verbalValue, wrongValue } from './answers.js';
 import { TELLS } from './causes.js';
 import { memoFeatures, namesConcept, safeExtract, safeScore, type PromptFeatures } from './features.js';
@@ -392,4 +392,100 @@ function writeOutput(a: WriteArgs): { text: string; evidenceVisible: boolean } {
       }
   }
   return { text: compose(prefix, trace, styleLine(styles[0]!, wrongValue(task.answerFormat, example, wrongDraw(a.draw), 0))), evidenceVisible };
+}
+
+/**
+ * The probability that the sim target answers the example asked about in
+ * `text` correctly at temperature 0, over the stage thresholds (docs/sim.md,
+ * "Log-probabilities"): the answer chain's stage probabilities σ(logit +
+ * noise) for this (model, text), with the instruction ignored with
+ * probability 1 − p(follow):
+ *   P = p(follow) · Π σ(stage | features) + (1 − p(follow)) · Π σ(stage | features without the instruction).
+ * The same world model and noise `answerTarget` draws against: the target
+ * answers correctly exactly when every threshold falls below its stage's
+ * probability. Null when the text asks about no registered example.
+ */
+export function successProbability(model: string, world: SimWorld, text: string): { p: number; task: Task; example: Example } | null {
+  const p = targetParams(model);
+  const matches = text.length > MAX_TEXT_CHARS ? [] : world.findAll(text);
+  const q = matches[matches.length - 1];
+  if (!q) return null;
+  const { task, example } = q;
+  const lat = world.draws(task, example).latent;
+  const features = memoFeatures({ text, task, matches }).features;
+  const textHash = sha256([model, text]);
+  // the prompt noise answerTarget draws (stagePasses): 0.35 · z(textHash, stage), no sample noise
+  const noise = (stage: string): number => STAGE.promptNoise * hashNormal([textHash, stage]);
+  const effects = world.effects(task.id, model);
+  const quality = effects.quality ? effects.quality * hashNormal(['quality', world.world, task.id, features.instructionText ?? '']) : 0;
+  const chain = (f: PromptFeatures): number =>
+    stageLogits(p, f, task, lat.concepts, lat.difficulty, effects, quality).reduce((acc, { stage, logit }) => acc * sigmoid(logit + noise(stage)), 1);
+  if (!hasDirectives(features)) return { p: chain(features), task, example };
+  const F = STAGE.follow;
+  const followLogit =
+    F.base + F.perF * p.f - F.perWordOver * Math.max(0, features.instructionWords - F.wordsFree) - F.perStepOver * Math.max(0, features.procedureSteps - F.stepsFree);
+  const pf = sigmoid(followLogit + noise('follow'));
+  return { p: pf * chain(features) + (1 - pf) * chain(withoutInstruction(features)), task, example };
+}
+
+/** Where an answer follows its question in a text: after the first `Output:`, `A:` or `Answer:` line cue past the question. */
+const ANSWER_CUE = /\n[ \t]*(?:Output|A|Answer):[ \t]?/g;
+
+/** The sim's tokens: chunks of 4 characters (countTokens), with their offsets. */
+export function simTokens(text: string, from = 0): { token: string; offset: number }[] {
+  const out: { token: string; offset: number }[] = [];
+  for (let i = 0; i < text.length; i += 4) out.push({ token: text.slice(i, i + 4), offset: from + i });
+  return out;
+}
+
+/**
+ * Log-probabilities of an echoed prompt (`echo` + `logprobs` on a raw
+ * completion), as APE's likelihood scoring asks for them: the text is a
+ * prompt followed by an answer to the question it asks about (the part after
+ * the first `Output:` / `A:` / `Answer:` cue past the question). The answer's
+ * tokens share ln P evenly when it scores as correct for that example, ln(1 − P)
+ * when it does not (the sim does not split the mass of wrong answers), with P
+ * `successProbability` of the prompt as the target would receive it (the text
+ * before the answer, without leading newlines). The prompt's own tokens get
+ * log-probability 0 (the sim does not model the probability of prompt text),
+ * the first one null as servers send it. Null when the text asks about no
+ * registered example or no answer follows the question.
+ */
+export function echoLogprobs(model: string, world: SimWorld, text: string): TokenLogprob[] | null {
+  const matches = text.length > MAX_TEXT_CHARS ? [] : world.findAll(text);
+  const q = matches[matches.length - 1];
+  if (!q) return null;
+  ANSWER_CUE.lastIndex = q.end;
+  const cue = ANSWER_CUE.exec(text);
+  if (!cue) return null;
+  const start = cue.index + cue[0].length;
+  const answer = text.slice(start);
+  if (answer.trim() === '') return null;
+  const prompt = text.slice(0, start).replace(/^\n+/, '');
+  const got = successProbability(model, world, prompt);
+  if (!got) return null;
+  const correct = safeScore(got.task, safeExtract(got.task, answer, got.example), got.example);
+  const P = Math.min(Math.max(got.p, 1e-12), 1 - 1e-12);
+  const total = correct ? Math.log(P) : Math.log(1 - P);
+  const answerTokens = simTokens(answer, start);
+  const out: TokenLogprob[] = simTokens(text.slice(0, start)).map((t, i) => ({ ...t, logprob: i === 0 ? null : 0 }));
+  for (const t of answerTokens) out.push({ ...t, logprob: total / answerTokens.length });
+  return out;
+}
+
+/**
+ * Log-probabilities of a generated reply (`logprobs` without `echo`): the
+ * reply's tokens share ln P evenly when the reply is correct, ln(1 − P) when
+ * it is not, with P the request text's `successProbability`. Null for replies
+ * the chain did not produce (an unrecognised question).
+ */
+export function replyLogprobs(model: string, world: SimWorld, text: string, reply: LLMChoice): TokenLogprob[] | null {
+  const correct = (reply.annotations?.sim as SimAnnotation | undefined)?.correct;
+  if (correct === null || correct === undefined || reply.text === '') return null;
+  const got = successProbability(model, world, text);
+  if (!got) return null;
+  const P = Math.min(Math.max(got.p, 1e-12), 1 - 1e-12);
+  const tokens = simTokens(reply.text);
+  const each = (correct ? Math.log(P) : Math.log(1 - P)) / tokens.length;
+  return tokens.map((t) => ({ ...t, logprob: each }));
 }

@@ -3,7 +3,7 @@
  * completion wire format, shared by the OpenAI-compatible and Hugging Face
  * providers (both speak it).
  */
-import type { LLMChoice, LLMRequest, LLMResponse, Usage } from '../../core/types.js';
+import type { LLMChoice, LLMRequest, LLMResponse, TokenLogprob, Usage } from '../../core/types.js';
 import { llmError } from '../errors.js';
 import { scrubKnownSecrets } from '../secrets.js';
 import { embeddedError, errorFromBody } from './http.js';
@@ -21,6 +21,10 @@ export interface ChatBody {
   stop?: string[];
   n?: number;
   seed?: number;
+  /** Chat: true; raw completions: the number of alternatives per token (0 = the chosen token only). */
+  logprobs?: boolean | number;
+  top_logprobs?: number;
+  echo?: boolean;
 }
 
 export function toChatBody(model: string, req: LLMRequest, opts: { maxTokensField?: 'max_tokens' | 'max_completion_tokens' } = {}): ChatBody {
@@ -38,6 +42,10 @@ export function toChatBody(model: string, req: LLMRequest, opts: { maxTokensFiel
   // give each sample its own reproducible draw instead of the same one.
   if (req.seed !== undefined) body.seed = req.seed;
   else if ((req.sampleIndex ?? 0) > 0) body.seed = req.sampleIndex;
+  if (req.logprobs) {
+    body.logprobs = true;
+    if (req.topLogprobs !== undefined) body.top_logprobs = req.topLogprobs;
+  }
   return body;
 }
 
@@ -47,8 +55,14 @@ export function toCompletionBody(
   req: LLMRequest,
   opts: { maxTokensField?: 'max_tokens' | 'max_completion_tokens' } = {},
 ): Omit<ChatBody, 'messages'> & { prompt: string } {
-  const { messages: _m, ...rest } = toChatBody(model, req, opts);
-  return { ...rest, prompt: req.prompt ?? '' };
+  const { messages: _m, logprobs: _l, top_logprobs: _t, ...rest } = toChatBody(model, req, opts);
+  return {
+    ...rest,
+    prompt: req.prompt ?? '',
+    // The completions API's `logprobs` is the number of alternatives per token (0: the chosen one only).
+    ...(req.logprobs ? { logprobs: req.topLogprobs ?? 0 } : {}),
+    ...(req.echo ? { echo: true } : {}),
+  };
 }
 
 /** Check and convert a raw completion reply (choices[i].text) into the chat-reply shape, then read it as one. */
@@ -120,6 +134,58 @@ export function estimateUsage(req: LLMRequest, choices: readonly LLMChoice[]): U
   return { promptTokens, completionTokens: Math.max(completionTokens, choices.length) };
 }
 
+const numberOrNull = (v: unknown): number | null | undefined => (v === null ? null : typeof v === 'number' ? v : undefined);
+
+/**
+ * Token log-probabilities in either wire shape, or null for a shape no server sends:
+ *   chat         { content: [{ token, logprob, top_logprobs: [{ token, logprob }] }] }
+ *   completions  { tokens: [...], token_logprobs: [...], top_logprobs: [{ token: logprob }], text_offset: [...] }
+ * Values are kept as given (servers floor impossible tokens at e.g. -9999); a null logprob stays null.
+ */
+export function readLogprobs(raw: unknown): TokenLogprob[] | null {
+  if (!isObject(raw)) return null;
+  if (Array.isArray(raw.content)) {
+    const out: TokenLogprob[] = [];
+    for (const t of raw.content) {
+      if (!isObject(t) || typeof t.token !== 'string') return null;
+      const logprob = numberOrNull(t.logprob);
+      if (logprob === undefined) return null;
+      const entry: TokenLogprob = { token: scrubKnownSecrets(t.token), logprob };
+      if (Array.isArray(t.top_logprobs) && t.top_logprobs.length > 0) {
+        entry.top = [];
+        for (const alt of t.top_logprobs) {
+          if (!isObject(alt) || typeof alt.token !== 'string' || typeof alt.logprob !== 'number') return null;
+          entry.top.push({ token: scrubKnownSecrets(alt.token), logprob: alt.logprob });
+        }
+      }
+      out.push(entry);
+    }
+    return out;
+  }
+  if (Array.isArray(raw.tokens) && Array.isArray(raw.token_logprobs) && raw.tokens.length === raw.token_logprobs.length) {
+    const offsets = Array.isArray(raw.text_offset) && raw.text_offset.length === raw.tokens.length ? raw.text_offset : undefined;
+    const tops = Array.isArray(raw.top_logprobs) ? raw.top_logprobs : undefined;
+    const out: TokenLogprob[] = [];
+    for (let i = 0; i < raw.tokens.length; i++) {
+      const token = raw.tokens[i];
+      const logprob = numberOrNull(raw.token_logprobs[i]);
+      if (typeof token !== 'string' || logprob === undefined) return null;
+      const entry: TokenLogprob = { token: scrubKnownSecrets(token), logprob };
+      const offset = offsets?.[i];
+      if (typeof offset === 'number') entry.offset = offset;
+      const top = tops?.[i];
+      if (isObject(top)) {
+        entry.top = Object.entries(top)
+          .filter((e): e is [string, number] => typeof e[1] === 'number')
+          .map(([t, lp]) => ({ token: scrubKnownSecrets(t), logprob: lp }));
+      }
+      out.push(entry);
+    }
+    return out;
+  }
+  return null;
+}
+
 /**
  * Check and convert a chat completion reply. `where` names the provider and
  * model for error messages; `req` is the request (for the usage estimate when
@@ -147,6 +213,11 @@ export function fromChatBody(raw: unknown, model: string, where: string, req?: L
     const annotations: Record<string, unknown> = {};
     for (const key of ANNOTATION_KEYS) if (c[key] !== undefined) annotations[key] = c[key];
     if (Object.keys(annotations).length > 0) choice.annotations = annotations;
+    if (req?.logprobs && c.logprobs !== undefined && c.logprobs !== null) {
+      const lp = readLogprobs(c.logprobs);
+      if (!lp) throw llmError(`${where}: malformed reply: choices[${i}].logprobs is neither chat logprobs (content) nor completion logprobs (tokens, token_logprobs)`);
+      choice.logprobs = lp;
+    }
     return choice;
   });
   const usage = isObject(raw.usage) ? raw.usage : undefined;

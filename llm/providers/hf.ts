@@ -10,7 +10,7 @@ import { LLMError } from '../../core/errors.js';
 import { errorText, isRetryableStatus, llmError, parseRetryAfter } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { fromChatBody, toChatBody } from './chat.js';
-import { checkedFetch, withCheckedFetch } from './http.js';
+import { withCheckedFetch } from './http.js';
 
 /** The part of InferenceClient this provider uses (injectable for tests). */
 export interface HFChatClient {
@@ -36,8 +36,6 @@ export function hfProvider(opts: HFProviderOptions): LLM {
   const client: HFChatClient =
     opts.client ?? (new InferenceClient(opts.accessToken) as unknown as HFChatClient);
   const where = `hf ${opts.model}`;
-  // Same reading of replies as the OpenAI provider: server messages, embedded errors, garbled bodies.
-  const fetcher = checkedFetch(where);
   return {
     provider: 'hf',
     model: opts.model,
@@ -49,7 +47,8 @@ export function hfProvider(opts: HFProviderOptions): LLM {
       if (opts.endpointUrl) args.endpointUrl = opts.endpointUrl;
       let raw: unknown;
       try {
-        raw = await withCheckedFetch(() => client.chatCompletion(args, { signal, retry_on_error: false, fetch: fetcher }));
+        // Same reading of replies as the OpenAI provider: server messages, embedded errors, garbled bodies.
+        raw = await withCheckedFetch(where, (fetcher) => client.chatCompletion(args, { signal, retry_on_error: false, fetch: fetcher }));
       } catch (err) {
         throw classifyHFError(err, where);
       }

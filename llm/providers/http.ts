@@ -14,7 +14,6 @@
  * is final and `fatal` (no later call to the endpoint can succeed).
  * A 2xx body that is not JSON (cut off, garbled) is retryable.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { LLMError } from '../../core/errors.js';
 import { isRetryableStatus, llmError, parseRetryAfter } from '../errors.js';
 
@@ -54,7 +53,7 @@ const QUOTA = /insufficient_quota|exceeded your current quota|quota exceeded|bil
  * The LLMError for an error reply. `httpStatus` is the HTTP status (undefined
  * for an error object inside a 2xx reply, where the body's code gives it).
  */
-export function errorFromBody(where: string, httpStatus: number | undefined, body: unknown, headers: Headers | undefined): LLMError {
+export function errorFromBody(where: string, httpStatus: number | undefined, body: unknown, headers: { get(name: string): string | null | undefined } | undefined): LLMError {
   const { message, code, status: bodyStatus } = readErrorBody(body);
   const status = httpStatus !== undefined && httpStatus >= 400 ? httpStatus : bodyStatus;
   const quota = QUOTA.test(`${code ?? ''} ${message ?? ''}`) || status === 402;
@@ -70,52 +69,63 @@ export function errorFromBody(where: string, httpStatus: number | undefined, bod
 /**
  * A fetch for the provider packages that reads each reply itself: an error
  * reply (HTTP or embedded) or a 2xx body that is not JSON throws the LLMError
- * above; a good reply is handed on unchanged.
+ * above; a good reply is handed on unchanged. The LLMError it raised is also
+ * put in `slot`, since packages wrap what fetch throws (see withCheckedFetch).
  */
-export function checkedFetch(where: string, base: typeof fetch = fetch): typeof fetch {
+export function checkedFetch(where: string, base: typeof fetch = fetch, slot?: { error?: LLMError }): typeof fetch {
   return async (input, init) => {
     try {
       return await readReply(where, await base(input, init));
     } catch (err) {
-      // Packages wrap what fetch throws (openai: APIConnectionError, or a bare
-      // timeout error when the message says "timed out"); keep the original.
-      const slot = lastFetchError.getStore();
       if (slot && err instanceof LLMError) slot.error = err;
       throw err;
     }
   };
 }
 
-const lastFetchError = new AsyncLocalStorage<{ error?: LLMError }>();
-
 /**
- * Run one provider call; when it throws, the LLMError `checkedFetch` raised
- * inside it (if any) replaces whatever the package made of it.
+ * Run one provider call with a checked fetch of its own; when the call
+ * throws, the LLMError that fetch raised (if any) replaces whatever the
+ * package made of it (openai: APIConnectionError; HF: its own error types).
  */
-export async function withCheckedFetch<T>(call: () => Promise<T>): Promise<T> {
+export async function withCheckedFetch<T>(where: string, call: (fetcher: typeof fetch) => Promise<T>, base: typeof fetch = fetch): Promise<T> {
   const slot: { error?: LLMError } = {};
   try {
-    return await lastFetchError.run(slot, call);
+    return await call(checkedFetch(where, base, slot));
   } catch (err) {
     throw slot.error ?? err;
   }
 }
 
-async function readReply(where: string, res: Response): Promise<Response> {
-  {
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      /* not JSON */
-    }
-    if (!res.ok) throw errorFromBody(where, res.status, body, res.headers);
-    if (typeof body === 'string') throw llmError(`${where}: malformed reply (not JSON): ${text.slice(0, 120)}`, undefined, true);
-    if (embeddedError(body)) throw errorFromBody(where, undefined, body, res.headers);
-    const headers = new Headers(res.headers);
-    headers.delete('content-encoding');
-    headers.delete('content-length');
-    return new Response(text, { status: res.status, statusText: res.statusText, headers });
+/** Header lookup by lower-case name (a fetch Headers, or a plain object adapted). */
+export interface HeaderLookup {
+  get(name: string): string | null | undefined;
+}
+
+/**
+ * Read a whole reply: its parsed JSON body when it is a good one; otherwise
+ * the LLMError for it (an HTTP error of any shape, an error object inside a
+ * 2xx reply, or a 2xx body that is not JSON, which is retryable).
+ */
+export function readReplyText(where: string, status: number, text: string, headers: HeaderLookup | undefined): unknown {
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
   }
+  const ok = status >= 200 && status < 300;
+  if (!ok) throw errorFromBody(where, status, body, headers);
+  if (typeof body === 'string') throw llmError(`${where}: malformed reply (not JSON): ${text.slice(0, 120)}`, undefined, true);
+  if (embeddedError(body)) throw errorFromBody(where, undefined, body, headers);
+  return body;
+}
+
+async function readReply(where: string, res: Response): Promise<Response> {
+  const text = await res.text();
+  readReplyText(where, res.status, text, res.headers);
+  const headers = new Headers(res.headers);
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  return new Response(text, { status: res.status, statusText: res.statusText, headers });
 }

@@ -221,4 +221,138 @@ describe('openai provider over HTTP', () => {
     const res = await llm.complete(ask);
     expect(res.choices[0]!.text).toBe('hi');
   });
+
+  it('keeps at most `connections` keep-alive connections to the server and reuses them', async () => {
+    const { createServer } = await import('node:http');
+    let sockets = 0;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const srv = createServer((req, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      req.resume();
+      req.on('end', () =>
+        setTimeout(() => {
+          inFlight--;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify((chatReply(['ok']) as { json: unknown }).json));
+        }, 5),
+      );
+    });
+    srv.on('connection', () => sockets++);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = srv.address() as import('node:net').AddressInfo;
+      const llm = openaiProvider({ model: 'local', baseURL: `http://127.0.0.1:${port}/v1`, connections: 3 });
+      const replies = await Promise.all(Array.from({ length: 12 }, (_, i) => llm.complete({ ...ask, sampleIndex: i })));
+      expect(replies.every((r) => r.choices[0]!.text === 'ok')).toBe(true);
+      expect(maxInFlight).toBe(3);
+      expect(sockets).toBe(3);
+      await llm.complete(ask);
+      expect(sockets).toBe(3); // reused, not reopened
+    } finally {
+      srv.closeAllConnections();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+
+  it('a refused connection is a retryable connection error naming the cause', async () => {
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const { port } = probe.address() as import('node:net').AddressInfo;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const llm = openaiProvider({ model: 'local', baseURL: `http://127.0.0.1:${port}/v1` });
+    const err = await llm.complete(ask).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LLMError);
+    expect((err as LLMError).retryable).toBe(true);
+    expect((err as LLMError).message).toMatch(/^openai local: connection error: .*ECONNREFUSED/);
+  });
+});
+
+describe('logprobs passthrough', () => {
+  const chatLogprobs = {
+    content: [
+      { token: 'Paris', logprob: -0.01, bytes: [80], top_logprobs: [{ token: 'Paris', logprob: -0.01 }, { token: 'Lyon', logprob: -4.6 }] },
+      { token: '.', logprob: -0.2, bytes: [46], top_logprobs: [] },
+    ],
+  };
+
+  it('chat: sends logprobs and top_logprobs and returns the tokens in the reply', async () => {
+    server.script({ json: { object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Paris.' }, logprobs: chatLogprobs, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2 } } });
+    const llm = stacked();
+    const res = await llm.complete({ ...ask, logprobs: true, topLogprobs: 2 });
+    expect(server.requests[0]!.body).toMatchObject({ logprobs: true, top_logprobs: 2 });
+    expect(res.choices[0]!.logprobs).toEqual([
+      { token: 'Paris', logprob: -0.01, top: [{ token: 'Paris', logprob: -0.01 }, { token: 'Lyon', logprob: -4.6 }] },
+      { token: '.', logprob: -0.2 },
+    ]);
+  });
+
+  it('completions with echo (APE likelihood): logprobs is the number of alternatives; prompt tokens, offsets and a null first log-probability are kept', async () => {
+    server.script({
+      json: {
+        object: 'text_completion',
+        choices: [{ index: 0, text: '\nOutput: 18', finish_reason: 'length', logprobs: { tokens: ['\n', 'Output', ':', ' 18'], token_logprobs: [null, -3.5, -0.1, -1.25], top_logprobs: [null, { Output: -3.5 }, { ':': -0.1 }, { ' 18': -1.25 }], text_offset: [0, 1, 7, 8] } }],
+        usage: { prompt_tokens: 4, completion_tokens: 0 },
+      },
+    });
+    const llm = stacked();
+    const res = await llm.complete({ messages: [], prompt: '\nOutput: 18', logprobs: true, topLogprobs: 1, echo: true, maxTokens: 0 });
+    const body = server.requests[0]!.body;
+    expect(server.requests[0]!.url).toBe('/v1/completions');
+    expect(body).toMatchObject({ prompt: '\nOutput: 18', logprobs: 1, echo: true, max_tokens: 0 });
+    expect(body.top_logprobs).toBeUndefined();
+    const lp = res.choices[0]!.logprobs!;
+    expect(lp.map((t) => [t.token, t.logprob, t.offset])).toEqual([
+      ['\n', null, 0],
+      ['Output', -3.5, 1],
+      [':', -0.1, 7],
+      [' 18', -1.25, 8],
+    ]);
+    expect(lp[3]!.top).toEqual([{ token: ' 18', logprob: -1.25 }]);
+  });
+
+  it('a server that ignores the field: the reply has no logprobs, and nothing fails', async () => {
+    server.script(chatReply(['Paris.']));
+    const res = await stacked().complete({ ...ask, logprobs: true });
+    expect(res.choices[0]!.text).toBe('Paris.');
+    expect(res.choices[0]!.logprobs).toBeUndefined();
+  });
+
+  it('not asked for: no field is sent, and logprobs a server sends anyway are not kept', async () => {
+    server.script({ json: { object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Paris.' }, logprobs: chatLogprobs, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2 } } });
+    const res = await stacked().complete(ask);
+    expect(server.requests[0]!.body.logprobs).toBeUndefined();
+    expect(server.requests[0]!.body.top_logprobs).toBeUndefined();
+    expect(res.choices[0]!.logprobs).toBeUndefined();
+  });
+
+  it('logprobs of a shape no server sends are a malformed reply', async () => {
+    server.script({ json: { object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'x' }, logprobs: { content: [{ token: 'x', logprob: 'high' }] } }], usage: { prompt_tokens: 1, completion_tokens: 1 } } });
+    await expect(stacked({ maxAttempts: 1 }).complete({ ...ask, logprobs: true })).rejects.toThrow(/malformed reply: choices\[0\]\.logprobs/);
+  });
+
+  it('the cache key holds the logprobs request; a cached reply replays its logprobs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-lp-'));
+    try {
+      server.script({ json: { object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'Paris.' }, logprobs: chatLogprobs, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2 } } });
+      const cache = CallCache.open(join(dir, 'c.sqlite'));
+      const provider = openaiProvider({ model: 'test-model', baseURL: `${server.url}/v1`, apiKey: SECRET });
+      const llm = buildStack(provider, { cache, timeoutMs: 5_000 });
+      const plain = await llm.complete(ask);
+      const withLp = await llm.complete({ ...ask, logprobs: true, topLogprobs: 2 });
+      const fewerTop = await llm.complete({ ...ask, logprobs: true, topLogprobs: 1 });
+      expect(server.requests).toHaveLength(3); // three different keys
+      expect(plain.choices[0]!.logprobs).toBeUndefined();
+      const again = await llm.complete({ ...ask, logprobs: true, topLogprobs: 2 });
+      expect(server.requests).toHaveLength(3);
+      expect(again.cached).toBe(true);
+      expect(again.choices[0]!.logprobs).toEqual(withLp.choices[0]!.logprobs);
+      expect(fewerTop.cached).toBeFalsy();
+      cache.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,16 +1,21 @@
 /**
- * OpenAI-compatible chat completions provider (raw `/v1/completions` for requests with `prompt`) (OpenAI, vLLM, Ollama,
- * llama.cpp server, popbench serve-sim) through the `openai` package.
- * The package's own retries and timeout are switched off: retry and timeout
- * are middleware (llm/retry.ts, llm/timeout.ts).
+ * OpenAI-compatible chat completions provider (raw `/v1/completions` for
+ * requests with `prompt`) (OpenAI, vLLM, Ollama, llama.cpp server, SGLang,
+ * popbench serve-sim), spoken directly over HTTP with an `undici` connection
+ * pool: one pool per provider, as many keep-alive connections as the
+ * endpoint's configured concurrency. popbench builds the request body
+ * (llm/providers/chat.ts) and reads every reply itself (llm/providers/http.ts),
+ * so no client package sits between; retry and timeout are middleware
+ * (llm/retry.ts, llm/timeout.ts).
  */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { Pool } from 'undici';
 import type { LLM, LLMRequest, LLMResponse } from '../../core/types.js';
 import { LLMError } from '../../core/errors.js';
 import { errorText, isRetryableStatus, llmError, parseRetryAfter } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { fromChatBody, fromCompletionBody, toChatBody, toCompletionBody } from './chat.js';
-import { checkedFetch, withCheckedFetch } from './http.js';
+import { readReplyText } from './http.js';
 
 export interface OpenAIProviderOptions {
   /** Model id sent to the server. */
@@ -23,47 +28,95 @@ export interface OpenAIProviderOptions {
   headers?: Record<string, string>;
   /** Request field for the answer length: max_tokens (default) or max_completion_tokens (OpenAI o-series, GPT-5). */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /**
+   * Keep-alive connections to the server: its configured concurrency (the
+   * registry passes the model's `concurrency`). Default: as many as calls in flight.
+   */
+  connections?: number;
 }
 
 /** The OpenAI API, where requests go when no baseURL is given. */
 export const OPENAI_API_URL = 'https://api.openai.com/v1';
 
-/** Longest timeout the package accepts without overflowing Node timers; the real one is middleware. */
-const NO_TIMEOUT_MS = 2_147_483_647;
+/** Idle keep-alive connections are closed after this long (servers often close theirs after 5 s). */
+const KEEP_ALIVE_MS = 4_000;
 
 export function openaiProvider(opts: OpenAIProviderOptions): LLM {
   registerSecret(opts.apiKey);
   const where = `openai ${opts.model}`;
-  const client = new OpenAI({
-    apiKey: opts.apiKey ?? 'keyless',
-    baseURL: opts.baseURL,
-    maxRetries: 0,
-    timeout: NO_TIMEOUT_MS,
-    // Keyless: the package insists on a key; make sure none goes out.
-    defaultHeaders: { ...opts.headers, ...(opts.apiKey ? {} : { Authorization: null }) } as Record<string, string>,
-    fetch: checkedFetch(where),
-  });
   const endpoint = (opts.baseURL ?? OPENAI_API_URL).replace(/\/+$/, '');
+  let base: URL;
+  try {
+    base = new URL(endpoint);
+  } catch {
+    throw llmError(`${where}: base URL is not a URL: ${endpoint}`);
+  }
+  const pathOf = (route: string) => `${base.pathname.replace(/\/+$/, '')}/${route}${base.search}`;
+  const chatPath = pathOf('chat/completions');
+  const completionPath = pathOf('completions');
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    'user-agent': 'popbench',
+    ...Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+    // Keyless: no Authorization header at all.
+    ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+  };
+  let pool: Pool | undefined;
+  const getPool = () =>
+    (pool ??= new Pool(base.origin, {
+      connections: opts.connections ?? null,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: KEEP_ALIVE_MS,
+      // No timeouts of the pool's own: the per-attempt timeout is middleware (it aborts the signal).
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    }));
+  const opt = { maxTokensField: opts.maxTokensField };
   return {
     provider: 'openai',
     model: opts.model,
     endpoint,
     async complete(req: LLMRequest, signal?: AbortSignal): Promise<LLMResponse> {
-      let raw: unknown;
+      const raw = req.prompt !== undefined;
+      const body = JSON.stringify(raw ? toCompletionBody(opts.model, req, opt) : toChatBody(opts.model, req, opt));
+      let status: number;
+      let text: string;
+      let replyHeaders: Record<string, string | string[] | undefined>;
       try {
-        // `as never`: the body is a plain (chat) completion request; extra fields stay typed in chat.ts.
-        const opt = { maxTokensField: opts.maxTokensField };
-        if (req.prompt !== undefined) raw = await withCheckedFetch(() => client.completions.create(toCompletionBody(opts.model, req, opt) as never, { signal }));
-        else raw = await withCheckedFetch(() => client.chat.completions.create(toChatBody(opts.model, req, opt) as never, { signal }));
+        if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+        const res = await getPool().request({ method: 'POST', path: raw ? completionPath : chatPath, headers, body, signal });
+        status = res.statusCode;
+        replyHeaders = res.headers;
+        text = await res.body.text();
       } catch (err) {
-        throw classifyOpenAIError(err, where);
+        if (signal?.aborted) throw llmError(`${where}: request aborted`, undefined, false);
+        throw llmError(`${where}: connection error: ${connectionText(err)}`, undefined, true);
       }
-      return req.prompt !== undefined ? fromCompletionBody(raw, opts.model, where, req) : fromChatBody(raw, opts.model, where, req);
+      const parsed = readReplyText(where, status, text, {
+        get: (name: string) => {
+          const v = replyHeaders[name];
+          return Array.isArray(v) ? v[0] : v;
+        },
+      });
+      return raw ? fromCompletionBody(parsed, opts.model, where, req) : fromChatBody(parsed, opts.model, where, req);
     },
   };
 }
 
-/** Turn anything the openai package throws into an LLMError saying whether to retry. */
+/** What went wrong on the wire: the error code (ECONNREFUSED, UND_ERR_SOCKET, ...) and message. */
+function connectionText(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  const msg = errorText(err);
+  const causeText = cause instanceof Error ? `: ${errorText(cause)}` : '';
+  return typeof code === 'string' && !msg.includes(code) ? `${code} ${msg}${causeText}` : `${msg}${causeText}`;
+}
+
+/**
+ * Turn anything the `openai` package throws into an LLMError saying whether
+ * to retry (for callers that use the package: embeddings).
+ */
 export function classifyOpenAIError(err: unknown, where: string): LLMError {
   if (err instanceof LLMError) return err;
   if (err instanceof APIUserAbortError) return llmError(`${where}: request aborted`, undefined, false);
