@@ -70,7 +70,7 @@ describe('shipped suites, reduced, end to end', () => {
   }, 120_000);
 
   it.skipIf(!haveData)('opro-bbh: the paper values come back beside our paired gain over the empty string, with an interval', async () => {
-    const r = await runReduced('opro-bbh', { tasks: 1, targetCalls: 20, optimizerCalls: 3, testLimit: 20 });
+    const r = await runReduced('opro-bbh', { tasks: 1, targetCalls: 20, optimizerCalls: 3, testLimit: 20 }, 'empty-plain');
     noZeroWidth(r.intervals);
     const paper = r.csv('paper.csv');
     expect(paper.map((p) => `${p['optimizer']} vs ${p['baseline']}`).sort()).toEqual(['opro-abegin vs empty-qa', 'opro-qbegin vs empty-plain']);
