@@ -25,7 +25,11 @@ import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
 import { scoreCheckpoints, type Checkpoint } from './checkpoints.js';
 import { cellDir, cellIds, cellState, checkRecordedCells, json, lockCell, readJson, writeGrid } from './rundir.js';
-import { Session, type SessionFlags } from './session.js';
+import { cellWorld, Session, type SessionFlags } from './session.js';
+import { ceiling } from '../sim/ceiling.js';
+import type { SimWorld } from '../sim/index.js';
+import type { Example, Task } from '../core/types.js';
+import { lookupModel } from '../llm/index.js';
 import { runPlacebo, type PlaceboSummary } from './placebo.js';
 import { runTransfers, type TransferSummary } from './transfer.js';
 import { expandCells, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
@@ -54,10 +58,40 @@ export interface CellResult {
   trajectory: Trajectory;
   /** Anytime checkpoints: the incumbent's test score at shares of the target-call budget (benchmarks/checkpoints.ts). */
   checkpoints: Checkpoint[];
+  /**
+   * In-process sim targets only: the sim world's printed ceiling on this cell's
+   * test examples (sim/ceiling.ts: the best of the documented prompt family,
+   * chosen on these examples) and its test accuracy.
+   */
+  ceiling?: CellCeiling;
   /** Calls, tokens and cost of scoring the checkpoints (not in `usage`). */
   checkpointUsage: UsageSnapshot['total'];
   usage: UsageSnapshot;
   meta: { startedAt: string; finishedAt: string; wallMs: number };
+}
+
+/** result.json `ceiling`: the best family prompt of the cell's sim world on its test examples. */
+export interface CellCeiling {
+  instruction: string;
+  parts: string[];
+  n: number;
+  correct: number;
+  accuracy: number;
+}
+
+const CEILINGS = new WeakMap<SimWorld, Map<string, CellCeiling>>();
+/** The ceiling of (world, task, target) on `test`, computed once per session world and test set. */
+export function cellCeiling(world: SimWorld, task: Task, target: string, test: readonly Example[]): CellCeiling {
+  let m = CEILINGS.get(world);
+  if (!m) CEILINGS.set(world, (m = new Map()));
+  const key = JSON.stringify([task.id, target, test.map((e) => e.id), test.length ? test[0]!.input : '']);
+  let c = m.get(key);
+  if (!c) {
+    const best = ceiling(world, task, target, test).best;
+    c = { instruction: best.instruction, parts: best.parts, n: test.length, correct: Math.round(best.accuracy * test.length), accuracy: best.accuracy };
+    m.set(key, c);
+  }
+  return c;
 }
 
 export interface ProgressEvent {
@@ -283,8 +317,10 @@ export async function runCell(
   // The config's maxCostUsd caps cells whose suite sets no cost limit.
   const cap = session.config.maxCostUsd;
   const budget = new Budget({ ...(cap !== undefined ? { costUsd: cap } : {}), ...spec.limits });
-  const target = session.model(spec.target, budget, usage);
-  const optimizerLLM = session.model(spec.optimizerModel, budget, usage);
+  const world = cellWorld(session, spec);
+  world.register(loaded);
+  const target = session.model(spec.target, budget, usage, world);
+  const optimizerLLM = session.model(spec.optimizerModel, budget, usage, world);
   const train = slice(task.splits.train, spec.trainSize);
   const dev = slice(task.splits.dev, spec.devSize);
   const test = slice(task.splits.test, spec.testLimit);
@@ -299,7 +335,7 @@ export async function runCell(
   }
 
   // Final scoring is outside the search budget: a fresh, unbudgeted stack (same usage meter).
-  const scorer = resultScorer(task, result, session.model(spec.target, undefined, usage), session.model(spec.optimizerModel, undefined, usage));
+  const scorer = resultScorer(task, result, session.model(spec.target, undefined, usage, world), session.model(spec.optimizerModel, undefined, usage, world));
   const devRes = await scorer.evaluate(dev);
   const testRes = await scorer.evaluate(test);
   // Anytime checkpoints, also outside the budget, on the same test examples; metered on their own
@@ -312,9 +348,12 @@ export async function runCell(
     test,
     limit: spec.limits.targetCalls,
     spent: budget.spent.targetCalls,
-    target: session.model(spec.target, undefined, checkpointMeter),
-    rewriterModel: session.model(spec.optimizerModel, undefined, checkpointMeter),
+    target: session.model(spec.target, undefined, checkpointMeter, world),
+    rewriterModel: session.model(spec.optimizerModel, undefined, checkpointMeter, world),
   });
+  // The printed ceiling of the cell's sim world (in-process sim targets only), outside the budget and the meters.
+  const simTarget = lookupModel(spec.target, session.config).provider === 'sim';
+  const ceil = simTarget ? cellCeiling(world, task, lookupModel(spec.target, session.config).model, test) : undefined;
   const samples = [
     ...devRes.outcomes.map((o) => ({ split: 'dev', ...o })),
     ...testRes.outcomes.map((o) => ({ split: 'test', ...o })),
@@ -335,6 +374,7 @@ export async function runCell(
     test: score(testRes),
     trajectory: result.trajectory,
     checkpoints,
+    ...(ceil ? { ceiling: ceil } : {}),
     checkpointUsage: checkpointMeter.snapshot().total,
     usage: usage.snapshot(),
     meta: { startedAt, finishedAt: new Date(finished).toISOString(), wallMs: finished - started },

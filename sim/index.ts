@@ -7,7 +7,7 @@ import { answerOptimizer } from './optimizer.js';
 import { answerTarget, requestText } from './target.js';
 import { SimWorld } from './world.js';
 
-export { SimWorld } from './world.js';
+export { SimWorld, type SimWorldOptions } from './world.js';
 export { CAUSE_PHRASES, parseCauses, CAUSE_KINDS, causeKind } from './causes.js';
 export type { SimAnnotation } from './target.js';
 export { UNRECOGNISED as SIM_UNRECOGNISED } from './target.js';
@@ -35,7 +35,7 @@ export function simComplete(model: string, world: SimWorld, req: LLMRequest): LL
   const n = Math.max(1, Math.floor(req.n ?? 1));
   const choices: LLMChoice[] = [];
   for (let i = 0; i < n; i++) {
-    let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text), world);
+    let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text), world, world.optimizer);
     if (req.maxTokens !== undefined && countTokens(c.text) > req.maxTokens) {
       c = { ...c, text: c.text.slice(0, Math.max(0, req.maxTokens * 4)), finishReason: 'length' };
     }
