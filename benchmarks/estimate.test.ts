@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { Session } from '../cli/session.js';
+import { Session } from './session.js';
 import { estimateSuite, standIn } from './estimate.js';
 import { runSuite } from './runner.js';
 import { loadSuite, parseSuiteYaml } from './suite.js';

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { Session } from '../cli/session.js';
+import { Session } from './session.js';
 import { SimWorld } from '../sim/index.js';
 import { startSimServer } from '../sim/server.js';
 import { loadTask } from '../tasks/registry.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Session } from '../cli/session.js';
+import { Session } from './session.js';
 import { buildReport } from '../reports/index.js';
 import { SimWorld } from '../sim/index.js';
 import { startSimServer, type SimServer } from '../sim/server.js';
