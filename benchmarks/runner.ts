@@ -32,7 +32,7 @@ import type { Example, Task } from '../core/types.js';
 import { lookupModel } from '../llm/index.js';
 import { runPlacebo, type PlaceboSummary } from './placebo.js';
 import { runTransfers, type TransferSummary } from './transfer.js';
-import { expandCells, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
+import { expandCells, overWorlds, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
 
 export { cellDir, readJson } from './rundir.js';
 export { writeAtomic } from '../core/atomic.js';
@@ -59,8 +59,8 @@ export interface CellResult {
   /** Anytime checkpoints: the incumbent's test score at shares of the target-call budget (benchmarks/checkpoints.ts). */
   checkpoints: Checkpoint[];
   /**
-   * In-process sim targets only: the sim world's printed ceiling on this cell's
-   * test examples (sim/ceiling.ts: the best of the documented prompt family,
+   * In-process sim targets of suites with a world other than 0 or several
+   * worlds: the sim world's printed ceiling on this cell's test examples (sim/ceiling.ts: the best of the documented prompt family,
    * chosen on these examples) and its test accuracy.
    */
   ceiling?: CellCeiling;
@@ -168,6 +168,8 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   const progress = (cell: string, status: ProgressEvent['status']) => opts.onProgress?.({ finished, total: cells.length, cell, status });
   const limit = pLimit(Math.max(1, opts.concurrency ?? 1));
   let stop: unknown;
+  // The report compares worlds against their ceilings: recorded when the suite has a world other than 0 or several.
+  const withCeilings = overWorlds(suite);
 
   const one = async (spec: CellSpec) => {
     if (stop !== undefined) return;
@@ -211,7 +213,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
       writeAtomic(path.join(dir, 'spec.json'), json(spec));
       const usage = new UsageMeter();
       try {
-        await runCell(spec, dir, session, usage);
+        await runCell(spec, dir, session, usage, undefined, { ceiling: withCeilings });
         summary.ran.push(spec.id);
         finished++;
         used.push(usage.snapshot());
@@ -305,6 +307,8 @@ export async function runCell(
   usage: UsageMeter,
   /** Runs the search instead of the registered optimizer (`popbench proxy` drives an external one). */
   optimize?: (ctx: OptimizerContext) => Promise<OptimizeResult>,
+  /** ceiling: record the sim world's ceiling on the test examples (in-process sim targets; suites over several worlds). */
+  opts: { ceiling?: boolean } = {},
 ): Promise<CellResult> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
@@ -352,7 +356,7 @@ export async function runCell(
     rewriterModel: session.model(spec.optimizerModel, undefined, checkpointMeter, world),
   });
   // The printed ceiling of the cell's sim world (in-process sim targets only), outside the budget and the meters.
-  const simTarget = lookupModel(spec.target, session.config).provider === 'sim';
+  const simTarget = opts.ceiling === true && lookupModel(spec.target, session.config).provider === 'sim';
   const ceil = simTarget ? cellCeiling(world, task, lookupModel(spec.target, session.config).model, test) : undefined;
   const samples = [
     ...devRes.outcomes.map((o) => ({ split: 'dev', ...o })),

@@ -339,6 +339,11 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
   return suite;
 }
 
+/** A suite over several sim worlds (or a world other than 0): its cells record the world's ceiling. */
+export function overWorlds(suite: Pick<Suite, 'worlds'>): boolean {
+  return suite.worlds.length > 1 || suite.worlds.some((w) => w !== 0);
+}
+
 /** Whether a model name resolves to the in-process sim provider. */
 function isSimProvider(name: string, config?: PopbenchConfig): boolean {
   try {
