@@ -108,3 +108,34 @@ describe('a run over several worlds', () => {
     expect(tex).toContain('worlds-gap');
   });
 });
+
+describe('a recognition sweep (instrumentation check)', () => {
+  it('at recognise 0 ABO gains no more than ABO without outputs; at 1 it does; the rate is a block axis with its own table and plot', async () => {
+    const s = loadSuite(path.join(suites, 'recognition-sweep.yaml'));
+    const suite: Suite = {
+      ...s,
+      tasks: ['like/navigate'],
+      sim: { recognise: [0, 1] },
+      optimizers: s.optimizers.filter((o) => o.name === 'empty' || o.name === 'abo'),
+      budget: { ...s.budget, targetCalls: 400, optimizerCalls: 40 },
+      testLimit: 80,
+      checkpoints: 0,
+    };
+    const out = mkdtempSync(path.join(tmpdir(), 'pb-recognition-'));
+    expect((await runSuite(suite, { out, flags: { cache: false } })).failed).toEqual([]);
+    const { analysis } = await buildReport(out, { out: path.join(out, 'report'), bootstrapB: 200, png: false, formats: ['csv', 'md'] });
+    const csv = readFileSync(path.join(out, 'report/csv/recognition-gain.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('task,target,optimizer,recognise,seeds,n,diff,lo,hi,covers');
+    expect(readFileSync(path.join(out, 'report/report.md'), 'utf8')).toContain('plots/recognition-gain.svg');
+    const gain = (label: string, r: number) => analysis.comparisons.find((c) => c.optimizer === label && c.task === `like/navigate [recognise=${r}]`)!;
+    const blind0 = gain('abo-no-outputs', 0);
+    const blind1 = gain('abo-no-outputs', 1);
+    // without outputs there is nothing to recognise: the rate changes nothing
+    expect(blind1.diff).toBe(blind0.diff);
+    // at 0, reflections that see the traces do no better than prior draws (within the no-evidence variant's interval) ...
+    expect(gain('abo', 0).diff).toBeGreaterThanOrEqual(blind0.lo);
+    expect(gain('abo', 0).diff).toBeLessThanOrEqual(blind0.hi);
+    // ... while at 1 the same check would fail: the test can tell recognition from none
+    expect(gain('abo', 1).diff).toBeGreaterThan(blind0.hi);
+  }, 240_000);
+});
