@@ -5,14 +5,17 @@
  * unfinished or failed one; a result.json that fails validation is refused.
  * Each cell is copied beside its destination and renamed into place, so a
  * merge killed at any moment leaves only temp copies, which every reader
- * ignores and the next merge or run removes.
+ * ignores and the next merge or run removes. Every cell the merge writes in
+ * `out` is locked first (the lock `run` takes, locks/<id>.lock): a cell that
+ * a live `run` or another merge is writing there is refused with one line,
+ * before anything is copied.
  */
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { cleanTemps, fsyncDir, tempPath, writeAtomic } from '../core/atomic.js';
 import { UserError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
-import { cellDir, cellIds, cellState, diffFields, fingerprintOk, readGrid, readJson, writeGrid, type GridFile } from './rundir.js';
+import { cellDir, cellIds, cellState, diffFields, fingerprintOk, lockCell, readGrid, readJson, writeGrid, type GridFile } from './rundir.js';
 import type { CellSpec } from './suite.js';
 
 export interface MergeSummary {
@@ -90,12 +93,36 @@ export function mergeRuns(dirs: readonly string[], out: string): MergeSummary {
     }
   }
 
+  // Lock every cell this merge will write in `out`; a cell held by a live process is refused before any copy.
+  const toCopy = [...chosen].filter(([, src]) => path.resolve(src.dir) !== outAbs);
+  const held: Array<() => void> = [];
+  try {
+    for (const [id] of toCopy) {
+      const lock = lockCell(out, id);
+      if (!lock.ok) {
+        const who = lock.owner ? `process ${lock.owner.pid} on ${lock.owner.host} (since ${lock.owner.startedAt})` : 'another process';
+        throw new UserError(`merge: cell ${id} in ${out} is being written by ${who}; wait for it to finish, then merge again`);
+      }
+      held.push(lock.release);
+    }
+    return copyCells(out, suite?.value, grid, chosen, toCopy);
+  } finally {
+    for (const release of held) release();
+  }
+}
+
+function copyCells(
+  out: string,
+  suiteValue: unknown,
+  grid: (GridFile & { from: string }) | undefined,
+  chosen: ReadonlyMap<string, Source>,
+  toCopy: ReadonlyArray<readonly [string, Source]>,
+): MergeSummary {
   mkdirSync(path.join(out, 'cells'), { recursive: true });
-  if (suite) writeAtomic(path.join(out, 'suite.json'), JSON.stringify(suite.value, null, 2) + '\n');
+  if (suiteValue !== undefined) writeAtomic(path.join(out, 'suite.json'), JSON.stringify(suiteValue, null, 2) + '\n');
   if (grid) writeGrid(out, { suite: grid.suite, cells: grid.cells as CellSpec[] });
   let copied = 0;
-  for (const [id, src] of chosen) {
-    if (path.resolve(src.dir) === outAbs) continue;
+  for (const [id, src] of toCopy) {
     const dest = cellDir(out, id);
     // Copy beside the destination, then swap it in: a merge cut short leaves no half-copied cell.
     const tmp = tempPath(dest);

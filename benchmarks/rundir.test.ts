@@ -92,6 +92,30 @@ describe('run directories that cannot lie', () => {
     expect(fingerprints(out)).toEqual(fingerprints(full));
   });
 
+  it('(2) merge locks the cells it writes: a cell a live process holds in the destination is refused before anything is copied', () => {
+    const out = tmp('merge-locked');
+    const ids = readdirSync(path.join(full, 'cells')).sort();
+    const held = tryLock(path.join(out, 'locks', `${ids[1]}.lock`));
+    expect(held.ok).toBe(true);
+    const err = (() => {
+      try {
+        mergeRuns([full], out);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).not.toContain('\n');
+    expect((err as Error).message).toMatch(new RegExp(`^merge: cell ${ids[1]} in .* is being written by process ${process.pid} on ${hostname()}`));
+    expect(existsSync(path.join(out, 'cells'))).toBe(false);
+    // The merge released the locks it took; once the other writer is done the same merge goes through.
+    expect(readdirSync(path.join(out, 'locks'))).toEqual([`${ids[1]}.lock`]);
+    if (held.ok) held.release();
+    expect(mergeRuns([full], out)).toMatchObject({ cells: 4, done: 4, copied: 4 });
+    expect(readdirSync(path.join(out, 'locks'))).toEqual([]);
+    expect(fingerprints(out)).toEqual(fingerprints(full));
+  });
+
   it('(3) a truncated, empty or wrong-schema result.json is not finished: run redoes it, merge refuses it, report lists it', async () => {
     const cells = expandCells(smoke);
     for (const [k, bad] of ['{"id": "x", "stoppedBy": "do', '', JSON.stringify({ id: cells[0]!.id, stoppedBy: 'done' })].entries()) {
