@@ -156,7 +156,9 @@ export function worldRows(families: readonly WorldFamily[]): WorldRow[] {
       });
     });
   }
-  if (families.length > 1) {
+  // pooled over tasks only when the families differ by task alone (never across knob settings)
+  const settings = new Set(families.map((f) => parseBlock(f.task).setting));
+  if (families.length > 1 && settings.size === 1 && new Set(families.map((f) => f.task)).size > 1) {
     const worlds = families[0]!.worlds;
     const shared = families[0]!.optimizers.filter((o) => families.every((f) => f.optimizers.includes(o)));
     if (shared.length >= 2 && families.every((f) => JSON.stringify(f.worlds) === JSON.stringify(worlds))) {
@@ -273,6 +275,9 @@ export function worldGapPlot(rows: readonly WorldRow[], labels: readonly string[
   const means = withGap.map((r) => ({ panel: panel(r), optimizer: r.optimizer, gap: r.gap, lo: r.gapLo ?? r.gap, hi: r.gapHi ?? r.gap, worlds: r.worlds }));
   const dots = withGap.flatMap((r) => r.gaps.map((g) => ({ panel: panel(r), optimizer: r.optimizer, world_gap: g })));
   const n = [...new Set(withGap.map((r) => r.worlds))].join('/');
+  const ys = [...means.flatMap((m) => [m.lo!, m.hi!]), ...dots.map((d) => d.world_gap)].filter(Number.isFinite);
+  const pad = 0.05;
+  const domain = [Math.floor((Math.min(0, ...ys) - pad) * 10) / 10, Math.ceil((Math.max(0, ...ys) + pad) * 10) / 10];
   const spec = {
     $schema: SCHEMA,
     background: 'white',
@@ -290,9 +295,10 @@ export function worldGapPlot(rows: readonly WorldRow[], labels: readonly string[
         color: { field: 'optimizer', type: 'nominal', scale: colourScale(labels), title: 'optimizer' },
       },
       layer: [
-        { transform: [{ filter: "datum.kind === 'world'" }], mark: { type: 'point', opacity: 0.35, size: 18 }, encoding: { y: { field: 'world_gap', type: 'quantitative', title: 'ceiling − accuracy (points of proportion)' } } },
-        { transform: [{ filter: "datum.kind === 'mean'" }], mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
-        { transform: [{ filter: "datum.kind === 'mean'" }], mark: { type: 'point', filled: true, size: 70, shape: 'diamond' }, encoding: { y: { field: 'gap', type: 'quantitative' } } },
+        { transform: [{ filter: "datum.kind === 'world'" }], mark: { type: 'point', opacity: 0.35, size: 18 }, encoding: { y: { field: 'world_gap', type: 'quantitative', title: 'ceiling − accuracy (proportion)', scale: { domain } } } },
+        { transform: [{ filter: "datum.kind === 'mean'" }], mark: { type: 'rule', strokeWidth: 2 }, encoding: { y: { field: 'lo', type: 'quantitative', scale: { domain } }, y2: { field: 'hi' } } },
+        { transform: [{ filter: "datum.kind === 'mean'" }], mark: { type: 'point', filled: true, size: 70, shape: 'diamond' }, encoding: { y: { field: 'gap', type: 'quantitative', scale: { domain } } } },
+        { mark: { type: 'rule', strokeDash: [3, 3] }, encoding: { y: { datum: 0 }, color: { value: '#888' } } },
       ],
     },
   } as unknown as TopLevelSpec;
@@ -377,7 +383,7 @@ export function recognitionPlot(rows: readonly RecognitionRow[], labels: readonl
         color: { field: 'optimizer', type: 'nominal', scale: colourScale(labels), title: 'optimizer' },
       },
       layer: [
-        { mark: { type: 'rule', color: '#888', strokeDash: [3, 3] }, encoding: { y: { datum: 0 } } },
+        { mark: { type: 'rule', strokeDash: [3, 3] }, encoding: { y: { datum: 0 }, color: { value: '#888' } } },
         { mark: { type: 'rule' }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
         { mark: { type: 'line', point: { filled: true, size: 40 } }, encoding: { y: { field: 'gain', type: 'quantitative', title: `test accuracy − ${baseline} (paired)` } } },
       ],
