@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BudgetExhausted } from './errors.js';
 import type { CallRole, Usage } from './usage.js';
 
@@ -118,7 +119,18 @@ export class Budget {
    */
   admit(role: CallRole | undefined, estTokens: number, upperTokens: number = Infinity, upperUsd: number = Infinity): Promise<AdmissionTicket> {
     const ticket = new AdmissionTicket(role, Math.max(0, estTokens), Math.max(estTokens, upperTokens), Math.max(0, upperUsd));
-    this.queue.push(ticket);
+    const group = currentGroup.getStore();
+    if (group && group.batch.budget === this) {
+      ticket.group = group;
+      // Serial order: a later call of an earlier job of the batch goes before the calls of later jobs.
+      let at = this.queue.length;
+      while (at > 0) {
+        const g = this.queue[at - 1]!.group;
+        if (!(g && g.batch === group.batch && g.index > group.index)) break;
+        at--;
+      }
+      this.queue.splice(at, 0, ticket);
+    } else this.queue.push(ticket);
     this.pump();
     return ticket.decided;
   }
@@ -136,24 +148,72 @@ export class Budget {
     if (Number.isFinite(ticket.upperUsd)) this.runningUpperUsd -= ticket.upperUsd;
     else this.runningUnboundedUsd--;
     this.spentUsd += usd;
-    if (usage) this.spent.tokens += usage.promptTokens + usage.completionTokens;
-    else if (isTarget(ticket.role)) this.spent.targetCalls = Math.max(0, this.spent.targetCalls - 1);
-    else this.spent.optimizerCalls = Math.max(0, this.spent.optimizerCalls - 1);
+    const g = ticket.group?.spent;
+    if (usage) {
+      this.spent.tokens += usage.promptTokens + usage.completionTokens;
+      if (g) g.tokens += usage.promptTokens + usage.completionTokens;
+    } else if (isTarget(ticket.role)) {
+      this.spent.targetCalls = Math.max(0, this.spent.targetCalls - 1);
+      if (g) g.targetCalls--;
+    } else {
+      this.spent.optimizerCalls = Math.max(0, this.spent.optimizerCalls - 1);
+      if (g) g.optimizerCalls--;
+    }
     this.pump();
   }
 
+  /** Has this budget any limit at all (else every call is admitted, in any order)? */
+  private get limited(): boolean {
+    const { targetCalls, optimizerCalls, tokens, costUsd } = this.limits;
+    return [targetCalls, optimizerCalls, tokens, costUsd].some((v) => v !== undefined && v !== Infinity);
+  }
+
+  /**
+   * An ordered batch of `size` jobs (see `AdmissionBatch`): run job i inside
+   * `batch.run(i, fn)`. Its calls are decided after every call of jobs 0..i-1,
+   * as if the jobs ran one after another; once a call of job k is refused, every
+   * call of the jobs after k is refused too (without counting), since run one
+   * after another they would never have been made.
+   */
+  orderedBatch(size: number): AdmissionBatch {
+    return new AdmissionBatch(this, size);
+  }
+
+  /** Re-examine the queue (a group of an ordered batch was sealed). */
+  wake(): void {
+    this.pump();
+  }
+
+  /** Decide queued calls in order; the first that must wait holds back those after it. */
   private pump(): void {
     while (this.queue.length > 0) {
       const t = this.queue[0]!;
+      const group = t.group;
+      if (group && group.index > group.batch.cutAt) {
+        // An earlier job of its batch was cut by the budget: run one after another, this call is never made.
+        this.queue.shift();
+        t.reject(group.batch.cut!);
+        continue;
+      }
+      // An earlier job of its batch may still ask for calls, which come first in the serial order.
+      if (group && this.limited && group.batch.openBefore(group.index)) return;
       const decision = this.decide(t);
       if (decision === 'wait') return;
       this.queue.shift();
       if (decision instanceof BudgetExhausted) {
+        if (group && group.index < group.batch.cutAt) {
+          group.batch.cutAt = group.index;
+          group.batch.cut = decision;
+        }
         t.reject(decision);
         continue;
       }
       if (isTarget(t.role)) this.spent.targetCalls++;
       else this.spent.optimizerCalls++;
+      if (group) {
+        if (isTarget(t.role)) group.spent.targetCalls++;
+        else group.spent.optimizerCalls++;
+      }
       this.running++;
       if (Number.isFinite(t.upper)) this.runningUpper += t.upper;
       else this.runningUnbounded++;
@@ -197,9 +257,72 @@ export class Budget {
   }
 }
 
+/** The job of an ordered batch the calls made inside `AdmissionBatch.run` belong to. */
+const currentGroup = new AsyncLocalStorage<AdmissionGroup>();
+
+/** One job of an ordered batch. */
+export class AdmissionGroup {
+  /** What this job's calls spent: calls admitted (net of calls given back), tokens of its settled calls. */
+  readonly spent: BudgetSpent = { targetCalls: 0, optimizerCalls: 0, tokens: 0 };
+  /** No more calls will come from this job. */
+  sealed = false;
+  constructor(
+    readonly batch: AdmissionBatch,
+    readonly index: number,
+  ) {}
+}
+
+/**
+ * Jobs run at once whose calls the budget decides exactly as if the jobs ran
+ * one after another, in index order (`Budget.orderedBatch`). A job's calls
+ * wait (only while the budget has a limit) until every earlier job is sealed —
+ * has issued all its calls — so a job that issues all its calls at once (an
+ * evaluation) is sealed right after it starts and the jobs' calls go out
+ * together; a job sealed only when it settles makes later jobs wait for it.
+ * Once a call of job k is refused (`cut`), calls of jobs after k are refused
+ * too and never counted.
+ */
+export class AdmissionBatch {
+  readonly groups: AdmissionGroup[];
+  /** Index of the first job a call of which the budget refused (Infinity: none). */
+  cutAt = Infinity;
+  cut: BudgetExhausted | undefined;
+  constructor(
+    readonly budget: Budget,
+    size: number,
+  ) {
+    this.groups = Array.from({ length: size }, (_, i) => new AdmissionGroup(this, i));
+  }
+
+  /** Run `fn` as job `index`: every call made inside it, now or later, is a call of that job. */
+  run<T>(index: number, fn: () => T): T {
+    return currentGroup.run(this.groups[index]!, fn);
+  }
+
+  /** Job `index` will make no more calls. */
+  seal(index: number): void {
+    const g = this.groups[index]!;
+    if (g.sealed) return;
+    g.sealed = true;
+    this.budget.wake();
+  }
+
+  openBefore(index: number): boolean {
+    for (let i = 0; i < index; i++) if (!this.groups[i]!.sealed) return true;
+    return false;
+  }
+
+  /** Is a job of any ordered batch running here (its calls would join that job)? */
+  static get inJob(): boolean {
+    return currentGroup.getStore() !== undefined;
+  }
+}
+
 /** One call's place in `Budget.admit`'s order. */
 export class AdmissionTicket {
   settled = false;
+  /** The ordered-batch job it belongs to, if any. */
+  group: AdmissionGroup | undefined;
   resolve!: () => void;
   reject!: (err: BudgetExhausted) => void;
   readonly decided: Promise<AdmissionTicket>;

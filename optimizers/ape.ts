@@ -23,7 +23,7 @@
  * log-probabilities and is not offered (docs/optimizers.md, "APE").
  */
 import { z } from 'zod';
-import { POSITIONS, type Demo, type Example, type Layout, type Position, type Prompt } from '../core/types.js';
+import { POSITIONS, type Demo, type EvalResult, type Example, type Layout, type Position, type Prompt } from '../core/types.js';
 import type { Rng } from '../core/rng.js';
 import { countSchema, Recorder, untilBudget } from './common.js';
 import type { Candidate, Optimizer } from './types.js';
@@ -245,9 +245,16 @@ export const ape: Optimizer<ApeOptions> = {
       if (!pool.includes(arm)) pool.push(arm);
     };
 
-    /** Score an arm on examples; its candidate's score becomes its mean over every example seen so far. */
-    const evaluate = async (arm: Arm, examples: readonly Example[]) => {
-      const result = await rec.score(arm.candidate, examples);
+    /**
+     * Score arms on examples (arm i on examples[i]) at once, as one after another would; each
+     * candidate's score becomes its arm's mean over every example seen so far.
+     */
+    const evaluateAll = (list: readonly Arm[], examples: (i: number) => readonly Example[]) =>
+      rec.scoreAll(
+        list.map((arm, i) => ({ candidate: arm.candidate, examples: examples(i) })),
+        (result, i) => observe(list[i]!, result),
+      );
+    const observe = (arm: Arm, result: EvalResult) => {
       for (const out of result.outcomes) {
         if (arm.seen.has(out.exampleId)) continue;
         arm.seen.add(out.exampleId);
@@ -278,7 +285,7 @@ export const ape: Optimizer<ApeOptions> = {
 
     const select = async (rng: Rng) => {
       if (o.bandit === 'none') {
-        for (const arm of pool) await evaluate(arm, evalSet);
+        await evaluateAll(pool, () => evalSet);
         rec.stepDone(step++, incumbent());
         return;
       }
@@ -297,7 +304,7 @@ export const ape: Optimizer<ApeOptions> = {
           plannedStop = true; // keep what the final full-set scoring needs
           return;
         }
-        for (const [i, arm] of chosen.entries()) await evaluate(arm, subsets[i]!);
+        await evaluateAll(chosen, (i) => subsets[i]!);
         rec.stepDone(step++, incumbent());
       }
     };
@@ -353,7 +360,7 @@ export const ape: Optimizer<ApeOptions> = {
     // Optional: the kept candidates on the full evaluation set (Algorithm 1's return step).
     const finished = await untilBudget(async () => {
       if (!o.finalFullEval) return;
-      for (const arm of byMean(pool).slice(0, o.keepTop)) if (!arm.full) await evaluate(arm, evalSet);
+      await evaluateAll(byMean(pool).slice(0, o.keepTop).filter((arm) => !arm.full), () => evalSet);
       if (pool.length > 0) rec.stepDone(step++, incumbent());
     });
 

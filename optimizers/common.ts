@@ -5,6 +5,7 @@
  * does, and throws BudgetExhausted before any call past the limit.
  */
 import { z } from 'zod';
+import { AdmissionBatch, type Budget, type BudgetSpent } from '../core/budget.js';
 import { BudgetExhausted } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { createEvaluator, promptKey } from '../core/evaluator.js';
@@ -36,6 +37,138 @@ function metaMessages(metaPrompt: string, system?: string) {
   return [...(system !== undefined ? [{ role: 'system' as const, content: system }] : []), { role: 'user' as const, content: metaPrompt }];
 }
 
+export interface ProposalInfo {
+  parents?: string[];
+  origin: string;
+  step: number;
+  metaPrompt?: string;
+  rawReply?: string;
+}
+
+/** What to score a prompt on. */
+export interface ScoreItem {
+  examples: readonly Example[];
+  opts?: EvalOptions;
+}
+
+/**
+ * A job of `inOrder`. `issuesAtOnce`: the job makes every budgeted call
+ * synchronously when started (as an evaluation without rewriting does), so
+ * later jobs need not wait for it to finish before their calls are decided.
+ */
+export type InOrderJob<T> = (() => Promise<T>) & { issuesAtOnce?: true };
+
+export interface InOrderRun<T> {
+  /** Values of the jobs before the first that failed (all of them when none failed). */
+  values: T[];
+  /** Budget spent after each of those jobs (and after the failed one), as if the jobs ran one after another. */
+  spentAfter: BudgetSpent[];
+  /** Index of the first failed job: it threw, or the budget refused one of its calls. */
+  failedAt?: number;
+  error?: unknown;
+}
+
+const addSpent = (a: BudgetSpent, b: BudgetSpent): BudgetSpent => ({
+  targetCalls: a.targetCalls + b.targetCalls,
+  optimizerCalls: a.optimizerCalls + b.optimizerCalls,
+  tokens: a.tokens + b.tokens,
+});
+
+/**
+ * Run independent jobs at once with the outcome of running them one after
+ * another, in order, stopping at the first that fails — whatever the
+ * endpoints' concurrency and whenever replies arrive. The budget decides the
+ * jobs' calls in that serial order (`Budget.orderedBatch`): job i's calls
+ * after all of job i-1's, and once a call of job k is refused, no call of a
+ * later job is made. Jobs after a failed one still run to their end (calls
+ * already sent are awaited), but their values are dropped. Call it with no
+ * call of the budget in flight, and record what the jobs did from its result
+ * in order (their own side effects happen in any order). Inside a job of
+ * another `inOrder`, the jobs run one after another.
+ */
+export async function inOrder<T>(budget: Budget, jobs: ReadonlyArray<InOrderJob<T>>): Promise<InOrderRun<T>> {
+  if (oneAfterAnother || AdmissionBatch.inJob || jobs.length <= 1) return serially(budget, jobs);
+  const base = { ...budget.spent };
+  const batch = budget.orderedBatch(jobs.length);
+  const started = jobs.map((job, i) =>
+    batch.run(i, () => {
+      let p: Promise<T>;
+      try {
+        p = job();
+      } catch (err) {
+        p = Promise.reject(err);
+      }
+      if (job.issuesAtOnce) batch.seal(i);
+      return p.finally(() => batch.seal(i));
+    }),
+  );
+  const settled = await Promise.allSettled(started);
+  const run: InOrderRun<T> = { values: [], spentAfter: [] };
+  let spent = base;
+  for (const [i, s] of settled.entries()) {
+    spent = addSpent(spent, batch.groups[i]!.spent);
+    run.spentAfter.push(spent);
+    if (s.status === 'rejected' || i === batch.cutAt) {
+      run.failedAt = i;
+      run.error = s.status === 'rejected' ? s.reason : batch.cut;
+      break;
+    }
+    run.values.push(s.value);
+  }
+  return run;
+}
+
+/** One evaluation as an `inOrder` job: it issues all its calls at once (unless inputs are rewritten first). */
+export function evaluationJob(ctx: OptimizerContext, prompt: Prompt, examples: readonly Example[], opts?: EvalOptions): InOrderJob<EvalResult> {
+  const job = () => ctx.evaluator.evaluate(prompt, examples, opts);
+  return opts?.rewrite ? job : Object.assign(job, { issuesAtOnce: true as const });
+}
+
+/**
+ * Evaluate prompts (not recorded as scores) at once with the outcome of
+ * `for (const [i, it] of items.entries()) onEach(await ctx.evaluator.evaluate(it.prompt, it.examples, it.opts), i)`:
+ * `onEach` runs in order for the evaluations before the first that failed, whose error is then thrown;
+ * it is given the budget spent at that point of the serial order (read that, not `ctx.budget.spent`).
+ */
+export async function evaluateAll(
+  ctx: OptimizerContext,
+  items: ReadonlyArray<ScoreItem & { prompt: Prompt }>,
+  /** `spent`: the budget spent when the evaluation finished, as one after another. */
+  onEach: (result: EvalResult, index: number, spent: BudgetSpent) => void = () => {},
+): Promise<EvalResult[]> {
+  const run = await inOrder(ctx.budget, items.map((it) => evaluationJob(ctx, it.prompt, it.examples, it.opts)));
+  run.values.forEach((v, i) => onEach(v, i, run.spentAfter[i]!));
+  if (run.failedAt !== undefined) throw run.error;
+  return run.values;
+}
+
+let oneAfterAnother = false;
+
+/**
+ * Make `inOrder` run its jobs one after another (true) or at once (false, the
+ * default). One after another is the definition the concurrent run must equal;
+ * tests compare the two.
+ */
+export function setInOrderSerial(on: boolean): void {
+  oneAfterAnother = on;
+}
+
+async function serially<T>(budget: Budget, jobs: ReadonlyArray<InOrderJob<T>>): Promise<InOrderRun<T>> {
+  const run: InOrderRun<T> = { values: [], spentAfter: [] };
+  for (const [i, job] of jobs.entries()) {
+    try {
+      run.values.push(await job());
+      run.spentAfter.push({ ...budget.spent });
+    } catch (err) {
+      run.spentAfter.push({ ...budget.spent });
+      run.failedAt = i;
+      run.error = err;
+      break;
+    }
+  }
+  return run;
+}
+
 /** One optimize() call's record: candidates, reflections, steps, and the incumbent. */
 export class Recorder {
   readonly trajectory: Trajectory = { candidates: [], reflections: [], steps: [] };
@@ -51,11 +184,17 @@ export class Recorder {
     return { ...this.ctx.budget.spent };
   }
 
+  /** Has a candidate with this prompt been proposed? */
+  has(prompt: Prompt): boolean {
+    return this.byKey.has(promptKey(prompt));
+  }
+
   /** Record a proposed prompt. A prompt seen before returns the existing candidate (dedupe). */
-  propose(
-    prompt: Prompt,
-    info: { parents?: string[]; origin: string; step: number; metaPrompt?: string; rawReply?: string },
-  ): { candidate: Candidate; isNew: boolean } {
+  propose(prompt: Prompt, info: ProposalInfo): { candidate: Candidate; isNew: boolean } {
+    return this.proposeAt(prompt, info, this.spent());
+  }
+
+  private proposeAt(prompt: Prompt, info: ProposalInfo, spent: BudgetSpent): { candidate: Candidate; isNew: boolean } {
     const key = promptKey(prompt);
     const seen = this.byKey.get(key);
     if (seen) return { candidate: seen, isNew: false };
@@ -67,7 +206,7 @@ export class Recorder {
       origin: info.origin,
       ...(info.metaPrompt !== undefined ? { metaPrompt: info.metaPrompt } : {}),
       ...(info.rawReply !== undefined ? { rawReply: info.rawReply } : {}),
-      spentAtProposal: this.spent(),
+      spentAtProposal: spent,
     };
     this.byKey.set(key, candidate);
     this.trajectory.candidates.push(candidate);
@@ -78,8 +217,95 @@ export class Recorder {
   /** Score a candidate on examples with the evaluator; records the score (mean accuracy) and spend. */
   async score(candidate: Candidate, examples: readonly Example[], opts?: EvalOptions): Promise<EvalResult> {
     const result = await this.ctx.evaluator.evaluate(candidate.prompt, examples, opts);
+    this.recordScore(candidate, result, this.spent());
+    return result;
+  }
+
+  /**
+   * Score candidates as `for (const it of items) await this.score(it.candidate,
+   * it.examples, it.opts)` would — same scores, events in the same order, the
+   * same budget spent at each score, the same calls admitted when the budget
+   * runs out — but all at once (`inOrder`). When one fails, those before it are
+   * recorded (and passed to `onScored`) and its error is thrown.
+   */
+  async scoreAll(
+    items: ReadonlyArray<ScoreItem & { candidate: Candidate }>,
+    /** Called after each score is recorded, in order (what the serial loop does after each score). */
+    onScored?: (result: EvalResult, index: number) => void,
+  ): Promise<EvalResult[]> {
+    const run = await inOrder(this.ctx.budget, items.map((it) => this.evaluation(it)));
+    run.values.forEach((result, i) => {
+      this.recordScore(items[i]!.candidate, result, run.spentAfter[i]!);
+      onScored?.(result, i);
+    });
+    if (run.failedAt !== undefined) throw run.error;
+    return run.values;
+  }
+
+  /** `scoreAll` of the candidates not scored yet (each once, in order) on `examples`: `for (c of cs) if (c.score === undefined) await this.score(c, examples)`. */
+  scoreUnscored(candidates: readonly Candidate[], examples: readonly Example[], opts?: EvalOptions): Promise<EvalResult[]> {
+    const todo = candidates.filter((c, i) => c.score === undefined && candidates.indexOf(c) === i);
+    return this.scoreAll(todo.map((candidate) => ({ candidate, examples, ...(opts ? { opts } : {}) })));
+  }
+
+  /**
+   * Propose and score prompts as this serial loop would, but scoring all at once (`inOrder`):
+   *
+   *   for (const it of items) {
+   *     const { candidate, isNew } = this.propose(it.prompt, it.info);
+   *     if (when === 'new' ? isNew : candidate.score === undefined) await this.score(candidate, it.examples, it.opts);
+   *   }
+   *
+   * Same candidates, ids, events and order, budget spent at each proposal and
+   * score, and calls admitted. When a scoring fails, the items before it and
+   * its own proposal are recorded and its error is thrown.
+   */
+  async proposeAndScore(
+    items: ReadonlyArray<ScoreItem & { prompt: Prompt; info: ProposalInfo }>,
+    when: 'new' | 'unscored' = 'new',
+  ): Promise<Array<{ candidate: Candidate; isNew: boolean; result?: EvalResult }>> {
+    // Which items the loop would score: the first of each prompt that is new (or not scored yet).
+    const planned = new Set<string>();
+    const jobs: Array<() => Promise<EvalResult>> = [];
+    const jobOf = items.map((it) => {
+      const key = promptKey(it.prompt);
+      const seen = this.byKey.get(key);
+      if (planned.has(key) || (seen && (when === 'new' || seen.score !== undefined))) return -1;
+      planned.add(key);
+      jobs.push(this.evaluation(it));
+      return jobs.length - 1;
+    });
+    const base = this.spent();
+    const run = await inOrder(this.ctx.budget, jobs);
+    const out: Array<{ candidate: Candidate; isNew: boolean; result?: EvalResult }> = [];
+    for (const [i, it] of items.entries()) {
+      const j = jobOf[i]!;
+      const { candidate, isNew } = this.proposeAt(it.prompt, it.info, j > 0 ? run.spentAfter[j - 1]! : j === 0 ? base : this.lastSpent(run, jobOf, i, base));
+      if (j < 0) {
+        out.push({ candidate, isNew });
+        continue;
+      }
+      if (j === run.failedAt) throw run.error;
+      const result = run.values[j]!;
+      this.recordScore(candidate, result, run.spentAfter[j]!);
+      out.push({ candidate, isNew, result });
+    }
+    return out;
+  }
+
+  /** The spend after the last job before item i (base when none). */
+  private lastSpent(run: { spentAfter: BudgetSpent[] }, jobOf: readonly number[], i: number, base: BudgetSpent): BudgetSpent {
+    for (let k = i - 1; k >= 0; k--) if (jobOf[k]! >= 0) return run.spentAfter[jobOf[k]!]!;
+    return base;
+  }
+
+  private evaluation(it: ScoreItem & { prompt?: Prompt; candidate?: Candidate }): InOrderJob<EvalResult> {
+    return evaluationJob(this.ctx, it.candidate?.prompt ?? it.prompt!, it.examples, it.opts);
+  }
+
+  private recordScore(candidate: Candidate, result: EvalResult, spent: BudgetSpent): void {
     candidate.score = result.accuracy;
-    candidate.spentAtScore = this.spent();
+    candidate.spentAtScore = spent;
     this.ctx.log.emit({
       type: 'evaluation',
       optimizer: this.optimizer,
@@ -88,7 +314,6 @@ export class Recorder {
       n: result.n,
       spent: candidate.spentAtScore,
     });
-    return result;
   }
 
   /** Send a meta-prompt to the optimizer LLM; each sample is its own call with a fresh sample index. */

@@ -220,11 +220,12 @@ async function optimize(ctx: OptimizerContext, options: EvopromptOptions) {
       // ---- the reference's para_topk (evoluter.py:114-134, 192-204): score the pool, keep the
       // top N // 2 (stable on ties), add one paraphrase of each, truncate to N.
       const scored: Candidate[] = [];
-      for (const text of poolTexts) {
-        const { candidate } = recorder.propose(withInstruction(text), { origin: 'initial', step: 0 });
-        await score(candidate);
-        if (!scored.includes(candidate)) scored.push(candidate);
-      }
+      // scored at once, as one after another would
+      const pool = await recorder.proposeAndScore(
+        poolTexts.map((text) => ({ prompt: withInstruction(text), info: { origin: 'initial', step: 0 }, examples: scoreSet })),
+        'unscored',
+      );
+      for (const { candidate } of pool) if (!scored.includes(candidate)) scored.push(candidate);
       const top = scored
         .map((c, i) => ({ c, i }))
         .sort((x, y) => fit(y.c) - fit(x.c) || x.i - y.i)
@@ -276,7 +277,7 @@ async function optimize(ctx: OptimizerContext, options: EvopromptOptions) {
         });
       }
     }
-    for (const c of population) await score(c);
+    await recorder.scoreUnscored(population, scoreSet);
     recorder.stepDone(0);
 
     let stalled = 0;
@@ -319,7 +320,7 @@ async function optimize(ctx: OptimizerContext, options: EvopromptOptions) {
         children.push(candidate);
       }
     });
-    for (const c of children) await score(c);
+    await recorder.scoreUnscored(children, scoreSet);
     const merged: Candidate[] = [];
     for (const c of [...population, ...children]) if (!merged.includes(c)) merged.push(c);
     // stable sort: on ties the older member stays ahead

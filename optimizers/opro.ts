@@ -430,19 +430,25 @@ export const opro: Optimizer<OproOptions> = {
           noDigits,
         );
         if (dropped.length > 0) ctx.log.emit({ type: 'opro-filtered', optimizer: 'opro', step, dropped });
+        // The step's new instructions are scored at once, with the result of scoring them one after
+        // another: each only if the target calls left can score it in full (else the run stops there).
+        const items = [];
+        let room = ctx.budget.remaining().targetCalls;
+        let full = false;
         for (const text of keep) {
-          ensureRoomToScore();
+          if (room < scoreSet.length) {
+            full = true;
+            break;
+          }
           const raw = parsed.find((p) => p.text === text)!.raw;
-          const { candidate, isNew } = rec.propose(makePrompt(text), {
-            origin: 'opro',
-            step,
-            metaPrompt,
-            rawReply: raw,
-          });
+          const prompt = makePrompt(text);
           // A text equal to a starting instruction is scored again in the reference (same score here, memoized).
-          if (isNew) await rec.score(candidate, scoreSet);
-          history.push({ instruction: text, score: candidate.score! });
+          if (!rec.has(prompt)) room -= scoreSet.length;
+          items.push({ prompt, info: { origin: 'opro', step, metaPrompt, rawReply: raw }, examples: scoreSet });
         }
+        const scored = await rec.proposeAndScore(items);
+        for (const [i, { candidate }] of scored.entries()) history.push({ instruction: keep[i]!, score: candidate.score! });
+        if (full) ensureRoomToScore();
         rec.stepDone(step);
       }
     });

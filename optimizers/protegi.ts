@@ -16,9 +16,10 @@
  */
 import { z } from 'zod';
 import { BudgetExhausted } from '../core/errors.js';
+import type { BudgetSpent } from '../core/budget.js';
 import type { Rng } from '../core/rng.js';
 import type { EvalOutcome, EvalResult, Example, OptimizerContext, Prompt } from '../core/types.js';
-import { Recorder, allBetween, countSchema, fitEvalSizeLogged, untilBudget } from './common.js';
+import { Recorder, allBetween, countSchema, evaluateAll, fitEvalSizeLogged, untilBudget } from './common.js';
 import type { Candidate, Optimizer, ReflectionRecord, ShownFailure } from './types.js';
 
 export type BanditKind = 'ucb' | 'ucb-e' | 'successive-rejects' | 'successive-halving' | 'none';
@@ -476,14 +477,14 @@ async function optimize(ctx: OptimizerContext, options: ProtegiOptions) {
 
   /** Per candidate: outcome per selection-pool example it was scored on (candidate.score = their mean). */
   const observed = new Map<string, Map<string, boolean>>();
-  const observe = (c: Candidate, result: EvalResult) => {
+  const observe = (c: Candidate, result: EvalResult, spent: BudgetSpent = { ...ctx.budget.spent }) => {
     let m = observed.get(c.id);
     if (!m) observed.set(c.id, (m = new Map()));
     for (const out of result.outcomes) m.set(out.exampleId, out.correct);
     let correct = 0;
     for (const v of m.values()) if (v) correct++;
     c.score = correct / m.size;
-    c.spentAtScore = { ...ctx.budget.spent };
+    c.spentAtScore = { ...spent };
     ctx.log.emit({ type: 'evaluation', optimizer: 'protegi', candidateId: c.id, score: c.score, n: m.size, spent: c.spentAtScore });
   };
 
@@ -509,16 +510,17 @@ async function optimize(ctx: OptimizerContext, options: ProtegiOptions) {
     const byId = new Map(minibatch.map((e) => [e.id, e]));
     const parentOk = new Map(base.outcomes.map((x) => [x.exampleId, x.correct]));
     const checked = new Map<string, Map<string, boolean>>();
-    for (const e of edits) {
-      const exs =
+    // the edits are checked at once, as one after another would
+    const items = edits.map((e) => ({
+      prompt: e.prompt,
+      examples:
         s.editCheck === 'minibatch'
           ? minibatch
           : [...new Set(reflections.filter((r) => r.editIds.includes(e.id)).flatMap((r) => r.shown.map((x) => x.exampleId)))].map(
               (id) => byId.get(id)!,
-            );
-      const res = await ctx.evaluator.evaluate(e.prompt, exs);
-      checked.set(e.id, new Map(res.outcomes.map((x) => [x.exampleId, x.correct])));
-    }
+            ),
+    }));
+    await evaluateAll(ctx, items, (res, i) => checked.set(edits[i]!.id, new Map(res.outcomes.map((x) => [x.exampleId, x.correct]))));
     for (const rec of reflections) {
       const fixed: Record<string, string[]> = {};
       const broke: Record<string, string[]> = {};
@@ -642,13 +644,18 @@ async function optimize(ctx: OptimizerContext, options: ProtegiOptions) {
         const counts = new Array<number>(pool.length).fill(0);
         const pull: PullFn<Example> = async (arms, sample) => {
           const rewards: number[] = [];
-          for (const a of arms) {
-            const res = await ctx.evaluator.evaluate(pool[a]!.prompt, sample);
-            observe(pool[a]!, res);
-            sums[a]! += res.accuracy * sample.length;
-            counts[a]! += sample.length;
-            rewards.push(res.accuracy);
-          }
+          // the arms are pulled at once, as one after another would
+          await evaluateAll(
+            ctx,
+            arms.map((a) => ({ prompt: pool[a]!.prompt, examples: sample })),
+            (res, i, spent) => {
+              const a = arms[i]!;
+              observe(pool[a]!, res, spent);
+              sums[a]! += res.accuracy * sample.length;
+              counts[a]! += sample.length;
+              rewards.push(res.accuracy);
+            },
+          );
           return rewards;
         };
         try {
