@@ -44,7 +44,8 @@ export const CellResultSchema = z.looseObject({
   test: score,
   trajectory: z.looseObject({ candidates: z.array(z.looseObject({ id: z.string() })), reflections: z.array(z.unknown()), steps: z.array(z.unknown()) }),
   usage: z.looseObject({ total: z.looseObject({ calls: count }), byModel: z.record(z.string(), z.unknown()), byRole: z.record(z.string(), z.unknown()) }),
-  meta: z.looseObject({ startedAt: z.string(), finishedAt: z.string(), wallMs: z.number() }),
+  // meta.usage / meta.checkpointUsage (cached calls, retries) are absent in results written before they moved there
+  meta: z.looseObject({ startedAt: z.string(), finishedAt: z.string(), wallMs: z.number(), usage: z.looseObject({ total: z.looseObject({}) }).optional() }),
 });
 
 export const json = (v: unknown) => JSON.stringify(v, infinityAware, 2) + '\n';

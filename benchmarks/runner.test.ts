@@ -18,9 +18,10 @@ const flags = { cache: false as const };
 const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `pb-run-${p}-`));
 
 const Totals = z.strictObject({
-  calls: z.int().nonnegative(), cachedCalls: z.int().nonnegative(), failedCalls: z.int().nonnegative(), retries: z.int().nonnegative(),
+  calls: z.int().nonnegative(), failedCalls: z.int().nonnegative(),
   promptTokens: z.int().nonnegative(), completionTokens: z.int().nonnegative(), estimatedUsageCalls: z.int().nonnegative(), costUsd: z.number().nonnegative(),
 });
+const EndpointCounts = z.strictObject({ cachedCalls: z.int().nonnegative(), retries: z.int().nonnegative() });
 const Score = z.strictObject({ n: z.int().positive(), correct: z.int().nonnegative(), accuracy: z.number().min(0).max(1) });
 /** docs/run-format.md result.json. */
 const ResultFormat = z.strictObject({
@@ -39,7 +40,11 @@ const ResultFormat = z.strictObject({
   ceiling: z.strictObject({ instruction: z.string().min(1), parts: z.array(z.string()), n: z.int().nonnegative(), correct: z.int().nonnegative(), accuracy: z.number().min(0).max(1) }).optional(),
   checkpointUsage: Totals,
   usage: z.strictObject({ total: Totals, byModel: z.record(z.string(), Totals), byRole: z.record(z.string(), Totals) }),
-  meta: z.strictObject({ startedAt: z.iso.datetime(), finishedAt: z.iso.datetime(), wallMs: z.number().nonnegative() }),
+  meta: z.strictObject({
+    startedAt: z.iso.datetime(), finishedAt: z.iso.datetime(), wallMs: z.number().nonnegative(),
+    usage: z.strictObject({ total: EndpointCounts, byModel: z.record(z.string(), EndpointCounts), byRole: z.record(z.string(), EndpointCounts) }),
+    checkpointUsage: EndpointCounts,
+  }),
 });
 const Sample = z.looseObject({ split: z.enum(['dev', 'test']), exampleId: z.string(), correct: z.boolean(), pred: z.string().nullable(), gold: z.string(), output: z.string() });
 

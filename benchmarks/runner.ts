@@ -17,7 +17,7 @@ import { LLMError, UserError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import { JsonlRunStore } from '../core/store.js';
 import type { EvalResult, OptimizerContext, Prompt } from '../core/types.js';
-import { emptyTotals, UsageMeter, type UsageSnapshot } from '../llm/index.js';
+import { emptyTotals, UsageMeter, type UsageSnapshot, type UsageTotals } from '../llm/index.js';
 import { optimizerContext, resultScorer } from '../optimizers/common.js';
 import { paperPresetFor } from '../optimizers/setup.js';
 import { withScoring } from '../tasks/scoring.js';
@@ -65,9 +65,56 @@ export interface CellResult {
    */
   ceiling?: CellCeiling;
   /** Calls, tokens and cost of scoring the checkpoints (not in `usage`). */
-  checkpointUsage: UsageSnapshot['total'];
-  usage: UsageSnapshot;
-  meta: { startedAt: string; finishedAt: string; wallMs: number };
+  checkpointUsage: CellUsageTotals;
+  /** The search and the final scoring; what depends on timing and on the cache's contents is in `meta.usage`. */
+  usage: CellUsage;
+  meta: CellMeta;
+}
+
+/** Usage totals of result.json: the UsageMeter's without `cachedCalls` and `retries` (those are in `meta`). */
+export type CellUsageTotals = Omit<UsageTotals, 'cachedCalls' | 'retries'>;
+export interface CellUsage {
+  total: CellUsageTotals;
+  byModel: Record<string, CellUsageTotals>;
+  byRole: Partial<Record<keyof UsageSnapshot['byRole'], CellUsageTotals>>;
+}
+/** What the endpoints and the cache did rather than what the cell computed: depends on timing and on the cache. */
+export interface EndpointCounts {
+  /** Calls answered from the call cache or by an identical call in flight at the same time (any cell's). */
+  cachedCalls: number;
+  /** Attempts retried after a retryable failure. */
+  retries: number;
+}
+
+/**
+ * result.json `meta`: wall-clock and endpoint facts only. Nothing computed
+ * depends on them, and comparisons of runs ignore them: a run at any
+ * `--concurrency`, or replayed from the cache, differs from another only here.
+ */
+export interface CellMeta {
+  startedAt: string;
+  finishedAt: string;
+  wallMs: number;
+  usage: { total: EndpointCounts; byModel: Record<string, EndpointCounts>; byRole: Record<string, EndpointCounts> };
+  checkpointUsage: EndpointCounts;
+}
+
+/** Split a UsageMeter snapshot into its deterministic part (result.json `usage`) and its endpoint counts (`meta.usage`). */
+export function splitUsage(s: UsageSnapshot): { usage: CellUsage; endpoint: CellMeta['usage'] } {
+  const split = (t: UsageTotals): [CellUsageTotals, EndpointCounts] => {
+    const { cachedCalls, retries, ...rest } = t;
+    return [rest, { cachedCalls, retries }];
+  };
+  const map = <K extends string>(m: Partial<Record<K, UsageTotals>>) => {
+    const a: Record<string, CellUsageTotals> = {};
+    const b: Record<string, EndpointCounts> = {};
+    for (const [k, v] of Object.entries(m) as Array<[string, UsageTotals | undefined]>) if (v) [a[k], b[k]] = split(v);
+    return [a, b] as const;
+  };
+  const [total, totalE] = split(s.total);
+  const [byModel, byModelE] = map(s.byModel);
+  const [byRole, byRoleE] = map(s.byRole);
+  return { usage: { total, byModel, byRole }, endpoint: { total: totalE, byModel: byModelE, byRole: byRoleE } };
 }
 
 /** result.json `ceiling`: the best family prompt of the cell's sim world on its test examples. */
@@ -365,6 +412,8 @@ export async function runCell(
   writeAtomic(path.join(dir, 'samples.jsonl'), samples.map((s) => JSON.stringify(s)).join('\n') + (samples.length ? '\n' : ''));
 
   const finished = Date.now();
+  const searchUsage = splitUsage(usage.snapshot());
+  const checkpointUsage = splitUsage(checkpointMeter.snapshot());
   const cell: CellResult = {
     id: spec.id,
     spec,
@@ -379,9 +428,15 @@ export async function runCell(
     trajectory: result.trajectory,
     checkpoints,
     ...(ceil ? { ceiling: ceil } : {}),
-    checkpointUsage: checkpointMeter.snapshot().total,
-    usage: usage.snapshot(),
-    meta: { startedAt, finishedAt: new Date(finished).toISOString(), wallMs: finished - started },
+    checkpointUsage: checkpointUsage.usage.total,
+    usage: searchUsage.usage,
+    meta: {
+      startedAt,
+      finishedAt: new Date(finished).toISOString(),
+      wallMs: finished - started,
+      usage: searchUsage.endpoint,
+      checkpointUsage: checkpointUsage.endpoint.total,
+    },
   };
   writeAtomic(path.join(dir, 'result.json'), json(cell));
   return plain(cell);

@@ -1,15 +1,41 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
+
+/**
+ * One-shot digest (`crypto.hash`, Node ≥ 20.12; about 3× faster than
+ * createHash for short inputs), else createHash.
+ */
+const digestHex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => (crypto as unknown as { hash(alg: string, data: string, enc: 'hex'): string }).hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
+/**
+ * An array of strings, finite numbers, booleans and nulls (nested such arrays
+ * too): its canonical JSON is its JSON.stringify, character for character
+ * (fast-json-stable-stringify writes numbers as `'' + n`, the same text).
+ */
+function isPlainArray(value: unknown[]): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    const t = typeof v;
+    if (t === 'string' || t === 'boolean' || v === null) continue;
+    if (t === 'number' && Number.isFinite(v)) continue;
+    if (Array.isArray(v) && isPlainArray(v)) continue;
+    return false;
+  }
+  return true;
+}
 
 /** Canonical JSON: object keys sorted, so equal values give equal strings. */
 export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value) && isPlainArray(value)) return JSON.stringify(value);
   return stableStringify(value);
 }
 
 /** Hex SHA-256 of a string or of the canonical JSON of a value. */
 export function sha256(value: unknown): string {
-  const text = typeof value === 'string' ? value : canonicalJson(value);
-  return createHash('sha256').update(text).digest('hex');
+  return digestHex(typeof value === 'string' ? value : canonicalJson(value));
 }
 
 /** First 32 bits of SHA-256 as an unsigned integer: a stable seed for a label. */

@@ -33,8 +33,19 @@ export const STYLE_ORDER: readonly (AnswerStyle | 'bare')[] = [
   'bare',
 ];
 
-/** Styles to try, the asked one first, then the one the task's own format instruction implies. */
-export function stylesFor(task: Task, asked: AnswerStyle | undefined): (AnswerStyle | 'bare')[] {
+const STYLES_MEMO = new WeakMap<Task, Map<string, readonly (AnswerStyle | 'bare')[]>>();
+
+/** Styles to try, the asked one first, then the one the task's own format instruction implies (computed once per task and asked style). */
+export function stylesFor(task: Task, asked: AnswerStyle | undefined): readonly (AnswerStyle | 'bare')[] {
+  let byAsked = STYLES_MEMO.get(task);
+  if (!byAsked) STYLES_MEMO.set(task, (byAsked = new Map()));
+  const key = `${asked ?? ''}\u0000${task.formatInstruction ?? ''}`;
+  let styles = byAsked.get(key);
+  if (!styles) byAsked.set(key, (styles = Object.freeze(computeStyles(task, asked))));
+  return styles;
+}
+
+function computeStyles(task: Task, asked: AnswerStyle | undefined): (AnswerStyle | 'bare')[] {
   const out: (AnswerStyle | 'bare')[] = [];
   if (asked) out.push(asked);
   const fi = task.formatInstruction ?? '';

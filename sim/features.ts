@@ -4,6 +4,7 @@
  * registered example input removed; demo outputs (the text after a demo input
  * up to the next registered input) are judged separately.
  */
+import { LRUCache } from 'lru-cache';
 import type { AnswerFormat, Task } from '../core/types.js';
 import type { Match } from './world.js';
 
@@ -137,8 +138,64 @@ export interface ExtractInput {
   matches: readonly Match[];
 }
 
+/** The request text cut into the instruction text and the demo outputs (with the demo each follows). */
+interface Cut {
+  instr: string;
+  demoOutputs: { output: string; match: Match }[];
+}
+
 /** Extract the documented features of the prompt around the query. */
-export function extractFeatures({ text, task, matches }: ExtractInput): PromptFeatures {
+export function extractFeatures(input: ExtractInput): PromptFeatures {
+  return featuresOfCut(cutText(input), input.task);
+}
+
+/** A small number per object (task, example), for memo keys. */
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+}
+
+/** A memoized feature set, and per world the prompt's quality draw (sim/target.ts). */
+export interface FeatureEntry {
+  features: Readonly<PromptFeatures>;
+  /** Per world number: the standard normal of the prompt's quality term. */
+  quality: Map<number, number>;
+  /** The features when the instruction is ignored (sim/target.ts), once needed. */
+  ignored?: PromptFeatures;
+  /** The features as annotated (no instruction text), once needed. */
+  annotated?: Readonly<Omit<PromptFeatures, 'instructionText'>>;
+}
+
+/**
+ * Features depend only on the query's task, the instruction text and the demo
+ * outputs (with the demos they follow), not on the query: one extraction
+ * serves a prompt's every example. Bounded: at most 4096 entries and 2^25
+ * characters of keys (the least recently used go first).
+ */
+const FEATURE_MEMO = new LRUCache<string, FeatureEntry>({ max: 4096, maxSize: 2 ** 25, sizeCalculation: (_v, k) => Math.max(1, k.length) });
+
+/**
+ * `extractFeatures`, memoized. The features object is frozen (it is shared by
+ * every call with the same instruction text and demos).
+ */
+export function memoFeatures(input: ExtractInput): FeatureEntry {
+  const cut = cutText(input);
+  let key = `${objectId(input.task)}\u0001${cut.instr}`;
+  for (const d of cut.demoOutputs) key += `\u0002${objectId(d.match.task)}:${objectId(d.match.example)}\u0003${d.output}`;
+  let entry = FEATURE_MEMO.get(key);
+  if (!entry) {
+    const f = featuresOfCut(cut, input.task);
+    Object.freeze(f.conceptHints);
+    entry = { features: Object.freeze(f), quality: new Map() };
+    FEATURE_MEMO.set(key, entry);
+  }
+  return entry;
+}
+
+function cutText({ text, matches }: ExtractInput): Cut {
   // Cut the text into instruction parts and demo outputs.
   const parts: string[] = [];
   const demoOutputs: { output: string; match: Match }[] = [];
@@ -158,7 +215,10 @@ export function extractFeatures({ text, task, matches }: ExtractInput): PromptFe
     } else cursor = m.end;
   }
   parts.push(text.slice(cursor));
-  const instr = parts.join('\n');
+  return { instr: parts.join('\n'), demoOutputs };
+}
+
+function featuresOfCut({ instr, demoOutputs }: Cut, task: Task): PromptFeatures {
 
   const cot = COT_CUES.some((re) => re.test(instr));
   const knowledgeCue = KNOWLEDGE_CUES.some((re) => re.test(instr));

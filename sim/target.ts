@@ -7,7 +7,7 @@ import { hashUnit, sha256 } from '../core/hash.js';
 import type { Example, LLMChoice, LLMRequest, Task } from '../core/types.js';
 import { correctValues, stylesFor, styleLine, valueInFormat, verbalValue, wrongValue } from './answers.js';
 import { TELLS } from './causes.js';
-import { extractFeatures, namesConcept, safeExtract, safeScore, type PromptFeatures } from './features.js';
+import { memoFeatures, namesConcept, safeExtract, safeScore, type PromptFeatures } from './features.js';
 import {
   type Effects,
   UNIT_EFFECTS,
@@ -19,7 +19,7 @@ import {
   TARGET_PARAMS,
   type TargetParams,
 } from './params.js';
-import type { SimWorld } from './world.js';
+import type { ExampleDraws, SimWorld } from './world.js';
 
 export interface StageRecord {
   stage: string;
@@ -51,6 +51,18 @@ export function hashNormal(key: unknown[]): number {
   let u = hashUnit([...key, 'z1']);
   if (u === 0) u = 2 ** -53;
   const v = hashUnit([...key, 'z2']);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/**
+ * `hashNormal(key)` from the canonical JSON of the key without its closing
+ * bracket (`["a",1` for ["a", 1]): the hashed texts are those hashNormal
+ * builds, written out directly (keys of strings and finite numbers only).
+ */
+export function hashNormalOfJson(open: string): number {
+  let u = hashUnit(`${open},"z1"]`);
+  if (u === 0) u = 2 ** -53;
+  const v = hashUnit(`${open},"z2"]`);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
@@ -153,10 +165,18 @@ const causeOfStage = (stage: string): string =>
           ? 'REASONING_SLIP'
           : 'FORMAT';
 
-/** Answer one request for one choice. */
-export function answerTarget(model: string, world: SimWorld, req: LLMRequest, choiceIndex: number): LLMChoice {
+/**
+ * Answer one request for one choice. `text` is the request text
+ * (`requestText(req)`) when the caller has it already.
+ *
+ * What depends only on the prompt (its features, its quality draw in a world)
+ * is memoized by instruction text (`memoFeatures`); what depends only on the
+ * example (latent properties, stage thresholds) is kept with the example
+ * (`SimWorld.draws`); the rest (noise keyed by the whole text) is drawn per call.
+ * None of it depends on what was asked before.
+ */
+export function answerTarget(model: string, world: SimWorld, req: LLMRequest, choiceIndex: number, text: string = requestText(req)): LLMChoice {
   const p = targetParams(model);
-  const text = requestText(req);
   const matches = text.length > MAX_TEXT_CHARS ? [] : world.findAll(text);
   const q = matches[matches.length - 1];
   if (!q) {
@@ -164,28 +184,29 @@ export function answerTarget(model: string, world: SimWorld, req: LLMRequest, ch
     return { text: UNRECOGNISED, finishReason: 'stop', annotations: { sim } };
   }
   const { task, example } = q;
-  const lat = world.latent(task, example);
-  const features = extractFeatures({ text, task, matches });
+  const draws = world.draws(task, example);
+  const lat = draws.latent;
+  const memo = memoFeatures({ text, task, matches });
+  const features = memo.features;
   const temperature = req.temperature ?? 0;
   const sampleIndex = temperature > 0 ? (req.sampleIndex ?? 0) * Math.max(1, req.n ?? 1) + choiceIndex : 0;
-  const textHash = sha256([model, text]);
-  const noise = (stage: string): number =>
-    STAGE.promptNoise * hashNormal([textHash, stage]) +
-    (temperature > 0 ? STAGE.sampleNoisePerTemp * temperature * hashNormal([textHash, stage, 'sample', sampleIndex, temperature]) : 0);
-  const threshold = (stage: string): number => hashUnit([task.id, example.input, stage]);
+  // sha256([model, text]) and the noise keys, their canonical JSON written out directly
+  const draw: Draw = {
+    textHash: sha256(`[${JSON.stringify(model)},${JSON.stringify(text)}]`),
+    temperature,
+    sampleTail: temperature > 0 ? `,"sample",${JSON.stringify(sampleIndex)},${JSON.stringify(temperature)}` : '',
+    sampleIndex,
+    draws,
+  };
   const stages: StageRecord[] = [];
   const effects = world.effects(task.id, model);
   // the persistent quality of the prompt text in this world: the same on every example and split
-  const quality = effects.quality ? effects.quality * hashNormal(['quality', world.world, task.id, features.instructionText ?? '']) : 0;
-  const run = (f: PromptFeatures): string | null => {
-    for (const { stage, logit } of stageLogits(p, f, task, lat.concepts, lat.difficulty, effects, quality)) {
-      const prob = sigmoid(logit + noise(stage));
-      const ok = threshold(stage) < prob;
-      stages.push({ stage, p: round(prob), ok });
-      if (!ok) return causeOfStage(stage);
-    }
-    return null;
-  };
+  let quality = 0;
+  if (effects.quality) {
+    let z = memo.quality.get(world.world);
+    if (z === undefined) memo.quality.set(world.world, (z = hashNormal(['quality', world.world, task.id, features.instructionText ?? ''])));
+    quality = effects.quality * z;
+  }
 
   let effective = features;
   let ignored = false;
@@ -196,24 +217,27 @@ export function answerTarget(model: string, world: SimWorld, req: LLMRequest, ch
       F.perF * p.f -
       F.perWordOver * Math.max(0, features.instructionWords - F.wordsFree) -
       F.perStepOver * Math.max(0, features.procedureSteps - F.stepsFree);
-    const prob = sigmoid(logit + noise('follow'));
-    const ok = threshold('follow') < prob;
-    stages.push({ stage: 'follow', p: round(prob), ok });
-    if (!ok) {
+    if (!stagePasses(draw, 'follow', logit, stages)) {
       ignored = true;
-      effective = withoutInstruction(features);
+      effective = memo.ignored ??= withoutInstruction(features);
     }
   }
-  const failed = run(effective);
+  let failed: string | null = null;
+  for (const { stage, logit } of stageLogits(p, effective, task, lat.concepts, lat.difficulty, effects, quality)) {
+    if (!stagePasses(draw, stage, logit, stages)) {
+      failed = causeOfStage(stage);
+      break;
+    }
+  }
   const trueCause = failed === null ? null : ignored ? 'INSTRUCTION_IGNORED' : failed;
-  const out = writeOutput({ task, example, features: effective, concepts: lat.concepts, failed, ignored, r: hashUnit([textHash, 'value', sampleIndex]) });
+  const out = writeOutput({ task, example, features: effective, concepts: lat.concepts, failed, ignored, draw });
   const sim: SimAnnotation = {
     taskId: task.id,
     exampleId: example.id,
     trueCause,
     correct: failed === null,
     stages,
-    features: (({ instructionText: _t, ...rest }) => rest)(features),
+    features: memo.annotated ??= withoutText(features),
     difficulty: round(lat.difficulty),
     concepts: lat.concepts,
     evidenceVisible: out.evidenceVisible,
@@ -221,6 +245,44 @@ export function answerTarget(model: string, world: SimWorld, req: LLMRequest, ch
     recognised: true,
   };
   return { text: out.text, finishReason: 'stop', annotations: { sim } };
+}
+
+/** The per-call draws of one request: noise keyed by the whole text, the example's thresholds. */
+interface Draw {
+  textHash: string;
+  temperature: number;
+  /** `,"sample",<sampleIndex>,<temperature>` (canonical JSON) when temperature > 0. */
+  sampleTail: string;
+  sampleIndex: number;
+  draws: ExampleDraws;
+  /** The wrong-value draw, once made. */
+  r?: number;
+}
+
+/**
+ * Draw one stage: success with probability σ(logit + noise) against the
+ * example's threshold; recorded in `stages`. Noise: 0.35·z(textHash, stage),
+ * plus 0.8·T·z(textHash, stage, "sample", sampleIndex, T) when T > 0.
+ */
+function stagePasses(d: Draw, stage: string, logit: number, stages: StageRecord[]): boolean {
+  const open = `["${d.textHash}",${JSON.stringify(stage)}`;
+  const noise =
+    STAGE.promptNoise * hashNormalOfJson(open) + (d.temperature > 0 ? STAGE.sampleNoisePerTemp * d.temperature * hashNormalOfJson(open + d.sampleTail) : 0);
+  const prob = sigmoid(logit + noise);
+  const ok = d.draws.threshold(stage) < prob;
+  stages.push({ stage, p: round(prob), ok });
+  return ok;
+}
+
+/** The draw choosing among wrong values: hashUnit(textHash, "value", sampleIndex), made once and only when needed. */
+function wrongDraw(d: Draw): number {
+  return (d.r ??= hashUnit(`["${d.textHash}","value",${JSON.stringify(d.sampleIndex)}]`));
+}
+
+/** The features as annotated: without the instruction text. */
+function withoutText(f: PromptFeatures): Omit<PromptFeatures, 'instructionText'> {
+  const { instructionText: _t, ...rest } = f;
+  return Object.freeze(rest);
 }
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -233,13 +295,30 @@ interface WriteArgs {
   /** First failing stage's cause (before INSTRUCTION_IGNORED attribution), null when correct. */
   failed: string | null;
   ignored: boolean;
-  r: number;
+  draw: Draw;
 }
 
-/** Compose the output text: optional trace with the tell of the failing stage, then the final answer line. */
+/** The reply: an optional first line, the trace lines when shown, the final answer line. */
+function compose(prefix: string | null, trace: readonly string[] | null, final: string): string {
+  let out = prefix === null ? '' : `${prefix}\n`;
+  if (trace !== null) for (const line of trace) out += `${line}\n`;
+  return out + final;
+}
+
+/**
+ * Compose the output text: optional trace with the tell of the failing stage,
+ * then the final answer line. A correct reply depends only on the example and
+ * how it is written, so it is kept with the example (`ExampleDraws.correctOutputs`).
+ */
 function writeOutput(a: WriteArgs): { text: string; evidenceVisible: boolean } {
   const { task, example, features: f, concepts, failed } = a;
   const showTrace = !a.ignored && (f.cot || f.procedureSteps > 0 || f.demoCot);
+  const evidenceVisible = failed === null || a.ignored || showTrace;
+  const correctKey = failed === null ? `${a.ignored ? 'i' : ''}${showTrace ? (f.procedureSteps > 0 ? 'p' : 'c') : 'n'}:${f.answerStyle ?? ''}` : '';
+  if (failed === null) {
+    const known = a.draw.draws.correctOutputs.get(correctKey);
+    if (known !== undefined) return { text: known, evidenceVisible };
+  }
   const trace: string[] = [];
   if (showTrace) {
     trace.push(f.procedureSteps > 0 ? 'Following the given procedure.' : "Let's think step by step.");
@@ -257,48 +336,52 @@ function writeOutput(a: WriteArgs): { text: string; evidenceVisible: boolean } {
       else if (failed === null || failed === 'FORMAT') trace.push(TELLS.careful);
     }
   }
-  const prefix = a.ignored ? [TELLS.ignored] : [];
-  const compose = (final: string, withTrace: boolean) => [...prefix, ...(withTrace ? trace : []), final].join('\n');
+  const prefix = a.ignored ? TELLS.ignored : null;
   const styles = stylesFor(task, f.answerStyle);
 
   if (failed === 'FORMAT') {
-    const value = f.formatInstruction === 'mismatch' && f.askedFormat ? valueInFormat(f.askedFormat, a.r) : null;
+    const value = f.formatInstruction === 'mismatch' && f.askedFormat ? valueInFormat(f.askedFormat, wrongDraw(a.draw)) : null;
     const finals = [
-      value ? `${TELLS.format} ${value}, as asked.` : `${TELLS.format} ${verbalValue(task.answerFormat, wrongValue(task.answerFormat, example, a.r, 0))}.`,
+      value ? `${TELLS.format} ${value}, as asked.` : `${TELLS.format} ${verbalValue(task.answerFormat, wrongValue(task.answerFormat, example, wrongDraw(a.draw), 0))}.`,
       `${TELLS.format} ${verbalValue(task.answerFormat, example.target)}.`,
       `${TELLS.format} whatever fits best.`,
     ];
     for (const withTrace of [true, false])
       for (const final of finals) {
-        const t = compose(final, withTrace);
+        const t = compose(prefix, withTrace ? trace : null, final);
         if (safeExtract(task, t, example) === null) return { text: t, evidenceVisible: true };
       }
     // Free-text extractors parse anything: then the output must at least score as wrong.
     for (const final of finals) {
-      const t = compose(final, true);
+      const t = compose(prefix, trace, final);
       if (!safeScore(task, safeExtract(task, t, example), example)) return { text: t, evidenceVisible: true };
     }
-    return { text: compose(finals[finals.length - 1]!, false), evidenceVisible: true };
+    return { text: compose(prefix, null, finals[finals.length - 1]!), evidenceVisible: true };
   }
 
-  const evidenceVisible = failed === null || a.ignored || showTrace;
   if (failed === null) {
-    for (const withTrace of [true, false])
+    let text: string | undefined;
+    search: for (const withTrace of [true, false])
       for (const style of styles)
         for (const v of correctValues(task, example)) {
-          const t = compose(styleLine(style, v), withTrace);
-          if (safeScore(task, safeExtract(task, t, example), example)) return { text: t, evidenceVisible };
+          const t = compose(prefix, withTrace ? trace : null, styleLine(style, v));
+          if (safeScore(task, safeExtract(task, t, example), example)) {
+            text = t;
+            break search;
+          }
         }
-    return { text: compose(styleLine(styles[0]!, example.target), true), evidenceVisible };
+    text ??= compose(prefix, trace, styleLine(styles[0]!, example.target));
+    a.draw.draws.correctOutputs.set(correctKey, text);
+    return { text, evidenceVisible };
   }
   for (let k = 0; k < 8; k++) {
-    const v = wrongValue(task.answerFormat, example, a.r, k);
+    const v = wrongValue(task.answerFormat, example, wrongDraw(a.draw), k);
     for (const withTrace of [true, false])
       for (const style of styles) {
-        const t = compose(styleLine(style, v), withTrace);
+        const t = compose(prefix, withTrace ? trace : null, styleLine(style, v));
         const pred = safeExtract(task, t, example);
         if (pred !== null && !safeScore(task, pred, example)) return { text: t, evidenceVisible };
       }
   }
-  return { text: compose(styleLine(styles[0]!, wrongValue(task.answerFormat, example, a.r, 0)), true), evidenceVisible };
+  return { text: compose(prefix, trace, styleLine(styles[0]!, wrongValue(task.answerFormat, example, wrongDraw(a.draw), 0))), evidenceVisible };
 }

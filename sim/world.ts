@@ -18,6 +18,20 @@ export interface Match extends Registered {
   end: number;
 }
 
+/** An indexed input: `anchor` is the offset of the window it is filed under. */
+interface Indexed extends Registered {
+  input: string;
+  seq: number;
+  anchor: number;
+}
+
+/** A registered input found at [start, end) of a text. */
+interface Hit {
+  e: Indexed;
+  start: number;
+  end: number;
+}
+
 /** Latent, content-derived properties of one example. */
 export interface Latent {
   difficulty: number;
@@ -67,8 +81,22 @@ export class SimWorld {
     return e;
   }
 
-  private readonly byWindow = new Map<string, Registered[]>();
-  private readonly short: Registered[] = [];
+  /**
+   * Registered inputs of INDEX_WINDOW or more characters, by a hash
+   * (`windowKey`) of one window of INDEX_WINDOW characters of theirs, the
+   * *anchor*: of the windows at offsets 0, W, 2W, … and the last one, the
+   * first whose bucket is empty when the input is registered, else the least
+   * used (many inputs of a dataset share their first sentences, e.g. every
+   * bbh/navigate question, so the first window alone would pile them into one
+   * bucket). A bucket may hold several windows; a candidate is confirmed with
+   * `startsWith`.
+   */
+  private readonly byWindow = new Map<number, Indexed[]>();
+  /** One bit per 2^10 keys: is any key of that range in byWindow (most text positions are ruled out here). */
+  private readonly keyBits = new Int32Array(1 << 15);
+  private readonly short: Indexed[] = [];
+  /** Registration order: ties (equal inputs of two tasks at one position) go to the first registered. */
+  private seq = 0;
   private readonly tasks = new Map<string, Task>();
   private readonly latentCache = new Map<string, Latent>();
   private readonly registered = new WeakSet<Task>();
@@ -99,15 +127,26 @@ export class SimWorld {
       for (const example of examples) {
         if (!example.input || seen.has(example.input)) continue;
         seen.add(example.input);
-        const entry = { task, example };
-        if (example.input.length < INDEX_WINDOW) {
-          this.short.push(entry);
+        const input = example.input;
+        if (input.length < INDEX_WINDOW) {
+          this.short.push({ input, task, example, seq: this.seq++, anchor: 0 });
           continue;
         }
-        const key = example.input.slice(0, INDEX_WINDOW);
+        let anchor = 0;
+        let key = 0;
+        let least = Infinity;
+        for (let o = 0; ; o += INDEX_WINDOW) {
+          if (o > input.length - INDEX_WINDOW) o = input.length - INDEX_WINDOW;
+          const k = windowKey(input, o);
+          const used = this.byWindow.get(k)?.length ?? 0;
+          if (used < least) [anchor, key, least] = [o, k, used];
+          if (used === 0 || o === input.length - INDEX_WINDOW) break;
+        }
+        const entry: Indexed = { input, task, example, seq: this.seq++, anchor };
         const list = this.byWindow.get(key);
         if (list) list.push(entry);
         else this.byWindow.set(key, [entry]);
+        this.keyBits[key >>> 15]! |= 1 << ((key >>> 10) & 31);
       }
     }
   }
@@ -126,32 +165,47 @@ export class SimWorld {
    * earlier match is dropped.
    */
   findAll(text: string): Match[] {
-    const raw: Match[] = [];
+    const hits: Hit[] = [];
     const W = INDEX_WINDOW;
-    for (let i = 0; i + W <= text.length; i++) {
-      const list = this.byWindow.get(text.slice(i, i + W));
-      if (!list) continue;
-      for (const e of list) {
-        if (text.startsWith(e.example.input, i)) raw.push({ ...e, start: i, end: i + e.example.input.length });
+    // The window hash rolls along the text: one multiply-add per position, no substring.
+    if (text.length >= W && this.byWindow.size > 0) {
+      const bits = this.keyBits;
+      let h = windowKey(text, 0, false);
+      for (let p = 0; ; p++) {
+        const key = h & KEY_MASK;
+        const list = (bits[key >>> 15]! >>> ((key >>> 10) & 31)) & 1 ? this.byWindow.get(key) : undefined;
+        if (list !== undefined) {
+          for (let j = 0; j < list.length; j++) {
+            const e = list[j]!;
+            const at = p - e.anchor;
+            if (at >= 0 && text.startsWith(e.input, at)) hits.push({ e, start: at, end: at + e.input.length });
+          }
+        }
+        if (p + W >= text.length) break;
+        h = (Math.imul(h - Math.imul(text.charCodeAt(p), ROLL_OUT), ROLL_BASE) + text.charCodeAt(p + W)) | 0;
       }
     }
     for (const e of this.short) {
-      let at = text.indexOf(e.example.input);
+      let at = text.indexOf(e.input);
       while (at >= 0) {
-        raw.push({ ...e, start: at, end: at + e.example.input.length });
-        at = text.indexOf(e.example.input, at + 1);
+        hits.push({ e, start: at, end: at + e.input.length });
+        at = text.indexOf(e.input, at + 1);
       }
     }
-    raw.sort((x, y) => x.start - y.start || y.end - y.start - (x.end - x.start));
+    hits.sort((x, y) => x.start - y.start || y.end - y.start - (x.end - x.start) || x.e.seq - y.e.seq);
     const out: Match[] = [];
-    for (const m of raw) {
-      const last = out[out.length - 1];
+    let last: Hit | undefined;
+    for (const m of hits) {
       if (last && m.start < last.end) {
         // a longer match containing the previous one replaces it
-        if (m.end - m.start > last.end - last.start && m.start === last.start) out[out.length - 1] = m;
+        if (m.end - m.start > last.end - last.start && m.start === last.start) {
+          last = m;
+          out[out.length - 1] = { task: m.e.task, example: m.e.example, start: m.start, end: m.end };
+        }
         continue;
       }
-      out.push(m);
+      last = m;
+      out.push({ task: m.e.task, example: m.e.example, start: m.start, end: m.end });
     }
     return out;
   }
@@ -163,6 +217,30 @@ export class SimWorld {
     return q ? { task: q.task, example: q.example } : undefined;
   }
 
+  private readonly exampleDraws = new WeakMap<Example, ExampleDraws>();
+
+  /**
+   * An example's latent properties (`latent`) and its stage thresholds, kept
+   * with the example object (while it lives), so a prompt's every call finds
+   * them computed. Recomputed if the task id, id, input or meta of the example differ.
+   */
+  draws(task: Task, example: Example): ExampleDraws {
+    const hit = this.exampleDraws.get(example);
+    const meta = example.meta;
+    if (
+      hit &&
+      hit.taskId === task.id &&
+      hit.id === example.id &&
+      hit.input === example.input &&
+      hit.difficulty === meta?.['difficulty'] &&
+      hit.concepts === meta?.['concepts']
+    )
+      return hit;
+    const d = new ExampleDraws(task.id, example, this.latent(task, example));
+    this.exampleDraws.set(example, d);
+    return d;
+  }
+
   /** Difficulty and needed concepts: from example.meta when given, else from a hash of (task id, input). */
   latent(task: Task, example: Example): Latent {
     const key = `${task.id}\u0000${example.id}\u0000${example.input}\u0000${JSON.stringify([example.meta?.['difficulty'], example.meta?.['concepts']])}`;
@@ -171,6 +249,57 @@ export class SimWorld {
     const lat = latentOf(task, example);
     this.latentCache.set(key, lat);
     return lat;
+  }
+}
+
+/** Multiplier of the polynomial window hash (odd, so multiplication mod 2^32 is invertible). */
+const ROLL_BASE = 0x01000193;
+/** ROLL_BASE^(INDEX_WINDOW - 1) mod 2^32: the weight of the character leaving the window. */
+const ROLL_OUT = (() => {
+  let p = 1;
+  for (let k = 1; k < INDEX_WINDOW; k++) p = Math.imul(p, ROLL_BASE);
+  return p;
+})();
+/** Map keys stay small integers (30 bits). */
+const KEY_MASK = 0x3fffffff;
+
+/**
+ * Polynomial hash mod 2^32 of the INDEX_WINDOW characters (UTF-16 code units)
+ * of `s` from `start`: Σ c_k · ROLL_BASE^(W-1-k). Masked to a map key unless `mask` is false.
+ */
+function windowKey(s: string, start: number, mask = true): number {
+  let h = 0;
+  for (let k = 0; k < INDEX_WINDOW; k++) h = (Math.imul(h, ROLL_BASE) + s.charCodeAt(start + k)) | 0;
+  return mask ? h & KEY_MASK : h;
+}
+
+/** Draws of one example that no prompt changes: its latent properties and stage thresholds. */
+export class ExampleDraws {
+  readonly taskId: string;
+  readonly id: string;
+  readonly input: string;
+  readonly difficulty: unknown;
+  readonly concepts: unknown;
+  private readonly thresholds = new Map<string, number>();
+  /** The target's correct replies to this example, by how they are written (trace kind, answer style; sim/target.ts). */
+  readonly correctOutputs = new Map<string, string>();
+  constructor(
+    taskId: string,
+    example: Example,
+    readonly latent: Latent,
+  ) {
+    this.taskId = taskId;
+    this.id = example.id;
+    this.input = example.input;
+    this.difficulty = example.meta?.['difficulty'];
+    this.concepts = example.meta?.['concepts'];
+  }
+
+  /** The threshold u = hashUnit(task id, input, stage) a stage's success probability is compared with (docs/sim.md). */
+  threshold(stage: string): number {
+    let u = this.thresholds.get(stage);
+    if (u === undefined) this.thresholds.set(stage, (u = hashUnit([this.taskId, this.input, stage])));
+    return u;
   }
 }
 

@@ -117,8 +117,14 @@ function numbersIn(s: string): string[] {
   return out;
 }
 
+/** Compiled word patterns, by word list (a handful: one per choice format). */
+const WORD_PATTERNS = new Map<string, RegExp>();
+
 function wordsIn(s: string, words: readonly string[]): string[] {
-  const re = new RegExp(`(?<![\\p{L}\\p{N}])(${words.join('|')})(?![\\p{L}\\p{N}])`, 'giu');
+  const alt = words.join('|');
+  let re = WORD_PATTERNS.get(alt);
+  if (!re) WORD_PATTERNS.set(alt, (re = new RegExp(`(?<![\\p{L}\\p{N}])(${alt})(?![\\p{L}\\p{N}])`, 'giu')));
+  // matchAll works on a copy of the pattern, so the shared one keeps no state
   return [...s.matchAll(re)].map((m) => m[1]!);
 }
 
@@ -262,19 +268,27 @@ const THINK_TAGS = ['think', 'thinking', 'reasoning', 'thought'] as const;
  * (the model was still thinking when it stopped).
  */
 export function stripReasoning(output: string): string {
+  // every tag pattern starts with "<"
+  if (!output.includes('<')) return output;
   let out = output;
-  for (const tag of THINK_TAGS) {
-    const open = new RegExp(`<${tag}>`, 'i');
-    const close = new RegExp(`</${tag}>`, 'i');
+  for (const { open, close, block, lastClose: lastCloseRe } of THINK_PATTERNS) {
     if (!open.test(out) && !close.test(out)) continue;
-    out = out.replace(new RegExp(`<${tag}>[\\s\\S]*?</${tag}>`, 'gi'), '\n');
-    const lastClose = out.search(new RegExp(`</${tag}>(?![\\s\\S]*</${tag}>)`, 'i'));
+    out = out.replace(block, '\n');
+    const lastClose = out.search(lastCloseRe);
     if (lastClose >= 0) out = out.slice(lastClose).replace(close, '');
     const openAt = out.search(open);
     if (openAt >= 0) out = out.slice(0, openAt);
   }
   return out;
 }
+
+/** The patterns of each tag, compiled once (test/search/replace leave no state in them: non-global, or reset by replace). */
+const THINK_PATTERNS = THINK_TAGS.map((tag) => ({
+  open: new RegExp(`<${tag}>`, 'i'),
+  close: new RegExp(`</${tag}>`, 'i'),
+  block: new RegExp(`<${tag}>[\\s\\S]*?</${tag}>`, 'gi'),
+  lastClose: new RegExp(`</${tag}>(?![\\s\\S]*</${tag}>)`, 'i'),
+}));
 
 /**
  * Where a reply starts a new exemplar of its own after answering (few-shot
