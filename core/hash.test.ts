@@ -29,4 +29,12 @@ describe('canonical JSON', () => {
     expect(hashUnit(['a', 2])).toBeGreaterThanOrEqual(0);
     expect(hashUnit(['a', 2])).toBe(hashUnit(['a', 2]));
   });
+
+  it('hashUnit is 53 bits of the digest: hex digits 0-6, then 7-13 less their last 3 bits', () => {
+    for (let i = 0; i < 2000; i++) {
+      const h = sha256(['u', i]);
+      const want = (parseInt(h.slice(0, 7), 16) * 2 ** 25 + (parseInt(h.slice(7, 14), 16) >>> 3)) / 2 ** 53;
+      expect(hashUnit(['u', i])).toBe(want);
+    }
+  });
 });

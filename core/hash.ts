@@ -46,7 +46,17 @@ export function hash32(value: unknown): number {
 /** A deterministic uniform number in [0, 1) from any value (53 bits of SHA-256). */
 export function hashUnit(value: unknown): number {
   const h = sha256(value);
-  const hi = parseInt(h.slice(0, 7), 16); // 28 bits
-  const lo = parseInt(h.slice(7, 14), 16); // 28 bits -> use 25
+  const hi = hexInt(h, 0); // 28 bits
+  const lo = hexInt(h, 7); // 28 bits -> use 25
   return (hi * 2 ** 25 + (lo >>> 3)) / 2 ** 53;
+}
+
+/** The 7 hex digits of `h` from `at` as an integer (parseInt(h.slice(at, at + 7), 16), without the slice). */
+function hexInt(h: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 7; i++) {
+    const c = h.charCodeAt(i);
+    v = v * 16 + (c <= 57 ? c - 48 : c - 87); // '0'-'9', 'a'-'f'
+  }
+  return v;
 }

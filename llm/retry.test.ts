@@ -137,6 +137,28 @@ describe('timeout middleware', () => {
     await timeoutMiddleware(20)(p).complete(ask).catch(() => {});
     expect(seen?.aborted).toBe(true);
   });
+
+  it("aborts every call in flight when the caller's signal fires, finished calls untouched", async () => {
+    const signals: AbortSignal[] = [];
+    const p = {
+      provider: 'fake',
+      model: 'm',
+      complete: (r: LLMRequest, signal?: AbortSignal) => {
+        signals.push(signal!);
+        if (r.sampleIndex === 0) return Promise.resolve(ok);
+        return new Promise<LLMResponse>((_, reject) => signal!.addEventListener('abort', () => reject(signal!.reason), { once: true }));
+      },
+    };
+    const llm = timeoutMiddleware(60_000)(p);
+    const gate = new AbortController();
+    const done = await llm.complete({ ...ask, sampleIndex: 0 }, gate.signal);
+    expect(done).toBe(ok);
+    const pending = [1, 2, 3].map((i) => llm.complete({ ...ask, sampleIndex: i }, gate.signal).catch((e) => e));
+    gate.abort(new Error('stop'));
+    expect((await Promise.all(pending)).map((e) => (e as Error).message)).toEqual(['stop', 'stop', 'stop']);
+    expect(signals.map((s) => s.aborted)).toEqual([false, true, true, true]);
+    await expect(llm.complete(ask, gate.signal)).rejects.toThrow(/request aborted/);
+  });
 });
 
 describe('limit middleware', () => {

@@ -34,10 +34,8 @@ export function simComplete(model: string, world: SimWorld, req: LLMRequest): LL
   if (!isSimModel(model)) throw new Error(`unknown sim model: ${model}`);
   const n = Math.max(1, Math.floor(req.n ?? 1));
   const choices: LLMChoice[] = [];
-  const text = requestText(req);
-  const target = isSimTarget(model);
   for (let i = 0; i < n; i++) {
-    let c = target ? answerTarget(model, world, req, i, text) : answerOptimizer(model, req, i, choices.map((x) => x.text), world, world.optimizer);
+    let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text), world, world.optimizer);
     if (req.maxTokens !== undefined && countTokens(c.text) > req.maxTokens) {
       c = { ...c, text: c.text.slice(0, Math.max(0, req.maxTokens * 4)), finishReason: 'length' };
     }
@@ -47,7 +45,7 @@ export function simComplete(model: string, world: SimWorld, req: LLMRequest): LL
     }
     choices.push(c);
   }
-  const promptTokens = countTokens(text);
+  const promptTokens = countTokens(requestText(req));
   const completionTokens = choices.reduce((a, c) => a + countTokens(c.text), 0);
   return { model, choices, usage: { promptTokens, completionTokens } };
 }

@@ -80,6 +80,14 @@ export function targetParams(model: string): TargetParams {
 export const UNRECOGNISED =
   'I cannot answer this: the request does not contain a question I recognise from the tasks loaded in this simulated world.';
 
+const CONCEPT_STAGES = new Map<string, string>();
+/** `concept:<c>`, one string per concept. */
+function conceptStage(c: string): string {
+  let s = CONCEPT_STAGES.get(c);
+  if (s === undefined) CONCEPT_STAGES.set(c, (s = `concept:${c}`));
+  return s;
+}
+
 /** Stage logits for one example under given features (no noise). Exported for docs/tests. */
 export function stageLogits(
   p: TargetParams,
@@ -102,7 +110,7 @@ export function stageLogits(
     const inProc = f.procedureSteps > 0 && namesConcept(f.procedureText, c) ? 1 : 0;
     const demos = f.demosCorrect > 0 ? 1 : 0;
     out.push({
-      stage: `concept:${c}`,
+      stage: conceptStage(c),
       logit:
         C.base +
         p.a -
@@ -192,7 +200,7 @@ export function answerTarget(model: string, world: SimWorld, req: LLMRequest, ch
   const sampleIndex = temperature > 0 ? (req.sampleIndex ?? 0) * Math.max(1, req.n ?? 1) + choiceIndex : 0;
   // sha256([model, text]) and the noise keys, their canonical JSON written out directly
   const draw: Draw = {
-    textHash: sha256(`[${JSON.stringify(model)},${JSON.stringify(text)}]`),
+    textHash: sha256(JSON.stringify([model, text])),
     temperature,
     sampleTail: temperature > 0 ? `,"sample",${JSON.stringify(sampleIndex)},${JSON.stringify(temperature)}` : '',
     sampleIndex,

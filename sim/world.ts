@@ -8,6 +8,27 @@ import { hashUnit } from '../core/hash.js';
 import type { Demo, Example, Task } from '../core/types.js';
 import { INDEX_WINDOW, MAX_CONCEPTS, WORLD_EFFECTS, type Effects, type EffectDistributions, type OptimizerParams, UNIT_EFFECTS } from './params.js';
 
+/** Multiplier of the polynomial window hash (odd, so multiplication mod 2^32 is invertible). */
+const ROLL_BASE = 0x01000193;
+/** ROLL_BASE^(INDEX_WINDOW - 1) mod 2^32: the weight of the character leaving the window. */
+const ROLL_OUT = (() => {
+  let p = 1;
+  for (let k = 1; k < INDEX_WINDOW; k++) p = Math.imul(p, ROLL_BASE);
+  return p;
+})();
+/** Map keys stay small integers (30 bits). */
+const KEY_MASK = 0x3fffffff;
+
+/**
+ * Polynomial hash mod 2^32 of the INDEX_WINDOW characters (UTF-16 code units)
+ * of `s` from `start`: Σ c_k · ROLL_BASE^(W-1-k). Masked to a map key unless `mask` is false.
+ */
+function windowKey(s: string, start: number, mask = true): number {
+  let h = 0;
+  for (let k = 0; k < INDEX_WINDOW; k++) h = (Math.imul(h, ROLL_BASE) + s.charCodeAt(start + k)) | 0;
+  return mask ? h & KEY_MASK : h;
+}
+
 export interface Registered {
   task: Task;
   example: Example;
@@ -250,27 +271,6 @@ export class SimWorld {
     this.latentCache.set(key, lat);
     return lat;
   }
-}
-
-/** Multiplier of the polynomial window hash (odd, so multiplication mod 2^32 is invertible). */
-const ROLL_BASE = 0x01000193;
-/** ROLL_BASE^(INDEX_WINDOW - 1) mod 2^32: the weight of the character leaving the window. */
-const ROLL_OUT = (() => {
-  let p = 1;
-  for (let k = 1; k < INDEX_WINDOW; k++) p = Math.imul(p, ROLL_BASE);
-  return p;
-})();
-/** Map keys stay small integers (30 bits). */
-const KEY_MASK = 0x3fffffff;
-
-/**
- * Polynomial hash mod 2^32 of the INDEX_WINDOW characters (UTF-16 code units)
- * of `s` from `start`: Σ c_k · ROLL_BASE^(W-1-k). Masked to a map key unless `mask` is false.
- */
-function windowKey(s: string, start: number, mask = true): number {
-  let h = 0;
-  for (let k = 0; k < INDEX_WINDOW; k++) h = (Math.imul(h, ROLL_BASE) + s.charCodeAt(start + k)) | 0;
-  return mask ? h & KEY_MASK : h;
 }
 
 /** Draws of one example that no prompt changes: its latent properties and stage thresholds. */

@@ -23,8 +23,11 @@ const MARKER_HEADS: readonly RegExp[] = [/####[ \t]*/g, /answer\s+is\b[ \t]*:?[ 
 /** Texts following an answer marker, ordered by where they start in the output. */
 function markerSegments(output: string): Segment[] {
   const heads: { start: number; end: number }[] = [];
+  // exec loops over the shared global patterns (none matches the empty string; exec
+  // leaves lastIndex at 0 when it finds no more), as matchAll would, without its copy of each pattern
   for (const re of MARKER_HEADS) {
-    for (const m of output.matchAll(re)) heads.push({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
+    re.lastIndex = 0;
+    for (let m = re.exec(output); m !== null; m = re.exec(output)) heads.push({ start: m.index, end: m.index + m[0].length });
   }
   heads.sort((a, b) => a.start - b.start);
   const segs: Segment[] = [];
@@ -35,7 +38,8 @@ function markerSegments(output: string): Segment[] {
     if (next && next.start >= h.end && next.start < stop) stop = next.start;
     segs.push({ at: h.end, text: output.slice(h.end, stop) });
   });
-  for (const m of output.matchAll(BOXED)) segs.push({ at: (m.index ?? 0) + 7, text: m[1] ?? '' });
+  BOXED.lastIndex = 0;
+  for (let m = BOXED.exec(output); m !== null; m = BOXED.exec(output)) segs.push({ at: m.index + 7, text: m[1] ?? '' });
   return segs.sort((a, b) => a.at - b.at);
 }
 
@@ -296,9 +300,10 @@ const THINK_PATTERNS = THINK_TAGS.map((tag) => ({
  * label after some text. Returns the index, or -1.
  */
 export function runOnStart(output: string): number {
+  if (!output.includes(':')) return -1;
   const re = /\n[ \t]*(?:Q|Question|Problem|Input)[ \t]*:/g;
-  for (const m of output.matchAll(re)) {
-    const at = m.index ?? 0;
+  for (let m = re.exec(output); m !== null; m = re.exec(output)) {
+    const at = m.index;
     if (output.slice(0, at).trim() !== '') return at;
   }
   return -1;
