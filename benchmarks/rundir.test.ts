@@ -9,6 +9,7 @@ import { loadRunDir } from '../reports/load.js';
 import { mergeRuns } from './merge.js';
 import { readResults, resultFingerprint, runSuite } from './runner.js';
 import { diffFields } from './rundir.js';
+import { Session } from './session.js';
 import { expandCells, parseSuiteYaml } from './suite.js';
 
 const smokeText = readFileSync(path.resolve(import.meta.dirname, 'suites/smoke.yaml'), 'utf8');
@@ -132,6 +133,39 @@ describe('run directories that cannot lie', () => {
       expect(r.invalid.map((i) => i.id)).toEqual([cells[0]!.id]);
       expect(fingerprints(out)).toEqual(fingerprints(full));
     }
+  });
+
+  it('(3) a result.json with impossible counts (correct > n, accuracy != correct/n) is not finished', () => {
+    const id = expandCells(smoke)[0]!.id;
+    for (const [test, field] of [
+      [{ n: 20, correct: 999, accuracy: 49.95 }, 'test.'],
+      [{ n: 20, correct: 21, accuracy: 1 }, 'test.correct'],
+      [{ n: 20, correct: 10, accuracy: 0.6 }, 'test.accuracy'],
+    ] as const) {
+      const out = tmp('counts');
+      cpSync(full, out, { recursive: true });
+      const file = path.join(out, 'cells', id, 'result.json');
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), test }));
+      expect(readResults(out).map((r) => r.id)).not.toContain(id);
+      expect(() => mergeRuns([out], tmp('m'))).toThrow(new RegExp(`invalid result\\.json: ${field.replace('.', '\\.')}`));
+    }
+  });
+
+  it('(6) --no-resume keeps every finished result until its replacement is written, also when killed mid-cell', async () => {
+    const out = tmp('noresume');
+    cpSync(full, out, { recursive: true });
+    // A session whose target calls end the process's work abruptly (an error that is not bad input: a crash).
+    const session = new Session({ cache: false, seed: 0 });
+    const model = session.model.bind(session);
+    session.model = (name, budget, usage) => ({ ...model(name, budget, usage), complete: async () => { throw new Error('killed'); } });
+    await expect(runSuite(smoke, { out, flags, resume: false, session })).rejects.toThrow('killed');
+    session.close();
+    expect(fingerprints(out)).toEqual(fingerprints(full));
+    // A --no-resume run that finishes replaces every cell (same results) and leaves no temp folder.
+    const r = await runSuite(smoke, { out, flags, resume: false });
+    expect(r.ran).toHaveLength(expandCells(smoke).length);
+    expect(fingerprints(out)).toEqual(fingerprints(full));
+    expect(readdirSync(path.join(out, 'cells')).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
   it('(3) a result.json copied from another cell is not that cell\'s result', async () => {

@@ -15,7 +15,14 @@ import { cellId, infinityAware, plain, type CellSpec } from './suite.js';
 
 const num = z.union([z.number(), z.literal('Infinity'), z.literal('-Infinity')]);
 const count = z.int().nonnegative();
-const score = z.looseObject({ n: count, correct: count, accuracy: z.number().min(0).max(1) });
+/** { n, correct, accuracy } with 0 <= correct <= n and accuracy = correct / n (0 when n = 0). */
+const score = z.looseObject({ n: count, correct: count, accuracy: z.number().min(0).max(1) }).superRefine((s, ctx) => {
+  if (s.correct > s.n) ctx.addIssue({ code: 'custom', path: ['correct'], message: `correct ${s.correct} exceeds n ${s.n}` });
+  else if (Math.abs(s.accuracy - (s.n ? s.correct / s.n : 0)) > 1e-9)
+    ctx.addIssue({ code: 'custom', path: ['accuracy'], message: `accuracy ${s.accuracy} is not correct/n = ${s.correct}/${s.n}` });
+});
+/** An anytime checkpoint's test counts (absent before checkpoints were recorded). */
+const checkpoint = z.looseObject({ n: count, correct: count }).refine((c) => c.correct <= c.n, { message: 'correct exceeds n', path: ['correct'] });
 
 /** cells/<id>/spec.json: the fields every spec has (others, such as label, are checked by comparison). */
 export const CellSpecSchema = z.looseObject({
@@ -42,6 +49,7 @@ export const CellResultSchema = z.looseObject({
   perQueryRewriter: z.literal(true).optional(),
   dev: score,
   test: score,
+  checkpoints: z.array(checkpoint).optional(),
   trajectory: z.looseObject({ candidates: z.array(z.looseObject({ id: z.string() })), reflections: z.array(z.unknown()), steps: z.array(z.unknown()) }),
   usage: z.looseObject({ total: z.looseObject({ calls: count }), byModel: z.record(z.string(), z.unknown()), byRole: z.record(z.string(), z.unknown()) }),
   // meta.usage / meta.checkpointUsage (cached calls, retries) are absent in results written before they moved there

@@ -7,11 +7,11 @@
  * invalid cell is redone from an empty folder. Each cell is run under its own
  * lock (locks/<id>.lock), so shards and repeated runs can share a directory.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { resolveEmbedder } from '../llm/embeddings.js';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { cleanTemps, writeAtomic } from '../core/atomic.js';
+import { cleanTemps, fsyncDir, tempPath, writeAtomic } from '../core/atomic.js';
 import { Budget } from '../core/budget.js';
 import { LLMError, UserError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
@@ -247,7 +247,8 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
     }
     try {
       // Another process may have finished the cell between the check and the lock.
-      if (resume && cellState(out, spec.id, spec).status === 'done') {
+      const done = cellState(out, spec.id, spec).status === 'done';
+      if (resume && done) {
         summary.skipped.push(spec.id);
         finished++;
         progress(spec.id, 'skipped');
@@ -255,21 +256,26 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
       }
       progress(spec.id, 'start');
       // A cell left unfinished, failed or invalid by an earlier run starts again from an empty folder.
-      rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir, { recursive: true });
-      writeAtomic(path.join(dir, 'spec.json'), json(spec));
+      // A finished cell redone (resume off) runs in a temp folder beside it, which replaces it only
+      // once finished: until then the earlier result stays (a kill loses nothing finished).
+      const work = done ? tempPath(dir) : dir;
+      if (!done) rmSync(dir, { recursive: true, force: true });
+      mkdirSync(work, { recursive: true });
+      writeAtomic(path.join(work, 'spec.json'), json(spec));
       const usage = new UsageMeter();
       try {
-        await runCell(spec, dir, session, usage, undefined, { ceiling: withCeilings });
+        await runCell(spec, work, session, usage, undefined, { ceiling: withCeilings });
+        if (done) replaceDir(work, dir);
         summary.ran.push(spec.id);
         finished++;
         used.push(usage.snapshot());
         progress(spec.id, 'done');
       } catch (err) {
         used.push(usage.snapshot());
+        if (done) rmSync(work, { recursive: true, force: true });
         if (!(err instanceof UserError || err instanceof LLMError)) throw err;
-        writeAtomic(path.join(dir, 'error.json'), json({ message: err.message }));
-        summary.failed.push({ id: spec.id, message: err.message });
+        if (!done) writeAtomic(path.join(dir, 'error.json'), json({ message: err.message }));
+        summary.failed.push({ id: spec.id, message: done ? `${err.message} (the earlier finished result is kept)` : err.message });
         finished++;
         progress(spec.id, 'failed');
       }
@@ -314,6 +320,20 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   }
   if (stop !== undefined) throw stop;
   return summary;
+}
+
+/**
+ * Put the finished folder `fresh` in the place of the folder `dir`: `dir` is
+ * renamed to a temp name (which readers skip), `fresh` renamed into place, the
+ * old one removed. Both renames are immediate, so `dir` holds a finished cell
+ * at every moment but the instant between them.
+ */
+function replaceDir(fresh: string, dir: string): void {
+  const old = tempPath(dir);
+  renameSync(dir, old);
+  renameSync(fresh, dir);
+  fsyncDir(path.dirname(dir));
+  rmSync(old, { recursive: true, force: true });
 }
 
 /** Sum usage snapshots (calls, tokens, cost) over cells. */

@@ -145,19 +145,31 @@ export function cellWorld(session: Session, spec: Pick<CellSpec, 'world' | 'sim'
   return session.simWorld({ world: spec.world ?? 0, ...(optimizer ? { optimizer } : {}), ...(spec.sim?.effects ? { effects: spec.sim.effects } : {}) });
 }
 
-/** Parse an integer flag or throw a one-line UserError naming it. */
+/** Largest value an integer flag takes unless it names a smaller `max` (2^31 - 1: counts, seeds, budgets). */
+export const INT_FLAG_MAX = 2_147_483_647;
+
+/**
+ * Parse an integer flag: plain decimal digits (an optional leading minus), no
+ * exponent, hex, fraction or sign-less blanks; within [min, max], `max`
+ * defaulting to INT_FLAG_MAX. Anything else is a one-line UserError naming the
+ * flag, the accepted range and the value.
+ */
 export function parseIntFlag(flag: string, value: string | number, range: { min?: number; max?: number } = {}): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
-    const bounds = range.min !== undefined ? ` >= ${range.min}` : '';
-    throw new UserError(`${flag}: expected an integer${bounds}, got "${value}"`);
+  const max = range.max ?? INT_FLAG_MAX;
+  const text = String(value).trim();
+  const n = typeof value === 'number' ? value : /^-?[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || (range.min !== undefined && n < range.min) || n > max) {
+    const bounds = range.min !== undefined ? ` in [${range.min}, ${max}]` : ` <= ${max}`;
+    throw new UserError(`${flag}: expected an integer${bounds} (decimal digits), got "${value}"`);
   }
   return n;
 }
 
+/** Parse a number flag: plain decimal (optionally with an exponent, e.g. 1e-6), finite, within [min, max]. */
 export function parseFloatFlag(flag: string, value: string | number, range: { min?: number; max?: number } = {}): number {
-  const n = typeof value === 'number' ? value : Number(value);
+  const text = String(value).trim();
+  const n = typeof value === 'number' ? value : /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(n) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max))
-    throw new UserError(`${flag}: expected a number in [${range.min ?? '-inf'}, ${range.max ?? 'inf'}], got "${value}"`);
+    throw new UserError(`${flag}: expected a decimal number in [${range.min ?? '-inf'}, ${range.max ?? 'inf'}], got "${value}"`);
   return n;
 }

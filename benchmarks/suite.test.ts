@@ -56,6 +56,14 @@ budget: { mode: equal, targetCalls: 50 }
     expect(errorOf(text)).toBe('suites/x.yaml:9: optimizers.1.options.stepz: unknown option');
   });
 
+  it('two spellings of one like/ task are one task: same cell ids, and listing both is a duplicate', () => {
+    const a = expandCells(parseSuiteYaml(BASE.replace('like/gsm?size=10', 'like/gsm?difficulty=0.5&size=10')));
+    const b = expandCells(parseSuiteYaml(BASE.replace('like/gsm?size=10', 'like/gsm?size=010&difficulty=.5')));
+    expect(b.map((c) => c.id)).toEqual(a.map((c) => c.id));
+    expect(b.map((c) => c.task)).toContain('like/gsm?difficulty=0.5&size=10');
+    expect(errorOf(BASE.replace('like/navigate, like/gsm?size=10', 'like/gsm?size=10, like/gsm?size=010'))).toMatch(/tasks\.1: duplicate "like\/gsm\?size=10"/);
+  });
+
   it('names file:line and field for schema, option, task, model, budget and duplicate errors', () => {
     expect(errorOf(BASE.replace('seeds: [0, 1]', 'seeds: [0, 1]\ncolour: red'))).toBe('suites/x.yaml:3: colour: unknown field');
     expect(errorOf(BASE.replace('seeds: [0, 1]\n', ''))).toMatch(/^suites\/x\.yaml(:\d+)?: seeds: /);

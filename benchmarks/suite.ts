@@ -14,7 +14,7 @@ import { canonicalJson, sha256 } from '../core/hash.js';
 import { checkOptions, paperPresetFor, resolveRun } from '../optimizers/setup.js';
 import { LAYOUTS, POSITIONS, SCORINGS, type Layout, type Position, type Prompt, type Scoring } from '../core/types.js';
 import { lookupModel, type PopbenchConfig } from '../llm/index.js';
-import { likeParams, listTasks } from '../tasks/registry.js';
+import { canonicalTaskId, likeParams, listTasks } from '../tasks/registry.js';
 import { CAUSE_KINDS } from '../sim/causes.js';
 import { WORLD_EFFECTS, type Effects, type OptimizerParams } from '../sim/params.js';
 
@@ -238,8 +238,11 @@ export function loadSuite(file: string, opts: LoadSuiteOptions = {}): Suite {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UserError(`suite file not found: ${file}`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`suite file not found: ${file}`);
+    if (code === 'EISDIR') throw new UserError(`${file} is a directory; give a suite YAML file`);
+    throw new UserError(`cannot read suite file ${file} (${code ?? String(err)})`);
   }
   return parseSuiteYaml(text, file, opts);
 }
@@ -279,6 +282,16 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
       } catch (err) {
         fail(['tasks', i], (err as Error).message);
       }
+    }
+  });
+
+  // One spelling per task, so `?size=20&difficulty=0.5` and `?difficulty=0.5&size=20` are one task (and a duplicate).
+  suite.tasks = suite.tasks.map(canonicalTaskId);
+  (suite.paper ?? []).forEach((p, i) => {
+    try {
+      p.task = canonicalTaskId(p.task);
+    } catch (err) {
+      fail(['paper', i, 'task'], (err as Error).message);
     }
   });
 

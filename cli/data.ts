@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
+import { parseIntFlag } from '../benchmarks/session.js';
 import { downloadDatasets, parseOnly } from '../tasks/download.js';
 import { DATA_ENV, REPO_ROOT, listTasks, loadTask, resolveDataDir } from '../tasks/registry.js';
 
@@ -16,9 +17,7 @@ export function downloadDir(flag?: string, env: NodeJS.ProcessEnv = process.env)
 
 function parseSeed(value: string | undefined): number {
   if (value === undefined) return 0;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`--seed: expected an integer >= 0, got "${value}"`);
-  return n;
+  return parseIntFlag('--seed', value, { min: 0 });
 }
 
 export function register(program: Command): void {

@@ -1,16 +1,18 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { fsyncDir, tempPath } from '../core/atomic.js';
+import { tempPath } from '../core/atomic.js';
 import { createEvaluator } from '../core/evaluator.js';
 import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { POSITIONS, type Demo, type EvalOutcome, type Example, type Position, type Prompt, type SplitName } from '../core/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
+import { checkOutFile, renameOrRescue } from './outpath.js';
 import { parseFloatFlag, parseIntFlag, Session, type SessionFlags } from './session.js';
 import { didYouMean } from './suggest.js';
 
-const statIsDir = (f: string) => statSync(f).isDirectory();
+/** Upper bound of --max-tokens (no model answers in more; larger values are typos). */
+export const MAX_TOKENS = 1_000_000;
 
 export interface EvalFlags extends SessionFlags {
   task: string;
@@ -67,12 +69,17 @@ export interface EvalSummary {
 }
 
 export async function runEval(flags: EvalFlags, print: (line: string) => void = console.log): Promise<EvalSummary> {
+  // Every flag and the output path are checked before anything is opened or written.
+  const splits = parseSplits(flags.split);
+  const split = flags.split === 'all' ? 'all' : splits[0]!;
+  const position = parsePosition(flags.position);
+  const temperature = parseFloatFlag('--temperature', flags.temperature, { min: 0, max: 2 });
+  const maxTokens = parseIntFlag('--max-tokens', flags.maxTokens, { min: 1, max: MAX_TOKENS });
+  const limit = flags.limit !== undefined ? parseIntFlag('--limit', flags.limit, { min: 1 }) : undefined;
+  const demoCount = flags.demos !== undefined ? parseIntFlag('--demos', flags.demos, { min: 0 }) : undefined;
+  if (flags.out !== undefined) checkOutFile('--out', flags.out);
   const session = new Session(flags);
   try {
-    const splits = parseSplits(flags.split);
-    const split = flags.split === 'all' ? 'all' : splits[0]!;
-    const position = parsePosition(flags.position);
-    const temperature = parseFloatFlag('--temperature', flags.temperature, { min: 0, max: 2 });
     if (flags.prompt !== undefined && flags.promptFile !== undefined) throw new UserError('--prompt and --prompt-file: give only one');
     let instruction = flags.prompt ?? '';
     if (flags.promptFile !== undefined) {
@@ -102,7 +109,7 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
         }
       examples = [...new Set(ids)].map((id) => byId.get(id)!);
     }
-    if (flags.limit !== undefined) examples = examples.slice(0, parseIntFlag('--limit', flags.limit, { min: 1 }));
+    if (limit !== undefined) examples = examples.slice(0, limit);
     if (examples.length === 0) throw new UserError(`task ${task.id} has no examples in split "${split}"`);
 
     let demos: Demo[] = [];
@@ -110,8 +117,8 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
       if (!task.fewShotCot?.length) throw new UserError(`--cot-demos: task ${task.id} ships no chain-of-thought demos`);
       demos = task.fewShotCot;
     }
-    if (flags.demos !== undefined) {
-      const k = parseIntFlag('--demos', flags.demos, { min: 0 });
+    if (demoCount !== undefined) {
+      const k = demoCount;
       if (k > task.splits.train.length)
         throw new UserError(`--demos: task ${task.id} has only ${task.splits.train.length} train examples to draw ${k} demos from`);
       demos = demos.concat(new Rng(session.seed).derive(`demos:${task.id}`).sample(task.splits.train, k).map(demoFrom));
@@ -123,12 +130,14 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
     // are kept in <out>.partial).
     let partial: string | undefined;
     if (flags.out) {
-      mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
-      if (existsSync(flags.out) && statIsDir(flags.out)) throw new UserError(`--out: ${flags.out} is a directory`);
-      partial = tempPath(flags.out);
-      writeFileSync(partial, '');
+      try {
+        mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
+        partial = tempPath(flags.out);
+        writeFileSync(partial, '');
+      } catch (err) {
+        throw new UserError(`--out: cannot write beside ${flags.out} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
     }
-    const maxTokens = parseIntFlag('--max-tokens', flags.maxTokens, { min: 1 });
     const evaluator = createEvaluator(task, target, { temperature, maxTokens });
     const outcomes: EvalOutcome[] = [];
     // Evaluate in chunks and append each finished chunk, so a failure late in a
@@ -143,13 +152,16 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
         }
       }
     } catch (err) {
-      if (partial) renameSync(partial, `${flags.out}.partial`);
+      if (partial) {
+        try {
+          renameSync(partial, `${flags.out}.partial`);
+        } catch {
+          // the finished samples stay in the temp file; the error below is the run's own
+        }
+      }
       throw err;
     }
-    if (partial) {
-      renameSync(partial, flags.out!);
-      fsyncDir(path.dirname(path.resolve(flags.out!)));
-    }
+    if (partial) renameOrRescue('--out', partial, flags.out!, 'samples');
     const correct = outcomes.filter((o) => o.correct).length;
     const n = outcomes.length;
     const ci = wilsonInterval(correct, n);

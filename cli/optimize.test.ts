@@ -108,5 +108,15 @@ describe('popbench demo', () => {
       expect(r.spent.optimizerCalls).toBeLessThanOrEqual(40);
     }
     expect(Object.keys(report.reflection)).toHaveLength(8);
+    expect(lines.join('\n')).toMatch(/own@½, own best: the optimizer's own score .* not comparable across methods/s);
+  });
+
+  it('--world N runs the demo in another sim world (other baseline numbers)', async () => {
+    const flags = { task: 'like/navigate', budget: '20', optimizerBudget: '4', testLimit: '60', seed: '0' };
+    const w0 = (await runDemo({ ...flags, world: '0' }, () => {})) as { baselines: unknown };
+    const lines: string[] = [];
+    const w3 = (await runDemo({ ...flags, world: '3' }, (l) => lines.push(l))) as { baselines: unknown };
+    expect(lines[0]).toMatch(/^popbench demo on the simulated world 3 /);
+    expect(w3.baselines).not.toEqual(w0.baselines);
   });
 });

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { fsyncDir, tempPath, writeAtomic } from '../core/atomic.js';
+import { readFileSync, renameSync } from 'node:fs';
+import { tempPath } from '../core/atomic.js';
 import { resolveEmbedder } from '../llm/embeddings.js';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
@@ -17,6 +17,7 @@ import type { Layout, Position } from '../core/types.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { wilsonInterval } from '../reports/stats/wilson.js';
 import { withSessionOptions } from './eval.js';
+import { checkOutFile, renameOrRescue, writeOrRescue } from './outpath.js';
 import { parseFloatFlag, parseIntFlag, Session, type SessionFlags } from './session.js';
 
 export interface OptimizeFlags extends SessionFlags {
@@ -135,6 +136,11 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
   if (flags.scoring !== undefined && !SCORINGS.includes(flags.scoring as Scoring))
     throw new UserError(`--scoring: expected one of ${SCORINGS.join(', ')}, got "${flags.scoring}"`);
   if (!OPTIMIZERS[flags.optimizer]) throw new UserError(`unknown optimizer "${flags.optimizer}"; known: ${optimizerNames().join(', ')}`);
+  // Output paths are checked before any work, so a bad one never costs a finished search.
+  if (flags.out !== undefined) checkOutFile('--out', flags.out);
+  if (flags.events !== undefined) checkOutFile('--events', flags.events);
+  if (flags.out !== undefined && flags.events !== undefined && path.resolve(flags.out) === path.resolve(flags.events))
+    throw new UserError(`--out and --events: both name ${flags.out}; give two files`);
   const override: InitialOverride = {};
   if (flags.initial !== undefined) override.instruction = readInitialFlag(flags.initial);
   if (flags.initialPosition !== undefined) override.position = flags.initialPosition as Position;
@@ -160,6 +166,10 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
   if (flags.mode === 'equal' && limits.targetCalls === undefined && limits.tokens === undefined)
     throw new UserError('--mode equal needs --budget or --tokens (or use --mode paper)');
 
+  const trainSize = flags.trainSize !== undefined ? parseIntFlag('--train-size', flags.trainSize, { min: 1 }) : undefined;
+  const devSize = flags.devSize !== undefined ? parseIntFlag('--dev-size', flags.devSize, { min: 1 }) : undefined;
+  const testLimit = flags.testLimit !== undefined ? parseIntFlag('--test-limit', flags.testLimit, { min: 1 }) : undefined;
+
   const session = new Session(flags);
   try {
     const loaded = session.task(flags.task);
@@ -168,8 +178,8 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
     const budget = new Budget({ ...(cap !== undefined && limits.costUsd === undefined ? { costUsd: cap } : {}), ...limits });
     const target = session.model(flags.target, budget);
     const optimizerLLM = session.model(flags.optimizerModel, budget);
-    const train = flags.trainSize ? task.splits.train.slice(0, parseIntFlag('--train-size', flags.trainSize, { min: 1 })) : task.splits.train;
-    const dev = flags.devSize ? task.splits.dev.slice(0, parseIntFlag('--dev-size', flags.devSize, { min: 1 })) : task.splits.dev;
+    const train = trainSize !== undefined ? task.splits.train.slice(0, trainSize) : task.splits.train;
+    const dev = devSize !== undefined ? task.splits.dev.slice(0, devSize) : task.splits.dev;
 
     const bar =
       flags.progress !== false && process.stderr.isTTY
@@ -198,21 +208,32 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
     try {
       result = await reg.optimizer.optimize(ctx, options);
     } catch (err) {
-      if (eventsTmp) renameSync(eventsTmp, `${flags.events}.partial`);
+      if (eventsTmp) {
+        try {
+          renameSync(eventsTmp, `${flags.events}.partial`);
+        } catch {
+          // the events stay in the temp file; the error below is the run's own
+        }
+      }
       throw err;
     } finally {
       bar?.update(budget.spent.targetCalls);
       bar?.stop();
     }
+    // A failing move of the events is reported after the result is printed and written.
+    let eventsError: unknown;
     if (eventsTmp) {
-      renameSync(eventsTmp, flags.events!);
-      fsyncDir(path.dirname(path.resolve(flags.events!)));
+      try {
+        renameOrRescue('--events', eventsTmp, flags.events!, 'events');
+      } catch (err) {
+        eventsError = err;
+      }
     }
 
     // Final scoring is outside the optimizer's budget: a fresh, unbudgeted stack.
     const scorer = resultScorer(task, result, session.model(flags.target), session.model(flags.optimizerModel));
     const devRes = await scorer.evaluate(dev);
-    const testSet = flags.testLimit ? task.splits.test.slice(0, parseIntFlag('--test-limit', flags.testLimit, { min: 1 })) : task.splits.test;
+    const testSet = testLimit !== undefined ? task.splits.test.slice(0, testLimit) : task.splits.test;
     const testRes = await scorer.evaluate(testSet);
     const pct = (x: number) => (100 * x).toFixed(1) + '%';
     const ci = wilsonInterval(testRes.correct, testRes.n);
@@ -224,14 +245,16 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
     print(`test accuracy ${pct(testRes.accuracy)} (${testRes.correct}/${testRes.n}), 95% Wilson CI [${pct(ci.lo)}, ${pct(ci.hi)}]`);
     print(session.usage.format());
     if (flags.out) {
-      mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
       const { rewriter: _r, rewriterOn: _o, ...plain } = result;
-      writeAtomic(
+      writeOrRescue(
+        '--out',
         flags.out,
         JSON.stringify({ optimizer: flags.optimizer, options, ...(setup.initial ? { initial: setup.initial } : {}), scoring: setup.scoring, ...(flags.preset ? { preset: flags.preset } : {}), task: task.id, target: flags.target, optimizerModel: flags.optimizerModel, limits, spent: budget.spent, dev: devRes.accuracy, test: testRes.accuracy, result: plain, events: store.events() }, (_k, v) => (v === Infinity ? 'Infinity' : v), 2),
+        'result',
       );
       print(`result written to ${flags.out}`);
     }
+    if (eventsError !== undefined) throw eventsError;
     return result;
   } finally {
     session.close();

@@ -5,6 +5,8 @@ import { buildReport, FORMATS, parseFormats } from '../reports/index.js';
 import { baseTaskId, loadRunDir } from '../reports/load.js';
 import { parseFloatFlag, Session } from './session.js';
 import { didYouMean } from './suggest.js';
+import { checkOutDir } from './outpath.js';
+import path from 'node:path';
 
 export interface ReportFlags {
   out?: string;
@@ -20,8 +22,9 @@ export interface ReportFlags {
 export async function runReport(runDir: string, flags: ReportFlags, print: (line: string) => void = console.log): Promise<string[]> {
   const alpha = parseFloatFlag('--alpha', flags.alpha, { min: 1e-6, max: 0.5 });
   const formats = parseFormats(flags.format);
-  if (flags.out !== undefined && existsSync(flags.out) && !statSync(flags.out).isDirectory())
-    throw new UserError(`--out: ${flags.out} is a file, not a directory`);
+  if (!existsSync(runDir)) throw new UserError(`run directory not found: ${runDir}`);
+  if (!statSync(runDir).isDirectory()) throw new UserError(`${runDir} is a file, not a run directory`);
+  checkOutDir('--out', flags.out ?? path.join(runDir, 'report'));
   if (flags.baseline !== undefined) {
     const run = loadRunDir(runDir);
     const labels = [...new Set([...run.cells.map((c) => c.label), ...run.missing.flatMap((m) => (m.label ? [m.label] : []))])].sort();

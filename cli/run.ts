@@ -12,6 +12,7 @@ import { readResults, runSuite, type CellResult, type RunSummary } from '../benc
 import { expandCells, loadSuite, parseShard, shardCells, type CellSpec } from '../benchmarks/suite.js';
 import { loadConfig } from '../llm/index.js';
 import { resolveDataDir } from '../tasks/registry.js';
+import { checkOutDir } from './outpath.js';
 import { parseIntFlag, Session, type SessionFlags } from './session.js';
 
 export interface RunFlags extends SessionFlags {
@@ -57,7 +58,9 @@ export function formatTable(cells: readonly CellSpec[], results: readonly CellRe
 export async function runRun(file: string, flags: RunFlags, print: (line: string) => void = console.log): Promise<RunSummary> {
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const concurrency = parseIntFlag('--concurrency', flags.concurrency ?? '1', { min: 1 });
+  if (flags.out !== undefined) checkOutDir('--out', flags.out);
   const suite = loadSuite(file, { config: loadConfig(flags.config) });
+  if (flags.out === undefined) checkOutDir('run directory', path.join('runs', suite.name));
   // Checked up front, so a bad --data-dir is named even when every cell is already finished.
   if (flags.dataDir !== undefined) resolveDataDir(flags.dataDir);
   // Splits use seed 0 in every cell (the suite's seeds drive the optimizers), so all cells share test sets.
@@ -150,6 +153,7 @@ export function register(program: Command): void {
     .argument('<dirs...>', 'run directories')
     .requiredOption('--out <dir>', 'merged run directory (may be one of the inputs)')
     .action((dirs: string[], opts: { out: string }) => {
+      checkOutDir('--out', opts.out);
       const s = mergeRuns(dirs, opts.out);
       console.log(`merged ${dirs.length} run directories into ${s.out}: ${s.cells} cells (${s.done} finished), ${s.copied} copied`);
     });

@@ -3,7 +3,7 @@ import { UserError } from '../core/errors.js';
 import { SimWorld } from '../sim/index.js';
 import { startSimServer } from '../sim/server.js';
 import { loadTask } from '../tasks/registry.js';
-import { parseFloatFlag } from './session.js';
+import { parseFloatFlag, parseIntFlag } from './session.js';
 
 function num(flag: string, v: string | undefined, lo = 0, hi = Infinity): number | undefined {
   return v === undefined ? undefined : parseFloatFlag(`--${flag}`, v, { min: lo, max: hi });
@@ -32,14 +32,13 @@ export function register(program: Command): void {
     .action(async (o: Record<string, string | undefined>) => {
       const ids = (o['tasks'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       if (ids.length === 0) throw new UserError('--tasks: give at least one task id');
-      const seed = num('seed', o['seed'], -(2 ** 31), 2 ** 31)!;
-      if (!Number.isInteger(seed)) throw new UserError(`--seed: expected an integer, got "${o['seed']}"`);
+      const seed = parseIntFlag('--seed', o['seed'] ?? '0', { min: 0 });
       const world = new SimWorld();
       for (const id of ids) world.register(loadTask(id, { dataDir: o['dataDir'], seed }));
       const server = await startSimServer({
         world,
         host: o['host'],
-        port: num('port', o['port'], 0, 65535),
+        port: o['port'] === undefined ? undefined : parseIntFlag('--port', o['port'], { min: 0, max: 65535 }),
         maxHangMs: num('max-hang-ms', o['maxHangMs'], 0, 600_000),
         maxBodyBytes: num('max-body-bytes', o['maxBodyBytes'], 1, 1 << 30),
         faults: {

@@ -53,7 +53,14 @@ export const specSchema = z.looseObject({
 });
 export type CellSpec = z.infer<typeof specSchema>;
 
-const splitScore = z.object({ n: z.number().int().nonnegative(), correct: z.number().int().nonnegative(), accuracy: num });
+/** { n, correct, accuracy } with 0 <= correct <= n and accuracy = correct / n (0 when n = 0). */
+const splitScore = z
+  .object({ n: z.number().int().nonnegative(), correct: z.number().int().nonnegative(), accuracy: z.number().min(0).max(1) })
+  .superRefine((s, ctx) => {
+    if (s.correct > s.n) ctx.addIssue({ code: 'custom', path: ['correct'], message: `correct ${s.correct} exceeds n ${s.n}` });
+    else if (Math.abs(s.accuracy - (s.n ? s.correct / s.n : 0)) > 1e-9)
+      ctx.addIssue({ code: 'custom', path: ['accuracy'], message: `accuracy ${s.accuracy} is not correct/n = ${s.correct}/${s.n}` });
+  });
 
 const candidate = z.looseObject({
   id: z.string(),
@@ -178,11 +185,18 @@ function readJson<T>(file: string, schema: z.ZodType<T>): T {
 
 /**
  * Reads a JSONL file; a malformed or invalid line is an error naming file:line.
- * A last line without a trailing newline is accepted when it parses (samples
- * are written whole) and skipped when it does not (cut off mid-write).
+ * A last line without a trailing newline is accepted when it parses. One that
+ * does not parse (cut off mid-write) is skipped, or with `strict` (a file
+ * written whole and atomically, such as samples.jsonl, where a cut-off line
+ * means the file was damaged) an error naming file:line.
  */
-export function readJsonl<T>(file: string, schema: z.ZodType<T>): T[] {
-  const text = readFileSync(file, 'utf8');
+export function readJsonl<T>(file: string, schema: z.ZodType<T>, opts: { strict?: boolean } = {}): T[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UserError(`cannot read ${file}`);
+  }
   const lines = text.split('\n');
   const out: T[] = [];
   lines.forEach((line, i) => {
@@ -191,14 +205,35 @@ export function readJsonl<T>(file: string, schema: z.ZodType<T>): T[] {
     try {
       value = JSON.parse(line);
     } catch {
-      if (i === lines.length - 1) return;
-      throw new UserError(`${file}:${i + 1}: malformed JSON line`);
+      if (i === lines.length - 1 && !opts.strict) return;
+      throw new UserError(`${file}:${i + 1}: ${i === lines.length - 1 ? 'cut off (malformed last line without a newline)' : 'malformed JSON line'}`);
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) throw new UserError(`${file}:${i + 1}: invalid ${issueText(parsed.error)}`);
     out.push(parsed.data);
   });
   return out;
+}
+
+/**
+ * samples.jsonl must hold exactly the outcomes result.json counts: for dev
+ * and test, as many rows as `n` (distinct example ids) and as many correct as
+ * `correct`. Anything else (a truncated or padded file) is a UserError naming
+ * the file and the first disagreement.
+ */
+export function checkSamples(file: string, samples: readonly Sample[], result: CellResult): void {
+  for (const split of ['dev', 'test'] as const) {
+    const score = result[split];
+    if (!score) continue;
+    const rows = samples.filter((s) => s.split === split);
+    const ids = new Set(rows.map((s) => s.exampleId));
+    const correct = rows.filter((s) => s.correct).length;
+    if (rows.length !== score.n)
+      throw new UserError(`${file}: ${rows.length} ${split} rows, but result.json ${split}.n is ${score.n}`);
+    if (ids.size !== rows.length) throw new UserError(`${file}: ${rows.length - ids.size} repeated ${split} example id(s)`);
+    if (correct !== score.correct)
+      throw new UserError(`${file}: ${correct} correct ${split} rows, but result.json ${split}.correct is ${score.correct}`);
+  }
 }
 
 const errorSchema = z.looseObject({ message: z.string().optional(), error: z.string().optional() });
@@ -214,7 +249,8 @@ function firstLine(s: string): string {
  * optimizer runs with several option sets.
  */
 export function loadRunDir(dir: string): RunDir {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`run directory not found: ${dir}`);
+  if (!existsSync(dir)) throw new UserError(`run directory not found: ${dir}`);
+  if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is a file, not a run directory`);
   const cellsDir = path.join(dir, 'cells');
   const suiteFile = path.join(dir, 'suite.json');
   if (!existsSync(suiteFile) && !existsSync(cellsDir)) throw new UserError(`${dir}: not a run directory (no suite.json or cells/)`);
@@ -261,7 +297,9 @@ export function loadRunDir(dir: string): RunDir {
         if (gridSpec && result.spec && canonicalJson(result.spec) !== canonicalJson(gridSpec)) throw new UserError(`${resultFile}: spec differs from the suite grid (grid.json)`);
         spec ??= result.spec;
         if (!spec) throw new UserError(`${resultFile}: no spec (neither spec.json nor result.spec)`);
-        samples = existsSync(samplesFile) ? readJsonl(samplesFile, sampleSchema) : [];
+        if (!existsSync(samplesFile)) throw new UserError(`${samplesFile}: samples.jsonl missing`);
+        samples = readJsonl(samplesFile, sampleSchema, { strict: true });
+        checkSamples(samplesFile, samples, result);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         raw.push({ id, ...(spec ? { spec } : {}), samples: [], reason: `invalid: ${err.message}`, failed: true });

@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.js';
 import { loadBbh, parseCotPrompt } from './bbh.js';
 import { loadGsm8k, loadGsm8kFile } from './gsm8k.js';
 import { loadMmluSplit, loadMmluSubject, parseMmluCsv } from './mmlu.js';
-import { REPO_ROOT, listTasks, loadTask, nearTaskIds, resolveDataDir } from './registry.js';
+import { REPO_ROOT, canonicalTaskId, listTasks, loadTask, nearTaskIds, resolveDataDir } from './registry.js';
 import { writeFixtureData } from '../test/fixtures.js';
 
 const FIX = writeFixtureData();
@@ -114,6 +114,20 @@ describe('registry', () => {
     expect(() => loadTask('bbh/navgate', { dataDir: FIX })).toThrow(/unknown task "bbh\/navgate"; did you mean: bbh\/navigate/);
     expect(nearTaskIds('mmlu/anatomyy')[0]).toBe('mmlu/anatomy');
     expect(() => loadTask('like/nothing-like-this')).toThrow(UserError);
+  });
+
+  it('a like/ task id has one spelling: parameters in a fixed order, numbers as JavaScript writes them', () => {
+    expect(canonicalTaskId('like/navigate?size=20&difficulty=0.5')).toBe('like/navigate?difficulty=0.5&size=20');
+    expect(canonicalTaskId('like/navigate?difficulty=.50&size=020')).toBe('like/navigate?difficulty=0.5&size=20');
+    expect(canonicalTaskId('like/gsm?test=9&dev=4&train=3')).toBe('like/gsm?train=3&dev=4&test=9');
+    expect(canonicalTaskId('like/gsm?')).toBe('like/gsm');
+    expect(canonicalTaskId('bbh/navigate')).toBe('bbh/navigate');
+    expect(() => canonicalTaskId('like/gsm?size=0')).toThrow(UserError);
+    const a = loadTask('like/navigate?size=20&difficulty=0.5');
+    const b = loadTask('like/navigate?difficulty=0.50&size=020');
+    expect(a.id).toBe('like/navigate?difficulty=0.5&size=20');
+    expect(b.id).toBe(a.id);
+    expect(b.splits).toEqual(a.splits);
   });
 
   it('a known task with a missing file is a UserError naming the path', () => {

@@ -134,8 +134,28 @@ export function likeParams(id: string, query: string | undefined): { difficulty?
   return out;
 }
 
-/** Load a task by id with its seeded splits. */
-export function loadTask(id: string, opts: LoadTaskOptions = {}): LoadedTask {
+const LIKE_PARAM_ORDER = ['difficulty', 'size', 'train', 'dev', 'test'] as const;
+
+/**
+ * The one spelling of a task id: a like/ task's parameters in the order
+ * difficulty, size, train, dev, test, each number written as JavaScript
+ * writes it (`size=020` -> `size=20`, `difficulty=.50` -> `difficulty=0.5`),
+ * and no `?` when there are none. Other ids are returned as given. Two
+ * spellings of the same task name the same task everywhere (cell ids, caches,
+ * the sim world). Errors: the UserErrors of `likeParams`.
+ */
+export function canonicalTaskId(id: string): string {
+  if (!id.startsWith('like/')) return id;
+  const [name, query] = id.split('?', 2) as [string, string | undefined];
+  const p = likeParams(id, query);
+  const values: Record<string, number | undefined> = { difficulty: p.difficulty, size: p.size, ...p.sizes };
+  const parts = LIKE_PARAM_ORDER.filter((k) => values[k] !== undefined).map((k) => `${k}=${values[k]}`);
+  return parts.length ? `${name}?${parts.join('&')}` : name;
+}
+
+/** Load a task by id with its seeded splits (the id is read in its canonical spelling, `canonicalTaskId`). */
+export function loadTask(givenId: string, opts: LoadTaskOptions = {}): LoadedTask {
+  const id = canonicalTaskId(givenId);
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(seed)) throw new UserError(`task seed must be an integer, got ${seed}`);
   if (id.startsWith('like/')) {
