@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,14 @@ describe('popbench report', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/11 finished cells, 3 missing or failed/);
     expect(r.stdout).toMatch(/failed empty__like-gsm__sim-8b__s1: invalid: .*samples\.jsonl:1: invalid correct/);
+  });
+
+  it('a run without the baseline says so and names the labels to choose from', () => {
+    const dir = writeFixtureRun(mkdtempSync(path.join(tmpdir(), 'pb-cli-report-')));
+    for (const id of readdirSync(path.join(dir, 'cells'))) if (id.startsWith('empty__')) rmSync(path.join(dir, 'cells', id), { recursive: true });
+    const r = popbench(['report', dir, '--format', 'csv']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/note: baseline "empty" has no finished cells here, so there are no paired comparisons; choose one with --baseline <label> \(labels: [a-z-]+(, [a-z-]+)+\)/);
   });
 
   it('bad flags', () => {

@@ -54,6 +54,10 @@ export async function runReport(runDir: string, flags: ReportFlags, print: (line
   const { out, files, analysis } = built;
   print(`report: ${analysis.cellsDone} finished cells, ${analysis.missing.length} missing or failed → ${out}`);
   for (const m of analysis.missing) print(`  ${m.status} ${m.id}: ${m.reason}`);
+  if (analysis.comparisons.length === 0 && analysis.cellsDone > 0) {
+    const labels = [...new Set(analysis.accuracy.map((r) => r.optimizer))].sort();
+    print(`note: baseline "${analysis.baseline}" has no finished cells here, so there are no paired comparisons; choose one with --baseline <label> (labels: ${labels.join(', ')})`);
+  }
   if (analysis.judged) {
     const j = analysis.judged;
     const ag = j.agreement;

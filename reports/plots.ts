@@ -154,7 +154,7 @@ export function buildPlots(a: {
     plots.push({
       id: slug('accuracy', b.task, b.target),
       title: `Test accuracy: ${b.task} / ${b.target}`,
-      caption: `Bars: mean test accuracy over seeds (up to ${seeds} seeds per optimizer); error bars: 95% interval (Wilson on pooled examples for one seed, Student-t over seed means for several).`,
+      caption: `Bars: mean test accuracy over seeds (up to ${seeds} seeds per optimizer); error bars: 95% ${[...new Set(rows.map((r) => r.interval))].join('; ')} interval over distinct test examples${seeds > 1 ? ' and seeds' : ''} (n and kind per bar in the accuracy table).`,
       spec: accuracySpec(rows, `${b.task} / ${b.target}`),
     });
   }
@@ -180,7 +180,7 @@ export function buildPlots(a: {
     plots.push({
       id: 'reflection-hit-rate',
       title: 'Reflection hit rate',
-      caption: 'Share of reflections naming ≥ 1 true cause of the shown failures (sim targets), with 95% Wilson intervals over reflections.',
+      caption: 'Share of reflections naming ≥ 1 true cause of the shown failures (sim targets), with 95% intervals clustered by run (reflections of one run share its dev set and history; the effective n is in the reflection table).',
       spec: reflectionSpec(a.reflection),
     });
   return plots;

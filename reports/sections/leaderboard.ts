@@ -41,18 +41,20 @@ export function leaderboardTables(a: Analysis, powerNote: string): Table[] {
   const blocks = blocksOf(entries);
   const cell = (e: LeaderboardEntry | undefined) =>
     e ? `${formatValue(e.mean, 'pct')} [${formatValue(e.lo, 'pct')}, ${formatValue(e.hi, 'pct')}] (${formatValue(e.rank, 'num')})` : null;
+  // The CSV header is the column keys: each optimizer's column is keyed by its label (prefixed only if it would clash).
+  const key = (o: string) => (o === 'task' || o === 'target' ? `optimizer:${o}` : o);
   const columns: Column[] = [
     { key: 'task', header: 'task', kind: 'text' },
     { key: 'target', header: 'target', kind: 'text' },
-    ...optimizers.map((o, j) => ({ key: `o${j}`, header: o, kind: 'text' as const })),
+    ...optimizers.map((o) => ({ key: key(o), header: o, kind: 'text' as const })),
   ];
   const rows = blocks.map((b) => {
     const r: Record<string, string | null> = { task: b.task, target: b.target };
-    optimizers.forEach((o, j) => (r[`o${j}`] = cell(entries.find((e) => e.optimizer === o && blockKey(e) === blockKey(b)))));
+    optimizers.forEach((o) => (r[key(o)] = cell(entries.find((e) => e.optimizer === o && blockKey(e) === blockKey(b)))));
     return r;
   });
   const avg = { task: 'mean rank', target: '' } as Record<string, string | null>;
-  optimizers.forEach((o, j) => (avg[`o${j}`] = formatValue(mean(entries.filter((e) => e.optimizer === o).map((e) => e.rank)), 'num')));
+  optimizers.forEach((o) => (avg[key(o)] = formatValue(mean(entries.filter((e) => e.optimizer === o).map((e) => e.rank)), 'num')));
   return [
     {
       id: 'leaderboard',

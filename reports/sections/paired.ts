@@ -9,10 +9,16 @@
  *  - Cohen's h = 2·asin√p₁ − 2·asin√p₂ (Cohen 1988, §6.2; 0.2 small, 0.5 medium, 0.8 large);
  *  - matched-pairs odds ratio OR = b / c, with ½ added to both when either is 0
  *    (Agresti 2013, Categorical Data Analysis, §11.1.4).
+ *
+ * Minimum detectable effect per row: Connor's (1987) McNemar approximation on
+ * the distinct examples; for a row tested with the two-level t (seeds add
+ * variance) it is at least (t₁₋α/₂,df + t₀.₈,df)·se, the MDE of that t test
+ * with the row's own se and Satterthwaite df (so few seeds widen it, as they
+ * widen the interval).
  */
 import { compare, type Analysis, type ComparisonRow } from '../analysis.js';
 import type { CellGroup } from '../load.js';
-import { holm } from '../stats/index.js';
+import { holm, sameScore, studentTQuantile } from '../stats/index.js';
 import { formatValue, type Table } from '../tables.js';
 import { blockKey, median, pairedMde } from './common.js';
 
@@ -55,8 +61,16 @@ function effect(r: ComparisonRow, groups: readonly CellGroup[], alpha: number): 
     distinct,
     h: cohensH(r.accOptimizer, r.accBaseline),
     or: matchedOddsRatio(r.b, r.c),
-    mde: pairedMde(distinct, r.n ? (r.b + r.c) / r.n : 0, alpha),
+    mde: rowMde(r, distinct, alpha),
   };
+}
+
+/** The MDE of one comparison row (see the file comment): Connor on distinct examples, or the two-level t test's when larger. */
+export function rowMde(r: Pick<ComparisonRow, 'n' | 'b' | 'c' | 'test' | 'se' | 'df'>, distinct: number, alpha: number, power = 0.8): number {
+  const connor = pairedMde(distinct, r.n ? (r.b + r.c) / r.n : 0, alpha, power);
+  if (r.test !== 'two-level t (Satterthwaite df)' || !(r.se > 0) || !(r.df > 0)) return connor;
+  const t = (studentTQuantile(1 - alpha / 2, r.df) + studentTQuantile(power, r.df)) * r.se;
+  return Number.isFinite(connor) ? Math.max(connor, t) : t;
 }
 
 /** The power note of a comparison table: the MDE for the median n and discordance. */
@@ -65,7 +79,7 @@ export function comparisonPowerNote(rows: readonly ComparisonRow[], effects: rea
   const n = median(effects.map((e) => e.distinct));
   const d = median(rows.map((r) => (r.n ? (r.b + r.c) / r.n : 0)));
   const m = rows.length;
-  return `Power: with the median n = ${Math.round(n)} distinct test examples and median discordance ${formatValue(d, 'pct')}%, the smallest true difference detected with 80% power at α = ${alpha} (two-sided) is ≈ ${formatValue(pairedMde(n, d, alpha), 'pct')} points, and ≈ ${formatValue(pairedMde(n, d, alpha / m), 'pct')} points at Holm's first step (α/${m}) (Connor 1987 approximation; column MDE per row). A non-significant row with |diff| below its MDE is "not detectable at this n", not "no difference".`;
+  return `Power: with the median n = ${Math.round(n)} distinct test examples and median discordance ${formatValue(d, 'pct')}%, the smallest true difference detected with 80% power at α = ${alpha} (two-sided) is ≈ ${formatValue(pairedMde(n, d, alpha), 'pct')} points, and ≈ ${formatValue(pairedMde(n, d, alpha / m), 'pct')} points at Holm's first step (α/${m}) (Connor 1987 approximation; column MDE per row, which for rows tested with the two-level t is that test's MDE, (t₁₋α/₂,df + t₀.₈,df)·se, when larger). A non-significant row with |diff| below its MDE is "not detectable at this n", not "no difference".`;
 }
 
 const EFFECT_COLUMNS = [
@@ -105,7 +119,7 @@ export function bestVsRest(a: Analysis, groups: readonly CellGroup[], bootstrapB
   }
   for (const gs of blocks.values()) {
     const acc = (g: CellGroup) => a.accuracy.find((r) => r.optimizer === g.label && r.task === g.task && r.target === g.target)?.mean ?? Number.NaN;
-    const ranked = gs.filter((g) => Number.isFinite(acc(g))).sort((x, y) => acc(y) - acc(x) || x.label.localeCompare(y.label));
+    const ranked = gs.filter((g) => Number.isFinite(acc(g))).sort((x, y) => (sameScore(acc(x), acc(y)) ? 0 : acc(y) - acc(x)) || x.label.localeCompare(y.label));
     const best = ranked[0];
     if (!best) continue;
     for (const g of ranked.slice(1)) {
@@ -126,8 +140,8 @@ export function bestVsRestTable(a: Analysis, rows: readonly BestVsRestRow[], com
   return {
     id: 'best-vs-rest',
     title: 'Best vs rest (per task × target)',
-    note: `In each task × target the optimizer with the highest mean test accuracy ("best") against every other one, with the same paired analysis as the baseline comparisons (${compNote}). Holm-adjusted over these ${rows.length} comparisons (a family of its own). The best is picked on the same test data, so a significant row says "the best beats this one", not how often such a best would be found again. ${comparisonPowerNote(rows, rows, a.alpha)}`,
-    columns: [c('task', 'task'), c('target', 'target'), c('best', 'best'), c('optimizer', 'vs'), c('seeds', 'seeds'), c('n', 'n pairs', 'int'), c('distinct', 'distinct ex.', 'int'), c('accBest', 'best %', 'pct'), c('acc', 'vs %', 'pct'), c('diff', 'diff %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('b', 'b', 'int'), c('c', 'c', 'int'), c('p', 'p', 'p'), c('pHolm', 'p Holm', 'p'), c('sig', 'sig'), c('h', "Cohen's h", 'num'), c('or', 'OR b/c', 'num'), c('mde', 'MDE %', 'pct')],
+    note: `In each task × target the optimizer with the highest mean test accuracy ("best") against every other one, with the same paired analysis as the baseline comparisons (${compNote}). Holm-adjusted over these ${rows.length} comparisons (a family of its own). The best is picked on the same test data, so a significant row says "the best beats this one", not how often such a best would be found again; tied means (equal to 12 digits) go to the first label alphabetically. b and c are discordant counts averaged over seeds when each example is paired once per seed. ${comparisonPowerNote(rows, rows, a.alpha)}`,
+    columns: [c('task', 'task'), c('target', 'target'), c('best', 'best'), c('optimizer', 'vs'), c('seeds', 'seeds'), c('n', 'n pairs', 'int'), c('distinct', 'distinct ex.', 'int'), c('accBest', 'best %', 'pct'), c('acc', 'vs %', 'pct'), c('diff', 'diff %', 'pct'), c('lo', 'lo %', 'pct'), c('hi', 'hi %', 'pct'), c('b', 'b', 'num'), c('c', 'c', 'num'), c('p', 'p', 'p'), c('pHolm', 'p Holm', 'p'), c('sig', 'sig'), c('h', "Cohen's h", 'num'), c('or', 'OR b/c', 'num'), c('mde', 'MDE %', 'pct')],
     rows: rows.map((r) => ({ task: r.task, target: r.target, best: r.optimizer, optimizer: r.baseline, seeds: r.seeds.join(' '), n: r.n, distinct: r.distinct, accBest: r.accOptimizer, acc: r.accBaseline, diff: r.diff, lo: r.lo, hi: r.hi, b: r.b, c: r.c, p: r.p, pHolm: r.pHolm, sig: r.significant, h: r.h, or: r.or, mde: r.mde })),
   };
 }

@@ -4,7 +4,7 @@
  * the Friedman input matrix with its ranks, the omnibus statistics
  * (Friedman, Iman–Davenport) and the Nemenyi critical difference and pairs.
  */
-import type { Analysis } from '../analysis.js';
+import { FRIEDMAN_EXACT_BELOW, type Analysis } from '../analysis.js';
 import type { Cell } from '../load.js';
 import { averageRanks } from '../stats/index.js';
 import type { Table } from '../tables.js';
@@ -78,12 +78,15 @@ export function rankTables(a: Analysis): Table[] {
   const stats: Table = {
     id: 'rank-tests',
     title: 'Rank tests across tasks: statistics',
-    note: `The omnibus tests and the critical difference behind the ranks table, for recomputation: Friedman χ² (tie-corrected) with df = k − 1; Iman–Davenport F = (N − 1)χ² / (N(k − 1) − χ²) with df (k − 1, (k − 1)(N − 1)) (Demšar 2006, JMLR 7:1–30, §3.2.2); Nemenyi CD = q_α √(k(k + 1)/(6N)). k = optimizers, N = blocks.${rk.note ? ' ' + rk.note : ''}`,
+    note: `The omnibus tests and the critical difference behind the ranks table, for recomputation: Friedman χ² (tie-corrected) with df = k − 1 (χ² p shown for reference); at fewer than ${FRIEDMAN_EXACT_BELOW} blocks the decision uses the permutation p of the Friedman statistic (row "Friedman permutation"), since the χ² and F approximations need more blocks (an F of ∞ arises when the blocks agree perfectly); Iman–Davenport F = (N − 1)χ² / (N(k − 1) − χ²) with df (k − 1, (k − 1)(N − 1)) (Demšar 2006, JMLR 7:1–30, §3.2.2); Nemenyi CD = q_α √(k(k + 1)/(6N)). k = optimizers, N = blocks.${rk.note ? ' ' + rk.note : ''}`,
     columns: [c('statistic', 'statistic'), c('value', 'value', 'num'), c('df1', 'df1', 'num'), c('df2', 'df2', 'num'), c('p', 'p', 'p'), c('k', 'k', 'int'), c('N', 'N', 'int'), c('alpha', 'α', 'num'), c('source', 'source')],
     rows: f
       ? [
           { statistic: 'Friedman chi2', value: f.chi2, df1: f.df, df2: null, p: f.pValue, k: f.k, N: f.n, alpha: null, source: f.tieCorrection ? 'tie-corrected' : 'no tie correction' },
-          { statistic: 'Iman-Davenport F', value: f.imanDavenport.F, df1: f.imanDavenport.df1, df2: f.imanDavenport.df2, p: f.imanDavenport.pValue, k: f.k, N: f.n, alpha: null, source: '' },
+          { statistic: 'Iman-Davenport F', value: f.imanDavenport.F, df1: f.imanDavenport.df1, df2: f.imanDavenport.df2, p: f.imanDavenport.pValue, k: f.k, N: f.n, alpha: null, source: rk.permutation ? `approximation, not used at N < ${FRIEDMAN_EXACT_BELOW} blocks` : 'used for the decision' },
+          ...(rk.permutation
+            ? [{ statistic: 'Friedman permutation', value: f.chi2, df1: null, df2: null, p: rk.permutation.pValue, k: f.k, N: f.n, alpha: null, source: `${rk.permutation.method}, ${rk.permutation.permutations} permutations; used for the decision` }]
+            : []),
           ...(nm
             ? [
                 { statistic: 'Nemenyi q_alpha', value: nm.q, df1: null, df2: null, p: null, k: nm.k, N: nm.n, alpha: nm.alpha, source: nm.qSource },

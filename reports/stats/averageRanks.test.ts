@@ -20,4 +20,10 @@ describe('averageRanks', () => {
   it('rejects NaN', () => {
     expect(() => averageRanks([1, Number.NaN])).toThrow(/NaN/);
   });
+  it('ties values that differ only in the last bits (means of the same counts summed in another order)', () => {
+    expect(0.325).not.toBe(0.32499999999999996);
+    expect(averageRanks([-0.325, -0.32499999999999996, -0.2])).toEqual([1.5, 1.5, 3]);
+    expect(averageRanks([1e-13, 0, 1])).toEqual([1.5, 1.5, 3]);
+    expect(averageRanks([0.3, 0.3000001])).toEqual([1, 2]);
+  });
 });

@@ -1,5 +1,5 @@
 // Statistics for popbench reports. Which test to use when: docs/statistics.md.
-export { averageRanks } from './averageRanks.js';
+export { averageRanks, sameScore } from './averageRanks.js';
 export { binomialTest } from './binomialTest.js';
 export { bootstrapMeanCI } from './bootstrapMeanCI.js';
 export type { BootstrapMeanCI, BootstrapOptions } from './bootstrapMeanCI.js';
