@@ -7,9 +7,9 @@ import { Budget } from '../core/budget.js';
 import { UserError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import type { LLM } from '../core/types.js';
-import { loadConfig, lookupModel, openCache, resolveModel, UsageMeter, type PopbenchConfig } from '../llm/index.js';
+import { apiKeyFor, loadConfig, lookupModel, openCache, resolveModel, UsageMeter, type PopbenchConfig } from '../llm/index.js';
 import type { CallCache } from '../llm/cache.js';
-import { SIM_UNRECOGNISED, SimWorld, type SimWorldOptions } from '../sim/index.js';
+import { SIM_OPTIMIZER_MODELS, SIM_TARGET_MODELS, SIM_UNRECOGNISED, SimWorld, type SimWorldOptions } from '../sim/index.js';
 import { canonicalJson } from '../core/hash.js';
 import { simOptimizerOverrides, type CellSpec } from './suite.js';
 import { loadTask, resolveDataDir } from '../tasks/registry.js';
@@ -35,6 +35,8 @@ export class Session {
   private openedCache: CallCache | undefined;
 
   constructor(readonly flags: SessionFlags) {
+    // --offline answers every endpoint call from the cache file: without the cache there is nothing to answer from.
+    if (flags.offline && flags.cache === false) throw new UserError('--offline and --no-cache: offline replay answers calls from the call cache; drop one of them');
     this.config = loadConfig(flags.config);
     this.seed = parseIntFlag('--seed', flags.seed ?? 0, { min: 0 });
     this.world = new SimWorld({ world: parseIntFlag('--world', flags.world ?? 0, { min: 0 }) });
@@ -110,6 +112,20 @@ export class Session {
     return provider === 'sim' ? llm : this.watchUnrecognised(name, llm);
   }
 
+  /**
+   * Check before any work that every model named can be resolved as it will
+   * be (known name, API key present where one is needed); `targets` must also
+   * be models that answer task questions (checkTarget). A one-line UserError
+   * naming the first model that cannot; nothing is called.
+   */
+  checkModels(models: { targets?: readonly string[]; others?: readonly string[] }, what = 'model'): void {
+    for (const name of new Set(models.targets ?? [])) checkTarget(what, name, this.config);
+    for (const name of new Set([...(models.targets ?? []), ...(models.others ?? [])])) {
+      const spec = lookupModel(name, this.config);
+      if (spec.provider !== 'sim') apiKeyFor(spec, process.env);
+    }
+  }
+
   private warnedUnrecognised = new Set<string>();
   /** Where warnings go (stderr by default). */
   warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
@@ -143,6 +159,20 @@ export class Session {
 export function cellWorld(session: Session, spec: Pick<CellSpec, 'world' | 'sim'>): SimWorld {
   const optimizer = simOptimizerOverrides(spec.sim);
   return session.simWorld({ world: spec.world ?? 0, ...(optimizer ? { optimizer } : {}), ...(spec.sim?.effects ? { effects: spec.sim.effects } : {}) });
+}
+
+/**
+ * A target must answer task questions: the sim optimizer models (sim-opt-*)
+ * write prompts and reply to a question with no answer, so as a target they
+ * would score a silent 0%. A one-line UserError naming `what` (a flag or a
+ * suite field); any other model passes (its own errors come when resolved).
+ */
+export function checkTarget(what: string, name: string, config: PopbenchConfig): void {
+  const spec = lookupModel(name, config);
+  if (spec.provider === 'sim' && (SIM_OPTIMIZER_MODELS as readonly string[]).includes(spec.model))
+    throw new UserError(
+      `${what}: ${name} is a sim optimizer model, which writes prompts and cannot answer task questions; use a sim target (${SIM_TARGET_MODELS.join(', ')}) or a real model`,
+    );
 }
 
 /** Largest value an integer flag takes unless it names a smaller `max` (2^31 - 1: counts, seeds, budgets). */

@@ -14,6 +14,7 @@ import { canonicalJson, sha256 } from '../core/hash.js';
 import { checkOptions, paperPresetFor, resolveRun } from '../optimizers/setup.js';
 import { LAYOUTS, POSITIONS, SCORINGS, type Layout, type Position, type Prompt, type Scoring } from '../core/types.js';
 import { lookupModel, type PopbenchConfig } from '../llm/index.js';
+import { checkTarget } from './session.js';
 import { canonicalTaskId, likeParams, listTasks } from '../tasks/registry.js';
 import { CAUSE_KINDS } from '../sim/causes.js';
 import { WORLD_EFFECTS, type Effects, type OptimizerParams } from '../sim/params.js';
@@ -295,15 +296,16 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
     }
   });
 
-  const checkModel = (path: PropertyKey[], name: string) => {
+  const checkModel = (path: PropertyKey[], name: string, target = false) => {
     if (!opts.config) return;
     try {
       lookupModel(name, opts.config);
+      if (target) checkTarget('target', name, opts.config);
     } catch (err) {
       fail(path, (err as Error).message);
     }
   };
-  suite.targets.forEach((t, i) => checkModel(['targets', i], t));
+  suite.targets.forEach((t, i) => checkModel(['targets', i], t, true));
   checkModel(['optimizerModel'], suite.optimizerModel);
 
   const seen = new Map<string, number>();

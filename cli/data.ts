@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { parseIntFlag } from '../benchmarks/session.js';
+import { checkOutDir } from './outpath.js';
 import { downloadDatasets, parseOnly } from '../tasks/download.js';
 import { DATA_ENV, REPO_ROOT, listTasks, loadTask, resolveDataDir } from '../tasks/registry.js';
 
@@ -39,7 +40,7 @@ export function register(program: Command): void {
       };
       const connectTimeoutMs = seconds('--connect-timeout', flags.connectTimeout);
       const idleTimeoutMs = seconds('--idle-timeout', flags.idleTimeout);
-      const dir = downloadDir(flags.dataDir);
+      const dir = checkOutDir('--data-dir', downloadDir(flags.dataDir));
       console.log(`downloading ${only.join(', ')} into ${dir}`);
       // Ctrl-C aborts the transfer, so the staging folder is removed on the way out.
       const ctl = new AbortController();

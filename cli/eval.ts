@@ -80,6 +80,7 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
   if (flags.out !== undefined) checkOutFile('--out', flags.out);
   const session = new Session(flags);
   try {
+    session.checkModels({ targets: [flags.model] }, '--model');
     if (flags.prompt !== undefined && flags.promptFile !== undefined) throw new UserError('--prompt and --prompt-file: give only one');
     let instruction = flags.prompt ?? '';
     if (flags.promptFile !== undefined) {
@@ -104,8 +105,12 @@ export async function runEval(flags: EvalFlags, print: (line: string) => void = 
       const byId = new Map(examples.map((ex) => [ex.id, ex]));
       for (const id of ids)
         if (!byId.has(id)) {
-          const near = didYouMean(id, [...byId.keys()]);
-          throw new UserError(`--ids: task ${task.id} has no example "${id}" in split ${split}${near ? `; did you mean "${near}"?` : ''}`);
+          const known = [...byId.keys()];
+          const near = didYouMean(id, known);
+          const some = known.slice(0, 5).join(', ') + (known.length > 5 ? ', …' : '');
+          throw new UserError(
+            `--ids: task ${task.id} has no example "${id}" in split ${split}${near ? `; did you mean "${near}"?` : ''} (its ${known.length} ids: ${some || 'none'})`,
+          );
         }
       examples = [...new Set(ids)].map((id) => byId.get(id)!);
     }

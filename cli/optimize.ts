@@ -172,6 +172,8 @@ export async function runOptimize(flagsIn: OptimizeFlags, print: (line: string) 
 
   const session = new Session(flags);
   try {
+    session.checkModels({ targets: [flags.target] }, '--target');
+    session.checkModels({ others: [flags.optimizerModel] }, '--optimizer-model');
     const loaded = session.task(flags.task);
     const task = withScoring(setup.preset?.splits ? { ...loaded, splits: setup.preset.splits(loaded, session.seed) } : loaded, setup.scoring);
     const cap = session.config.maxCostUsd;

@@ -56,6 +56,8 @@ describe('output paths are checked before any work', () => {
     ['run --out <file>', (s) => ['run', 'benchmarks/suites/smoke.yaml', '--out', s.file], /--out: .* is a file, not a directory/],
     ['merge --out <file>', (s) => ['merge', s.folder, '--out', s.file], /--out: .* is a file, not a directory/],
     ['report --out <file>/x', (s) => ['report', s.folder, '--out', path.join(s.file, 'x')], /--out: .* is a file, not a directory/],
+    ['proxy --out <file>', (s) => ['proxy', '--task', 'like/gsm', '--budget', '10', '--out', s.file], /--out: .* is a file, not a directory/],
+    ['data download --data-dir <file>', (s) => ['data', 'download', '--data-dir', s.file, '--only', 'gsm8k'], /--data-dir: .* is a file, not a directory/],
     ['eval --out /proc/x.jsonl', () => ['eval', '--task', 'like/gsm', '--limit', '3', '--out', '/proc/x.jsonl'], /--out: cannot write in \/proc/],
     ['eval --out <file>/x.jsonl', (s) => ['eval', '--task', 'like/gsm', '--limit', '3', '--out', path.join(s.file, 'x.jsonl')], /--out: .* is a file, not a directory/],
   ];
@@ -102,6 +104,15 @@ describe('number flags take plain decimal numbers in a documented range', () => 
       const r = await popbenchInProcess(['eval', '--task', 'like/gsm', flag, value]);
       expectOneLineError(r, new RegExp(`${flag}: expected an? (integer in \\[\\d+, \\d+\\]|decimal number)`));
     });
+});
+
+describe('generated task sizes are bounded', () => {
+  it('like/navigate?size=100000000 is refused at once, naming the limit', async () => {
+    const t0 = Date.now();
+    const r = await popbenchInProcess(['eval', '--task', 'like/navigate?size=100000000', '--limit', '1']);
+    expectOneLineError(r, /size must be a positive integer up to 100000/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
 });
 
 describe('error messages name the actual problem', () => {

@@ -12,6 +12,7 @@ import { startProxy } from '../benchmarks/proxy.js';
 import { loadSuite, parseSuiteYaml, expandCells, type Suite } from '../benchmarks/suite.js';
 import { loadConfig } from '../llm/index.js';
 import { withDataAndCacheOptions } from './eval.js';
+import { checkOutDir } from './outpath.js';
 import { parseIntFlag, Session, type SessionFlags } from './session.js';
 
 export interface ProxyFlags extends SessionFlags {
@@ -80,8 +81,11 @@ export async function runProxy(f: ProxyFlags, print: (line: string) => void = co
     cellId = expandCells(suite)[0]!.id;
   }
   const out = f.out ?? path.join('runs', suite.name);
+  checkOutDir(f.out !== undefined ? '--out' : 'run directory', out);
   const session = new Session({ ...f, ...(f.dataDir === undefined && suite.dataDir !== undefined ? { dataDir: suite.dataDir } : {}), seed: 0 });
   try {
+    const cell = expandCells(suite).find((c) => c.id === cellId);
+    if (cell) session.checkModels({ targets: [cell.target], others: [cell.optimizerModel] }, `cell ${cell.id}`);
     const proxy = await startProxy({ suite, cellId, out, session, host: f.host, port: parseIntFlag('--port', f.port, { min: 0, max: 65535 }) });
     const { spec } = proxy;
     print(`popbench proxy: cell ${spec.id} (${spec.task}, target ${spec.target}, optimizer ${spec.optimizerModel}) on ${proxy.url}`);

@@ -9,6 +9,8 @@ import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { mergeRuns } from '../benchmarks/merge.js';
 import { readResults, runSuite, type CellResult, type RunSummary } from '../benchmarks/runner.js';
+import { cellState } from '../benchmarks/rundir.js';
+import { OPTIMIZERS } from '../optimizers/index.js';
 import { expandCells, loadSuite, parseShard, shardCells, type CellSpec } from '../benchmarks/suite.js';
 import { loadConfig } from '../llm/index.js';
 import { resolveDataDir } from '../tasks/registry.js';
@@ -67,6 +69,15 @@ export async function runRun(file: string, flags: RunFlags, print: (line: string
   const session = new Session({ ...flags, ...(flags.dataDir === undefined && suite.dataDir !== undefined ? { dataDir: suite.dataDir } : {}), seed: 0 });
   try {
     const out = flags.out ?? path.join('runs', suite.name);
+    // Every model the cells still to run need is resolved (name, API key) before any cell starts.
+    const todo = shardCells(expandCells(suite), shard).filter((c) => !OPTIMIZERS[c.optimizer]?.external && (flags.resume === false || cellState(out, c.id, c).status !== 'done'));
+    session.checkModels(
+      {
+        targets: todo.map((c) => c.target),
+        others: [...todo.map((c) => c.optimizerModel), ...(todo.length && suite.transfer ? suite.targets : [])],
+      },
+      `suite ${file}`,
+    );
     const bar =
       flags.progress !== false && process.stderr.isTTY
         ? new cliProgress.SingleBar(

@@ -6,7 +6,7 @@ export { timeoutMiddleware, DEFAULT_TIMEOUT_MS } from './timeout.js';
 export { LimiterPool, defaultLimiters, limiterKey, limitMiddleware, DEFAULT_CONCURRENCY } from './limit.js';
 export { UsageMeter, meterMiddleware, costUsd, emptyTotals, type Price, type UsageSnapshot, type UsageTotals, type MeterOptions } from './meter.js';
 export { loadConfig, parseConfig, parseConfigYaml, defaultConfig, ConfigSchema, DEFAULT_CONFIG_FILE, type PopbenchConfig, type ModelEntry } from './config.js';
-export { resolveModel, lookupModel, createProvider, knownModelNames, openCache, priceOf, type ResolveOptions, type ModelSpec, type Env } from './registry.js';
+export { resolveModel, lookupModel, apiKeyFor, createProvider, knownModelNames, openCache, priceOf, type ResolveOptions, type ModelSpec, type Env } from './registry.js';
 export { openaiProvider, classifyOpenAIError, type OpenAIProviderOptions } from './providers/openai.js';
 export { hfProvider, classifyHFError, type HFProviderOptions, type HFChatClient } from './providers/hf.js';
 export { simProvider } from './providers/sim.js';

@@ -10,7 +10,7 @@ import { BBH_FORMATS, BBH_TASKS, loadBbh } from './bbh.js';
 import { conceptsFor } from './concepts.js';
 import { GSM8K_DESCRIPTION, loadGsm8k } from './gsm8k.js';
 import { isDir, isFile } from './io.js';
-import { LIKE_TASKS, loadLikeTask } from './like/index.js';
+import { LIKE_TASKS, loadLikeTask, MAX_LIKE_SIZE } from './like/index.js';
 import { MMLU_SUBJECTS, loadMmluSubject, mmluFile } from './mmlu.js';
 import { splitByFraction, splitGsm8k, splitMmlu } from './splits.js';
 import { makeTask, type LoadedTask } from './task.js';
@@ -123,10 +123,11 @@ export function likeParams(id: string, query: string | undefined): { difficulty?
     seen.add(key);
     const v = Number(raw);
     if (key === 'difficulty') {
-      if (!(raw !== '' && v >= 0 && v <= 1)) throw new UserError(`task ${id}: difficulty must be a number in [0, 1], got "${raw}"`);
+      if (!(/^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(raw) && v >= 0 && v <= 1)) throw new UserError(`task ${id}: difficulty must be a number in [0, 1], got "${raw}"`);
       out.difficulty = v;
     } else if (key === 'size' || key === 'train' || key === 'dev' || key === 'test') {
-      if (!(Number.isInteger(v) && v >= 1)) throw new UserError(`task ${id}: ${key} must be a positive integer, got "${raw}"`);
+      if (!(/^[0-9]+$/.test(raw) && v >= 1 && v <= MAX_LIKE_SIZE))
+        throw new UserError(`task ${id}: ${key} must be a positive integer up to ${MAX_LIKE_SIZE} (decimal digits), got "${raw}"`);
       if (key === 'size') out.size = v;
       else (out.sizes ??= {})[key] = v;
     } else throw new UserError(`task ${id}: unknown parameter "${key}" (known: difficulty, size, train, dev, test)`);

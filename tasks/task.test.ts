@@ -107,6 +107,9 @@ describe('like/ task parameters in the id', () => {
     expect(len(t)).toBeGreaterThan(len(easy));
     expect(() => loadTask('like/gsm?difficulty=2')).toThrow(/difficulty must be a number in \[0, 1\]/);
     expect(() => loadTask('like/gsm?size=0')).toThrow(/size must be a positive integer/);
+    for (const bad of ['size=100000001', 'size=100001', 'test=1e2', 'size=0x10', 'dev=1.5', 'difficulty=0x1', 'difficulty=']) {
+      expect(() => loadTask(`like/gsm?${bad}`), bad).toThrow(/must be a (positive integer up to 100000|number in \[0, 1\])/);
+    }
     expect(() => loadTask('like/gsm?hard=1')).toThrow(/unknown parameter "hard"/);
   });
 });

@@ -34,6 +34,9 @@ export const LIKE_GENERATORS: Readonly<Record<string, LikeGenerator>> = {
 /** Names without the "like/" prefix. */
 export const LIKE_TASKS: readonly string[] = Object.keys(LIKE_GENERATORS);
 
+/** Largest number of examples a split may ask for (a larger size is refused: generation would take hours). */
+export const MAX_LIKE_SIZE = 100_000;
+
 export const DEFAULT_LIKE_SIZES: Readonly<Record<SplitName, number>> = { train: 100, dev: 100, test: 300 };
 
 export interface LikeOptions {
@@ -59,12 +62,14 @@ function checkOptions(name: string, opts: LikeOptions): { seed: number; sizes: R
   if (!Number.isInteger(seed)) throw new UserError(`${where}: seed must be an integer, got ${String(opts.seed)}`);
   const sizes = { ...DEFAULT_LIKE_SIZES };
   if (opts.size !== undefined) {
-    if (!Number.isInteger(opts.size) || opts.size < 0) throw new UserError(`${where}: size must be a non-negative integer, got ${String(opts.size)}`);
+    if (!Number.isInteger(opts.size) || opts.size < 0 || opts.size > MAX_LIKE_SIZE)
+      throw new UserError(`${where}: size must be an integer in [0, ${MAX_LIKE_SIZE}], got ${String(opts.size)}`);
     sizes.train = sizes.dev = sizes.test = opts.size;
   }
   for (const [k, v] of Object.entries(opts.sizes ?? {})) {
     if (!(SPLIT_ORDER as readonly string[]).includes(k)) throw new UserError(`${where}: unknown split "${k}" in sizes (use train, dev, test)`);
-    if (!Number.isInteger(v) || (v as number) < 0) throw new UserError(`${where}: sizes.${k} must be a non-negative integer, got ${String(v)}`);
+    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > MAX_LIKE_SIZE)
+      throw new UserError(`${where}: sizes.${k} must be an integer in [0, ${MAX_LIKE_SIZE}], got ${String(v)}`);
     sizes[k as SplitName] = v as number;
   }
   const d = opts.difficulty;
