@@ -82,23 +82,22 @@ export function createEvaluator(task: Task, target: LLM, options: EvaluatorOptio
   }
 
   function one(prompt: Prompt, pk: string, example: Example, opts: EvalOptions, signal: AbortSignal): Promise<EvalOutcome> {
-    const sampleIndex = opts.sampleIndex ?? 0;
-    const temperature = opts.temperature ?? temperatureDefault;
-    const keyOf = (input: string) => sha256([pk, task.id, example.id, sampleIndex, temperature, input === example.input ? null : input]);
-    const lookup = (input: string): Promise<EvalOutcome> => {
-      const key = keyOf(input);
-      const hit = memo.get(key);
-      if (hit) return hit;
-      const p = call(key, prompt, example, input, opts, signal);
-      memo.set(key, p);
-      // A failed call is not remembered: the next evaluation tries again.
-      p.catch(() => {
-        if (memo.get(key) === p) memo.delete(key);
-      });
-      return p;
-    };
-    if (!opts.rewrite) return lookup(example.input);
-    return opts.rewrite(example.input).then(lookup);
+    if (!opts.rewrite) return lookup(prompt, pk, example, example.input, opts, signal);
+    return opts.rewrite(example.input).then((input) => lookup(prompt, pk, example, input, opts, signal));
+  }
+
+  /** The memoized outcome of `example` shown as `input`, or a fresh call (no closures per example: this runs for every call). */
+  function lookup(prompt: Prompt, pk: string, example: Example, input: string, opts: EvalOptions, signal: AbortSignal): Promise<EvalOutcome> {
+    const key = sha256([pk, task.id, example.id, opts.sampleIndex ?? 0, opts.temperature ?? temperatureDefault, input === example.input ? null : input]);
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const p = call(key, prompt, example, input, opts, signal);
+    memo.set(key, p);
+    // A failed call is not remembered: the next evaluation tries again.
+    p.catch(() => {
+      if (memo.get(key) === p) memo.delete(key);
+    });
+    return p;
   }
 
   return {

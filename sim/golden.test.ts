@@ -176,3 +176,30 @@ describe('noise keys written out', () => {
     }
   });
 });
+
+describe('memoized features', () => {
+  it('equal the extractor run afresh, for every prompt of the golden set, and are kept apart per task object', async () => {
+    const { extractFeatures, memoFeatures } = await import('./features.js');
+    const tasks: Task[] = [...kitTasks(10), loadTask('like/date?size=20'), loadTask('like/mmlu?size=20')];
+    const world = new SimWorld();
+    for (const t of tasks) world.register(t);
+    for (const t of tasks)
+      for (const prompt of prompts(t))
+        for (const ex of t.splits.test.slice(0, 3)) {
+          const text = t.render(prompt, ex).map((m) => m.content).join('\n');
+          const matches = world.findAll(text);
+          const q = matches[matches.length - 1]!;
+          expect(memoFeatures({ text, task: q.task, matches }).features).toEqual(extractFeatures({ text, task: q.task, matches }));
+        }
+    // the same id and text, another task object with other concepts: its own entry
+    const a = kitTasks(10)[0]!;
+    const b = { ...a, concepts: ['zeta functions'] };
+    const text = `Remember to apply unit conversion and zeta functions.\nQ: ${a.splits.test[0]!.input}\nA:`;
+    for (const t of [a, b]) {
+      const w = new SimWorld();
+      w.register(t);
+      const matches = w.findAll(text);
+      expect(memoFeatures({ text, task: t, matches }).features.conceptHints).toEqual(t === a ? ['unit conversion'] : ['zeta functions']);
+    }
+  });
+});
