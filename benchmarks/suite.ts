@@ -58,8 +58,13 @@ const OptimizerEntrySchema = z.strictObject({
  * own `baseline` prompt on `task`, in percent.
  */
 export const PaperValueSchema = z.strictObject({
-  /** A task of this suite. */
+  /** A task of this suite; with `tasks`, the name of the average (e.g. "BBH (average)"). */
   task: z.string().min(1),
+  /**
+   * When the paper reports a mean over tasks: the suite tasks it is compared with. Our
+   * gain is then the mean of the per-task paired gains (reports/sections/paper.ts).
+   */
+  tasks: z.array(z.string().min(1)).min(1).optional(),
   /** Label of the suite entry the paper's method maps to. */
   optimizer: z.string().min(1),
   /** Label of the suite entry that runs the paper's baseline prompt. */
@@ -342,7 +347,8 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
     seen.set(key, i);
   });
   (suite.paper ?? []).forEach((p, i) => {
-    if (!suite.tasks.includes(p.task)) fail(['paper', i, 'task'], `"${p.task}" is not one of this suite's tasks`);
+    if (p.tasks) p.tasks.forEach((t, j) => suite.tasks.includes(t) || fail(['paper', i, 'tasks', j], `"${t}" is not one of this suite's tasks`));
+    else if (!suite.tasks.includes(p.task)) fail(['paper', i, 'task'], `"${p.task}" is not one of this suite's tasks`);
     if (!seen.has(p.optimizer)) fail(['paper', i, 'optimizer'], `"${p.optimizer}" is not the label of an entry in optimizers`);
     if (!seen.has(p.baseline)) fail(['paper', i, 'baseline'], `"${p.baseline}" is not the label of an entry in optimizers`);
   });

@@ -32,6 +32,14 @@ describe('fixed-instruction baselines', () => {
     expect(res.best.instruction).toBe(ZERO_SHOT_COT_INSTRUCTION);
   });
 
+  it('take the starting prompt\'s layout when the run sets one (e.g. OPRO\'s plain Q_begin template)', async () => {
+    const f = makeFakeContext();
+    const ctx = { ...f.ctx, initial: { instruction: '', layout: 'plain' as const } };
+    const res = await empty.optimize(ctx, empty.schema.parse(empty.defaults));
+    expect(res.best).toEqual({ instruction: '', position: 'Q_begin', layout: 'plain' });
+    await expect(zeroShotCot.optimize(ctx, zeroShotCot.schema.parse(zeroShotCot.defaults))).rejects.toThrow(/zero-shot-cot: the plain layout has no A_begin position/);
+  });
+
   it('reject unknown option keys', () => {
     expect(() => empty.schema.parse({ position: 'Q_begin', extra: 1 })).toThrow();
     expect(() => fewShot.schema.parse({ ...fewShot.defaults, kk: 2 })).toThrow();

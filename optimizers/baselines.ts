@@ -4,7 +4,9 @@
  * as an optimizer's and is comparable) and returns it.
  */
 import { z } from 'zod';
-import { POSITIONS, type Demo, type Example, type OptimizerContext, type Position, type Prompt } from '../core/types.js';
+import { UserError } from '../core/errors.js';
+import { POSITIONS, type Demo, type Example, type Layout, type OptimizerContext, type Position, type Prompt } from '../core/types.js';
+import { layoutAllows } from '../tasks/task.js';
 import { Recorder, untilBudget } from './common.js';
 import type { OptimizeResult, Optimizer } from './types.js';
 
@@ -60,8 +62,21 @@ function fixedInstruction(
     paper,
     defaults: { position: defaultPosition },
     schema: z.strictObject({ position: positionSchema }),
-    optimize: (ctx, options) => scoreFixedPrompt(ctx, name, { instruction, position: options.position }),
+    optimize: async (ctx, options) => scoreFixedPrompt(ctx, name, { instruction, position: options.position, ...layoutOf(ctx, name, options.position) }),
   };
+}
+
+/**
+ * The layout a fixed baseline uses: the starting prompt's layout when the run sets one
+ * (suite `initial: { layout }`, `--initial-layout`), so that a baseline can be scored in
+ * the same template as the method it is compared with (e.g. OPRO's plain Q_begin layout);
+ * otherwise the default (qa). A layout without the baseline's position is a UserError.
+ */
+function layoutOf(ctx: OptimizerContext, name: string, position: Position): { layout?: Layout } {
+  const layout = ctx.initial?.layout;
+  if (!layout) return {};
+  if (!layoutAllows(layout, position)) throw new UserError(`${name}: the ${layout} layout has no ${position} position (set position or use the qa layout)`);
+  return { layout };
 }
 
 /** The empty instruction (the harness's usual starting prompt). */

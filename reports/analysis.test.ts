@@ -34,7 +34,7 @@ describe('analyze', () => {
 
   it('intervals say what variance they cover and never have zero width', () => {
     const r = acc('opro', 'like/navigate');
-    expect(r.interval).toBe('two-level Wilson (effective n, Satterthwaite df)');
+    expect(r.interval).toBe('two-level Wilson (effective n, Satterthwaite/Banerjee df)');
     expect(r.covers).toBe('test examples + seeds');
     expect(r.lo).toBeLessThan(0.85);
     expect(r.hi).toBeGreaterThan(0.85);
@@ -59,7 +59,7 @@ describe('analyze', () => {
     // opro and empty on like/gsm repeat the same outcomes in both seeds: exact McNemar on b = 1, c = 0.
     const same = cmp('opro', 'like/gsm');
     expect([same.b, same.c, same.test, same.p, same.covers]).toEqual([1, 0, 'exact McNemar on distinct examples', 1, 'test examples (seeds identical)']);
-    expect(cmp('opro', 'like/navigate').test).toBe('two-level t (Satterthwaite df)');
+    expect(cmp('opro', 'like/navigate').test).toBe('two-level t (Satterthwaite/Banerjee df)');
     expect(a.comparisons.every((c) => c.baseline === 'empty' && c.n === 10 && c.seeds.length === 2)).toBe(true);
     // Holm over the 4 p-values; nothing survives with 10 examples and 2 seeds.
     const ps = a.comparisons.map((c) => c.p);
@@ -180,7 +180,7 @@ describe('unit of analysis', () => {
     const [x, y] = row(11, 2, 100);
     const r = compareGroups(group('bpo', [x, x, x], { splitSeed: 'per-seed' }), group('empty', [y, y, y], { splitSeed: 'per-seed' }))!;
     expect([r.n, r.seeds.length, r.splitSeed]).toEqual([300, 3, 'per-seed']);
-    expect(r.test).toBe('two-level t (Satterthwaite df)');
+    expect(r.test).toBe('two-level t (Satterthwaite/Banerjee df)');
     const acc = accuracyRow(group('bpo', [x, x, x], { splitSeed: 'per-seed' }));
     expect([acc.n, acc.observations, acc.splitSeed]).toEqual([300, 300, 'per-seed']);
   });

@@ -54,7 +54,7 @@ export interface JudgedReflectionAnalysis {
 /** How the suite drew the test split: one split for every seed (default), or a split per seed. */
 export type SplitSeed = 'fixed' | 'per-seed';
 
-export type IntervalMethod = 'two-level Wilson (effective n, Satterthwaite df)' | 'none (0 examples)';
+export type IntervalMethod = 'two-level Wilson (effective n, Satterthwaite/Banerjee df)' | 'none (0 examples)';
 
 /**
  * Which variance an interval or test covers. "test examples + seeds": test-set sampling
@@ -82,7 +82,7 @@ export interface AccuracyRow {
   level: number;
   interval: IntervalMethod;
   covers: Covers;
-  /** Standard error of mean, its Satterthwaite df, and the effective number of independent outcomes. */
+  /** Standard error of mean, its df (smaller of Satterthwaite and Banerjee), and the effective number of independent outcomes. */
   se: number;
   df: number;
   nEff: number;
@@ -118,7 +118,7 @@ export interface ComparisonRow {
   c: number;
   /** Two-sided p-value of the test named in `test`, and Holm-adjusted p over all comparisons in the report. */
   p: number;
-  test: 'exact McNemar on distinct examples' | 'two-level t (Satterthwaite df)';
+  test: 'exact McNemar on distinct examples' | 'two-level t (Satterthwaite/Banerjee df)';
   pHolm: number;
   significant: boolean;
   covers: Covers;
@@ -332,7 +332,7 @@ export function accuracyRow(g: CellGroup, level = 0.95): AccuracyRow {
     se: r.se,
     df: r.df,
     nEff: r.nEff,
-    interval: 'two-level Wilson (effective n, Satterthwaite df)',
+    interval: 'two-level Wilson (effective n, Satterthwaite/Banerjee df)',
     covers: r.covers,
     ...(note ? { note } : {}),
   };

@@ -9,8 +9,8 @@ describe('rowMde', () => {
 
   it('a two-level t row with few seeds: the t test MDE (t.975,df + t.8,df)·se when it is larger', () => {
     // R: (qt(0.975, 1) + qt(0.8, 1)) * 0.05 = (12.706205 + 1.376382) * 0.05 = 0.704129
-    expect(rowMde({ n: 80, b: 6, c: 2, test: 'two-level t (Satterthwaite df)', se: 0.05, df: 1 }, 80, 0.05)).toBeCloseTo(0.704129, 5);
+    expect(rowMde({ n: 80, b: 6, c: 2, test: 'two-level t (Satterthwaite/Banerjee df)', se: 0.05, df: 1 }, 80, 0.05)).toBeCloseTo(0.704129, 5);
     // many df and a small se: Connor's is the larger, and it stays
-    expect(rowMde({ n: 80, b: 6, c: 2, test: 'two-level t (Satterthwaite df)', se: 0.001, df: 200 }, 80, 0.05)).toBeCloseTo(0.099051, 5);
+    expect(rowMde({ n: 80, b: 6, c: 2, test: 'two-level t (Satterthwaite/Banerjee df)', se: 0.001, df: 200 }, 80, 0.05)).toBeCloseTo(0.099051, 5);
   });
 });

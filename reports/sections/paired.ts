@@ -68,7 +68,7 @@ function effect(r: ComparisonRow, groups: readonly CellGroup[], alpha: number): 
 /** The MDE of one comparison row (see the file comment): Connor on distinct examples, or the two-level t test's when larger. */
 export function rowMde(r: Pick<ComparisonRow, 'n' | 'b' | 'c' | 'test' | 'se' | 'df'>, distinct: number, alpha: number, power = 0.8): number {
   const connor = pairedMde(distinct, r.n ? (r.b + r.c) / r.n : 0, alpha, power);
-  if (r.test !== 'two-level t (Satterthwaite df)' || !(r.se > 0) || !(r.df > 0)) return connor;
+  if (r.test !== 'two-level t (Satterthwaite/Banerjee df)' || !(r.se > 0) || !(r.df > 0)) return connor;
   const t = (studentTQuantile(1 - alpha / 2, r.df) + studentTQuantile(power, r.df)) * r.se;
   return Number.isFinite(connor) ? Math.max(connor, t) : t;
 }

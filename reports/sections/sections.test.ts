@@ -110,12 +110,13 @@ describe('paper numbers beside ours', () => {
     const paper = [
       { task: 'like/navigate', optimizer: 'opro', baseline: 'empty', value: 80, baselineValue: 40, table: 'Table 7', source: 'a paper (via a summary)', verified: false },
       { task: 'like/gsm', optimizer: 'opro', baseline: 'empty', value: 21, baselineValue: 20, table: 'Table 7', source: 'a paper', verified: true },
+      { task: 'average', tasks: ['like/navigate', 'like/gsm'], optimizer: 'opro', baseline: 'empty', value: 50, baselineValue: 25, table: 'Table 5', source: 'a paper', verified: true },
     ];
     writeFileSync(path.join(dir, 'suite.json'), JSON.stringify({ name: 'fixture', paper }));
     const r = loadRunDir(dir);
     const { doc } = await renderDoc(analyze(r, { bootstrapB: 500 }), 'x', r, { bootstrapB: 500 });
     const t = doc.tables.find((x) => x.id === 'paper')!;
-    expect(t.rows).toHaveLength(2);
+    expect(t.rows).toHaveLength(3);
     const nav = t.rows.find((x) => x['task'] === 'like/navigate')!;
     // ours: opro 17/20 vs empty 9/20 on the same examples = +40 points; the paper's +40 lies inside.
     expect(nav['ourGain']).toBeCloseTo(0.4, 10);
@@ -126,5 +127,22 @@ describe('paper numbers beside ours', () => {
     expect(gsm['ourGain']).toBeCloseTo(0.1, 10); // 6/20 vs 4/20
     expect(gsm['verified']).toBe('verified');
     expect(['consistent', 'larger']).toContain(gsm['verdict']);
+    // A paper value over tasks: the mean of our per-task gains, (0.4 + 0.1)/2, n summed.
+    const avg = t.rows.find((x) => String(x['task']).startsWith('average = mean of like/navigate, like/gsm'))!;
+    expect(avg['ourGain']).toBeCloseTo(0.25, 10);
+    expect(avg['n']).toBe(Number(nav['n']) + Number(gsm['n']));
+    expect(Number(avg['hi']) - Number(avg['lo'])).toBeLessThan(Number(nav['hi']) - Number(nav['lo']));
+    expect(avg['verdict']).toBe('consistent');
+  });
+
+  it('meanOverTasks: mean of the gains, variances summed over K², Welch–Satterthwaite df; missing task → undefined', async () => {
+    const { meanOverTasks } = await import('./paper.js');
+    const row = (diff: number, se: number, df: number, n: number) => ({ diff, se, df, n }) as never;
+    const m = meanOverTasks([row(0.2, 0.05, 10, 100), row(0.1, 0.05, 10, 100)])!;
+    expect(m.diff).toBeCloseTo(0.15, 12);
+    // se = √(2·0.05²)/2 = 0.0353553; df = (2v)²/(2v²/10) = 20; t(0.975, 20) = 2.085963 (R qt)
+    expect(m.hi - m.diff).toBeCloseTo(2.085963 * 0.0353553, 5);
+    expect(m.n).toBe(200);
+    expect(meanOverTasks([row(0.2, 0.05, 10, 100), undefined])).toBeUndefined();
   });
 });

@@ -23,14 +23,14 @@ export interface AccuracyTwoLevelResult {
 /**
  * Accuracy of one system over S seeds with an interval that covers test-set sampling
  * and seed-to-seed variation, counting each distinct test example once:
- * `twoLevelMean(rows, { design })` gives the mean, V̂ = se² and Satterthwaite df; the
+ * `twoLevelMean(rows, { design })` gives the mean, V̂ = se² and its df (Satterthwaite/Banerjee); the
  * interval is `wilsonEffective(mean, V̂, { df, maxN = number of 0/1 observations,
  * fallbackN = distinct examples })` — Wilson with Kish's effective n and a t quantile
  * (Korn & Graubard 1998). It never has zero width: at accuracy 0 or 1 (V̂ = 0) it is the
  * Wilson interval on the distinct examples. rows[s][i] ∈ [0, 1].
  */
 export function accuracyTwoLevel(rows: readonly ArrayLike<number>[], opts: { design: TwoLevelDesign; level?: number }): AccuracyTwoLevelResult {
-  const est = twoLevelMean(rows, { design: opts.design });
+  const est = twoLevelMean(rows, { design: opts.design, ...(opts.level !== undefined ? { level: opts.level } : {}) });
   let obs = 0;
   for (const r of rows) obs += r.length;
   const p = Math.min(1, Math.max(0, est.mean));

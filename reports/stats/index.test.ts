@@ -7,7 +7,7 @@ describe('reports/stats index', () => {
       'averageRanks', 'binomialTest', 'bootstrapMeanCI', 'bootstrapMeans', 'friedman', 'holm', 'mcnemar',
       'nemenyi', 'normalCdf', 'normalQuantile', 'pairedBootstrap', 'signTest', 'wilcoxonSignedRank', 'wilsonInterval',
       'accuracyTwoLevel', 'chiSquareSf', 'clusteredProportion', 'fSf', 'friedmanPermutation', 'pairedTwoLevel',
-      'signFlipTest', 'studentTQuantile', 'studentTSf', 'twoLevelMean', 'wilsonEffective',
+      'signFlipTest', 'studentTQuantile', 'studentTSf', 'twoLevelMean', 'wilsonEffective', 'banerjeeDf',
     ];
     for (const name of names) expect(typeof (stats as Record<string, unknown>)[name], name).toBe('function');
   });

@@ -34,6 +34,7 @@ export { signFlipTest } from './signFlipTest.js';
 export type { SignFlipResult } from './signFlipTest.js';
 export { studentTQuantile } from './studentTQuantile.js';
 export { studentTSf } from './studentTSf.js';
+export { banerjeeDf } from './banerjeeDf.js';
 export { twoLevelMean } from './twoLevelMean.js';
 export type { TwoLevelDesign, TwoLevelEstimate, TwoLevelOptions } from './twoLevelMean.js';
 export { wilsonEffective } from './wilsonEffective.js';

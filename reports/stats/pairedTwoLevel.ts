@@ -13,7 +13,7 @@ export interface PairedTwoLevelResult {
   df: number;
   /** Two-sided p-value of H0: no difference (see `test`). */
   pValue: number;
-  test: 'exact McNemar on distinct examples' | 'two-level t (Satterthwaite df)';
+  test: 'exact McNemar on distinct examples' | 'two-level t (Satterthwaite/Banerjee df)';
   /** Per-example seed-averaged discordance: Σ max(d̄ᵢ, 0) and Σ max(−d̄ᵢ, 0) over distinct examples (integers when seeds agree). */
   b: number;
   c: number;
@@ -40,7 +40,8 @@ export interface PairedTwoLevelResult {
  *   p: when the differences carry no seed variation (one seed, or crossed seeds whose
  *      d vectors are identical, e.g. deterministic methods), the exact McNemar test on
  *      the distinct examples' b and c (McNemar 1947; binomial form); otherwise the
- *      two-level t test t = diff/se on df (Satterthwaite 1946), p = 2·P(T_df ≥ |t|).
+ *      two-level t test t = diff/se on df (the smaller of Satterthwaite's and Banerjee's, see
+ *      twoLevelMean), p = 2·P(T_df ≥ |t|).
  *
  * The seed component makes an A/A comparison of one stochastic optimizer with itself
  * under different seeds hold its level (the calibration tests check this by simulation).
@@ -55,7 +56,7 @@ export function pairedTwoLevel(a: readonly ArrayLike<number>[], b: readonly Arra
     for (let i = 0; i < row.length; i++) out[i] = row[i]! - other[i]!;
     return out;
   });
-  const est = twoLevelMean(d, { design: opts.design, pseudoCounts: true });
+  const est = twoLevelMean(d, { design: opts.design, pseudoCounts: true, level });
   const S = d.length;
   // Per-example seed-averaged discordance (crossed) or per-seed discordance summed (nested).
   let bb = 0;
@@ -92,7 +93,7 @@ export function pairedTwoLevel(a: readonly ArrayLike<number>[], b: readonly Arra
   } else {
     const t = est.se > 0 ? est.mean / est.se : 0;
     pValue = Math.min(1, 2 * studentTSf(Math.abs(t), est.df));
-    test = 'two-level t (Satterthwaite df)';
+    test = 'two-level t (Satterthwaite/Banerjee df)';
   }
   const q = studentTQuantile(1 - (1 - level) / 2, est.df);
   return {

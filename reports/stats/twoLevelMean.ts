@@ -1,3 +1,5 @@
+import { banerjeeDf } from './banerjeeDf.js';
+
 /** How seeds and test examples relate. */
 export type TwoLevelDesign =
   /** Every seed scored the same test examples (suite `splitSeed: fixed`): examples crossed with seeds. */
@@ -13,6 +15,8 @@ export interface TwoLevelOptions {
    * outcomes, so that no discordant pair never means zero variance. Default false.
    */
   pseudoCounts?: boolean;
+  /** Confidence level the effective df is matched at (crossed design with several seeds); default 0.95. */
+  level?: number;
 }
 
 export interface TwoLevelEstimate {
@@ -126,16 +130,30 @@ export function twoLevelMean(rows: readonly ArrayLike<number>[], options: TwoLev
       }
       const msRes = ssRes / ((S - 1) * (n - 1));
       const msEx = exampleVar * S * n;
-      // Seed-level mean square (S − 1 df) plus the example main effect (truncated at 0),
-      // never below the per-example component; df by Satterthwaite with MS_seed floored at
-      // MS_res (E[MS_seed] ≥ σ²_res), so a seed mean square small by chance cannot inflate df.
+      // Var(ȳ)·S·n = MS_seed + (MS_ex − MS_res)₊: the seed-level mean square (S − 1 df, what a
+      // t test over seed means uses) plus the example main effect, never below the
+      // per-example component. df: the smaller of two standard approximations for a sum of
+      // mean squares — Satterthwaite (1946), with MS_seed floored at MS_res (E[MS_seed] ≥
+      // σ²_res), and Banerjee's (1960) separate t quantiles on the seed excess (S − 1 df),
+      // the residual ((S − 1)(n − 1) df) and the example main effect (n − 1 df). Satterthwaite
+      // alone under-covered accuracies at three seeds (92 %), Banerjee alone differences;
+      // the smaller df holds 93.6–96.3 % in every calibration setting (docs/statistics.md).
       const exMain = Math.max(0, msEx - msRes);
       const v = msSeed + exMain > 0 ? msSeed + exMain : msEx;
       seedVar = (v - Math.min(v, msEx)) / (S * n);
       exampleVar = Math.min(v, msEx) / (S * n);
       const seedTerm = Math.max(msSeed, msRes);
       const w = seedTerm + exMain;
-      dfOverride = w > 0 ? (w * w) / ((seedTerm * seedTerm) / (S - 1) + (exMain * exMain) / (n - 1)) : S - 1;
+      const satterthwaite = w > 0 ? (w * w) / ((seedTerm * seedTerm) / (S - 1) + (exMain * exMain) / (n - 1)) : S - 1;
+      const banerjee = banerjeeDf(
+        [
+          [Math.max(0, msSeed - msRes), S - 1],
+          [msRes, (S - 1) * (n - 1)],
+          [exMain, n - 1],
+        ],
+        options.level ?? 0.95,
+      );
+      dfOverride = Math.min(satterthwaite, banerjee);
     }
   } else if (design === 'nested') {
     let w = 0;
@@ -164,3 +182,4 @@ export function twoLevelMean(rows: readonly ArrayLike<number>[], options: TwoLev
   const df = dfOverride ?? dfEx;
   return { mean, se: Math.sqrt(v), df, seedVar, exampleVar, seeds: S, examples, design, seedsIdentical };
 }
+
