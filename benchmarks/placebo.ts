@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Session } from './session.js';
+import { cellWorld, type Session } from './session.js';
 import { Rng } from '../core/rng.js';
 import type { UsageMeter } from '../llm/index.js';
 import type { ReflectionRecord } from '../optimizers/types.js';
@@ -208,7 +208,7 @@ export async function runPlacebo(out: string, cells: readonly CellSpec[], sessio
           .filter((s) => s.split === 'dev' && s.correct && s.input && s.output !== undefined && s.gold !== undefined)
           .map((s) => ({ input: s.input!, output: s.output!, gold: s.gold!, pred: s.pred ?? null }))
       : [];
-    const llm = session.model(spec.optimizerModel, undefined, usage);
+    const llm = session.model(spec.optimizerModel, undefined, usage, cellWorld(session, spec));
     const task = session.task(spec.task);
     const shownOf = (r: ReflectionRecord): ShownExample[] => r.shown.map((f) => ({ input: f.input, output: f.output, gold: f.gold, pred: task.extract(f.output) }));
     const records: PlaceboRecord[] = [];

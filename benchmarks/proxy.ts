@@ -30,7 +30,7 @@ import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult } from '../optimizers/types.js';
 import { cellDir, readJson, runCell, writeAtomic, type CellResult } from './runner.js';
 import { cellState, checkRecordedCells, lockCell, writeGrid } from './rundir.js';
-import { expandCells, infinityAware, plain, type CellSpec, type Suite } from './suite.js';
+import { expandCells, infinityAware, overWorlds, plain, type CellSpec, type Suite } from './suite.js';
 
 /** The body of `POST /popbench/finish`: the program's best prompt in popbench's Prompt form. */
 export const FinishSchema = z.strictObject({
@@ -234,7 +234,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
         stoppedBy: refused ? 'budget' : 'done',
       };
     });
-  const done = runCell(spec, dir, session, new UsageMeter(), search).then(
+  const done = runCell(spec, dir, session, new UsageMeter(), search, { ceiling: overWorlds(suite) }).then(
     (cell) => {
       for (const res of finishWaiters) send(res, 200, JSON.stringify({ cell: cell.id, dev: cell.dev, test: cell.test, spent: cell.spent, stoppedBy: cell.stoppedBy }));
       return cell;

@@ -36,6 +36,8 @@ const ResultFormat = z.strictObject({
   test: Score,
   trajectory: z.strictObject({ candidates: z.array(z.looseObject({ id: z.string() })).min(1), reflections: z.array(z.unknown()), steps: z.array(z.unknown()) }),
   checkpoints: z.array(z.strictObject({ fraction: z.number().gt(0).max(1), targetCalls: z.int().nonnegative(), candidateId: z.string().nullable(), score: z.number().nullable(), n: z.int().nonnegative(), correct: z.int().nonnegative() })).length(10),
+  // suites over several sim worlds: the world's ceiling on the cell's test examples (sim/ceiling.ts; benchmarks/worlds-axis.test.ts)
+  ceiling: z.strictObject({ instruction: z.string().min(1), parts: z.array(z.string()), n: z.int().nonnegative(), correct: z.int().nonnegative(), accuracy: z.number().min(0).max(1) }).optional(),
   checkpointUsage: Totals,
   usage: z.strictObject({ total: Totals, byModel: z.record(z.string(), Totals), byRole: z.record(z.string(), Totals) }),
   meta: z.strictObject({

@@ -25,11 +25,15 @@ import { OPTIMIZERS } from '../optimizers/index.js';
 import type { OptimizeResult, Trajectory } from '../optimizers/types.js';
 import { scoreCheckpoints, type Checkpoint } from './checkpoints.js';
 import { cellDir, cellIds, cellState, checkRecordedCells, json, lockCell, readJson, writeGrid } from './rundir.js';
-import { Session, type SessionFlags } from './session.js';
+import { cellWorld, Session, type SessionFlags } from './session.js';
+import { ceiling } from '../sim/ceiling.js';
+import type { SimWorld } from '../sim/index.js';
+import type { Example, Task } from '../core/types.js';
+import { lookupModel } from '../llm/index.js';
 import { runPlacebo, type PlaceboSummary } from './placebo.js';
 import { runTransfers, type TransferSummary } from './transfer.js';
 import { runPairwise, type PairwiseSummary } from './pairwise.js';
-import { expandCells, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
+import { expandCells, overWorlds, plain, shardCells, type CellSpec, type Shard, type Suite } from './suite.js';
 
 export { cellDir, readJson } from './rundir.js';
 export { writeAtomic } from '../core/atomic.js';
@@ -55,6 +59,12 @@ export interface CellResult {
   trajectory: Trajectory;
   /** Anytime checkpoints: the incumbent's test score at shares of the target-call budget (benchmarks/checkpoints.ts). */
   checkpoints: Checkpoint[];
+  /**
+   * In-process sim targets of suites with a world other than 0 or several
+   * worlds: the sim world's printed ceiling on this cell's test examples (sim/ceiling.ts: the best of the documented prompt family,
+   * chosen on these examples) and its test accuracy.
+   */
+  ceiling?: CellCeiling;
   /** Calls, tokens and cost of scoring the checkpoints (not in `usage`). */
   checkpointUsage: CellUsageTotals;
   /** The search and the final scoring; what depends on timing and on the cache's contents is in `meta.usage`. */
@@ -106,6 +116,30 @@ export function splitUsage(s: UsageSnapshot): { usage: CellUsage; endpoint: Cell
   const [byModel, byModelE] = map(s.byModel);
   const [byRole, byRoleE] = map(s.byRole);
   return { usage: { total, byModel, byRole }, endpoint: { total: totalE, byModel: byModelE, byRole: byRoleE } };
+}
+
+/** result.json `ceiling`: the best family prompt of the cell's sim world on its test examples. */
+export interface CellCeiling {
+  instruction: string;
+  parts: string[];
+  n: number;
+  correct: number;
+  accuracy: number;
+}
+
+const CEILINGS = new WeakMap<SimWorld, Map<string, CellCeiling>>();
+/** The ceiling of (world, task, target) on `test`, computed once per session world and test set. */
+export function cellCeiling(world: SimWorld, task: Task, target: string, test: readonly Example[]): CellCeiling {
+  let m = CEILINGS.get(world);
+  if (!m) CEILINGS.set(world, (m = new Map()));
+  const key = JSON.stringify([task.id, target, test.map((e) => e.id), test.length ? test[0]!.input : '']);
+  let c = m.get(key);
+  if (!c) {
+    const best = ceiling(world, task, target, test).best;
+    c = { instruction: best.instruction, parts: best.parts, n: test.length, correct: Math.round(best.accuracy * test.length), accuracy: best.accuracy };
+    m.set(key, c);
+  }
+  return c;
 }
 
 export interface ProgressEvent {
@@ -184,6 +218,8 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
   const progress = (cell: string, status: ProgressEvent['status']) => opts.onProgress?.({ finished, total: cells.length, cell, status });
   const limit = pLimit(Math.max(1, opts.concurrency ?? 1));
   let stop: unknown;
+  // The report compares worlds against their ceilings: recorded when the suite has a world other than 0 or several.
+  const withCeilings = overWorlds(suite);
 
   const one = async (spec: CellSpec) => {
     if (stop !== undefined) return;
@@ -231,7 +267,7 @@ export async function runSuite(suite: Suite, opts: RunSuiteOptions): Promise<Run
       writeAtomic(path.join(work, 'spec.json'), json(spec));
       const usage = new UsageMeter();
       try {
-        await runCell(spec, work, session, usage);
+        await runCell(spec, work, session, usage, undefined, { ceiling: withCeilings });
         if (done) replaceDir(work, dir);
         summary.ran.push(spec.id);
         finished++;
@@ -350,6 +386,8 @@ export async function runCell(
   usage: UsageMeter,
   /** Runs the search instead of the registered optimizer (`popbench proxy` drives an external one). */
   optimize?: (ctx: OptimizerContext) => Promise<OptimizeResult>,
+  /** ceiling: record the sim world's ceiling on the test examples (in-process sim targets; suites over several worlds). */
+  opts: { ceiling?: boolean } = {},
 ): Promise<CellResult> {
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
@@ -363,8 +401,10 @@ export async function runCell(
   // The config's maxCostUsd caps cells whose suite sets no cost limit.
   const cap = session.config.maxCostUsd;
   const budget = new Budget({ ...(cap !== undefined ? { costUsd: cap } : {}), ...spec.limits });
-  const target = session.model(spec.target, budget, usage);
-  const optimizerLLM = session.model(spec.optimizerModel, budget, usage);
+  const world = cellWorld(session, spec);
+  world.register(loaded);
+  const target = session.model(spec.target, budget, usage, world);
+  const optimizerLLM = session.model(spec.optimizerModel, budget, usage, world);
   const train = slice(task.splits.train, spec.trainSize);
   const dev = slice(task.splits.dev, spec.devSize);
   const test = slice(task.splits.test, spec.testLimit);
@@ -379,7 +419,7 @@ export async function runCell(
   }
 
   // Final scoring is outside the search budget: a fresh, unbudgeted stack (same usage meter).
-  const scorer = resultScorer(task, result, session.model(spec.target, undefined, usage), session.model(spec.optimizerModel, undefined, usage));
+  const scorer = resultScorer(task, result, session.model(spec.target, undefined, usage, world), session.model(spec.optimizerModel, undefined, usage, world));
   const devRes = await scorer.evaluate(dev);
   const testRes = await scorer.evaluate(test);
   // Anytime checkpoints, also outside the budget, on the same test examples; metered on their own
@@ -392,9 +432,12 @@ export async function runCell(
     test,
     limit: spec.limits.targetCalls,
     spent: budget.spent.targetCalls,
-    target: session.model(spec.target, undefined, checkpointMeter),
-    rewriterModel: session.model(spec.optimizerModel, undefined, checkpointMeter),
+    target: session.model(spec.target, undefined, checkpointMeter, world),
+    rewriterModel: session.model(spec.optimizerModel, undefined, checkpointMeter, world),
   });
+  // The printed ceiling of the cell's sim world (in-process sim targets only), outside the budget and the meters.
+  const simTarget = opts.ceiling === true && lookupModel(spec.target, session.config).provider === 'sim';
+  const ceil = simTarget ? cellCeiling(world, task, lookupModel(spec.target, session.config).model, test) : undefined;
   const samples = [
     ...devRes.outcomes.map((o) => ({ split: 'dev', ...o })),
     ...testRes.outcomes.map((o) => ({ split: 'test', ...o })),
@@ -417,6 +460,7 @@ export async function runCell(
     test: score(testRes),
     trajectory: result.trajectory,
     checkpoints,
+    ...(ceil ? { ceiling: ceil } : {}),
     checkpointUsage: checkpointUsage.usage.total,
     usage: searchUsage.usage,
     meta: {

@@ -9,7 +9,9 @@ import { Rng } from '../core/rng.js';
 import type { LLM } from '../core/types.js';
 import { apiKeyFor, loadConfig, lookupModel, openCache, resolveModel, UsageMeter, type PopbenchConfig } from '../llm/index.js';
 import type { CallCache } from '../llm/cache.js';
-import { SIM_OPTIMIZER_MODELS, SIM_TARGET_MODELS, SIM_UNRECOGNISED, SimWorld } from '../sim/index.js';
+import { SIM_OPTIMIZER_MODELS, SIM_TARGET_MODELS, SIM_UNRECOGNISED, SimWorld, type SimWorldOptions } from '../sim/index.js';
+import { canonicalJson } from '../core/hash.js';
+import { simOptimizerOverrides, type CellSpec } from './suite.js';
 import { loadTask, resolveDataDir } from '../tasks/registry.js';
 import type { LoadedTask } from '../tasks/task.js';
 
@@ -29,6 +31,7 @@ export class Session {
   readonly usage = new UsageMeter();
   readonly seed: number;
   private readonly tasks = new Map<string, LoadedTask>();
+  private readonly worlds = new Map<string, SimWorld>();
   private openedCache: CallCache | undefined;
 
   constructor(readonly flags: SessionFlags) {
@@ -64,19 +67,43 @@ export class Session {
       const dataDir = this.flags.dataDir !== undefined && !id.startsWith('like/') ? resolveDataDir(this.flags.dataDir) : undefined;
       t = loadTask(id, { ...(dataDir ? { dataDir } : {}), seed: splitSeed });
       this.world.register(t);
+      for (const w of this.worlds.values()) w.register(t);
       this.tasks.set(key, t);
     }
     return t;
   }
 
-  /** `usage` defaults to the session's meter; a suite cell passes its own to report per-cell usage. */
-  model(name: string, budget?: Budget, usage: UsageMeter = this.usage): LLM {
+  /**
+   * The sim world of a suite cell (its `world` seed and `sim` knobs), one
+   * instance per distinct setting, knowing every task loaded so far and later;
+   * the session's own world when the cell asks for nothing else.
+   */
+  simWorld(opts: SimWorldOptions = {}): SimWorld {
+    const world = opts.world ?? 0;
+    const hasOptimizer = opts.optimizer !== undefined && Object.keys(opts.optimizer).length > 0;
+    const hasEffects = opts.effects !== undefined && Object.keys(opts.effects).length > 0;
+    if (world === this.world.world && !hasOptimizer && !hasEffects) return this.world;
+    const key = canonicalJson({ world, optimizer: opts.optimizer ?? null, effects: opts.effects ?? null });
+    let w = this.worlds.get(key);
+    if (!w) {
+      w = new SimWorld(opts);
+      for (const t of this.tasks.values()) w.register(t);
+      this.worlds.set(key, w);
+    }
+    return w;
+  }
+
+  /**
+   * `usage` defaults to the session's meter; a suite cell passes its own to
+   * report per-cell usage, and its sim world (`simWorld`) when it has one.
+   */
+  model(name: string, budget?: Budget, usage: UsageMeter = this.usage, world: SimWorld = this.world): LLM {
     const provider = lookupModel(name, this.config).provider;
-    // sim calls of a non-default world are never cached (the cache key does not carry the world)
-    const cached = provider !== 'sim' || (this.config.cache.sim && this.world.world === 0);
+    // sim calls of a non-default world (or with sim knobs) are never cached (the cache key carries neither)
+    const cached = provider !== 'sim' || (this.config.cache.sim && world.isDefault);
     const llm = resolveModel(name, {
       config: this.config,
-      world: this.world,
+      world,
       usage,
       ...(cached ? { cache: this.cache } : {}),
       ...(budget ? { budget } : {}),
@@ -126,6 +153,12 @@ export class Session {
   close(): void {
     this.openedCache?.close();
   }
+}
+
+/** The sim world of a suite cell: its `world` seed (default 0) and its `sim` knobs (benchmarks/suite.ts). */
+export function cellWorld(session: Session, spec: Pick<CellSpec, 'world' | 'sim'>): SimWorld {
+  const optimizer = simOptimizerOverrides(spec.sim);
+  return session.simWorld({ world: spec.world ?? 0, ...(optimizer ? { optimizer } : {}), ...(spec.sim?.effects ? { effects: spec.sim.effects } : {}) });
 }
 
 /**

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../core/errors.js';
 import { defaultConfig } from '../llm/index.js';
 import { optimizerNames } from '../optimizers/index.js';
-import { cellId, expandCells, loadSuite, parseShard, parseSuiteYaml, shardCells } from './suite.js';
+import { cellId, expandCells, loadSuite, parseShard, parseSuiteYaml, shardCells, simVariants } from './suite.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const suitesDir = path.join(root, 'benchmarks/suites');
@@ -102,7 +102,7 @@ budget: { mode: equal, targetCalls: 50 }
       const suite = loadSuite(path.join(suitesDir, f), { config: defaultConfig() });
       expect(suite.name).toBe(f.replace(/\.yaml$/, ''));
       const cells = expandCells(suite);
-      expect(cells.length).toBe(suite.optimizers.length * suite.tasks.length * suite.targets.length * suite.seeds.length);
+      expect(cells.length).toBe(suite.optimizers.length * suite.tasks.length * suite.targets.length * suite.seeds.length * suite.worlds.length * simVariants(suite.sim).length);
       expect(new Set(cells.map((c) => c.id)).size).toBe(cells.length);
       for (const c of cells) {
         expect(c.target.startsWith('sim-')).toBe(true);

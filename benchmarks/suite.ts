@@ -16,6 +16,8 @@ import { LAYOUTS, POSITIONS, SCORINGS, type Layout, type Position, type Prompt, 
 import { lookupModel, type PopbenchConfig } from '../llm/index.js';
 import { checkTarget } from './session.js';
 import { canonicalTaskId, likeParams, listTasks } from '../tasks/registry.js';
+import { CAUSE_KINDS } from '../sim/causes.js';
+import { WORLD_EFFECTS, type Effects, type OptimizerParams } from '../sim/params.js';
 
 /** How a pairwise judge sees the two answers (benchmarks/pairwise.ts). */
 export const PAIRWISE_ORDERS = ['random', 'both'] as const;
@@ -99,6 +101,68 @@ export const PaperValueSchema = z.strictObject({
 });
 export type PaperValue = z.infer<typeof PaperValueSchema>;
 
+const rate = z.number().min(0).max(1);
+/** A rate, or a list of rates: a list is a suite axis (one cell per value). */
+const rateAxis = z.union([rate, z.array(rate).min(1)]);
+const EFFECT_NAMES = Object.keys(WORLD_EFFECTS) as Array<keyof Effects>;
+
+/** The sim optimizer's rates a suite may set (fields of `OptimizerParams`, sim/params.ts). */
+export const SIM_RATE_KNOBS = ['recognise', 'harm', 'guessConcept', 'explore', 'conceptAccuracy'] as const;
+export type SimRateKnob = (typeof SIM_RATE_KNOBS)[number];
+
+/**
+ * The suite's `sim:` block (docs/sim.md, "Knobs"): the sim optimizer's rates
+ * (each a number in [0, 1] or a list of them, a suite axis), its prior over
+ * causes (weights by cause kind) and the distributions worlds N > 0 draw their
+ * effects from. They apply to every sim model of the suite's cells.
+ */
+export const SimKnobsSchema = z.strictObject({
+  recognise: rateAxis.optional(),
+  harm: rateAxis.optional(),
+  guessConcept: rateAxis.optional(),
+  explore: rateAxis.optional(),
+  conceptAccuracy: rateAxis.optional(),
+  prior: z
+    .partialRecord(z.enum(CAUSE_KINDS), z.number().nonnegative())
+    .refine((m) => Object.values(m).some((w) => (w ?? 0) > 0), 'at least one cause needs a weight above 0')
+    .optional(),
+  effects: z.partialRecord(z.enum(EFFECT_NAMES as [keyof Effects, ...Array<keyof Effects>]), z.strictObject({ mean: z.number(), sd: z.number().nonnegative() })).optional(),
+});
+export type SimKnobs = z.infer<typeof SimKnobsSchema>;
+
+/** The sim settings of one cell: every rate a single number (cell spec `sim`). */
+export interface CellSim {
+  recognise?: number;
+  harm?: number;
+  guessConcept?: number;
+  explore?: number;
+  conceptAccuracy?: number;
+  prior?: Partial<Record<(typeof CAUSE_KINDS)[number], number>>;
+  effects?: Partial<Record<keyof Effects, { mean: number; sd: number }>>;
+}
+
+/** One cell's settings per combination of the rates given as lists (in knob order, first knob slowest); none without a block. */
+export function simVariants(knobs: SimKnobs | undefined): Array<CellSim | undefined> {
+  if (!knobs) return [undefined];
+  let out: CellSim[] = [{}];
+  for (const k of SIM_RATE_KNOBS) {
+    const v = knobs[k];
+    if (v === undefined) continue;
+    const values = Array.isArray(v) ? v : [v];
+    out = out.flatMap((c) => values.map((x) => ({ ...c, [k]: x })));
+  }
+  return out.map((c) => ({ ...c, ...(knobs.prior ? { prior: knobs.prior } : {}), ...(knobs.effects ? { effects: knobs.effects } : {}) }));
+}
+
+/** The sim optimizer overrides of a cell's `sim` settings (`prior` as OptimizerParams' list). */
+export function simOptimizerOverrides(sim: CellSim | undefined): Partial<OptimizerParams> | undefined {
+  if (!sim) return undefined;
+  const o: Partial<OptimizerParams> = {};
+  for (const k of SIM_RATE_KNOBS) if (sim[k] !== undefined) o[k] = sim[k];
+  if (sim.prior) o.prior = CAUSE_KINDS.filter((c) => (sim.prior![c] ?? 0) > 0).map((cause) => ({ cause, weight: sim.prior![cause]! }));
+  return Object.keys(o).length ? o : undefined;
+}
+
 export const SuiteSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" only'),
   description: z.string().default(''),
@@ -109,6 +173,10 @@ export const SuiteSchema = z.strictObject({
   /** Embedding model (OpenAI-compatible /embeddings) for optimizers that compare texts (GPO relevance); default: their offline measure. */
   embeddingModel: z.string().min(1).optional(),
   optimizers: z.array(OptimizerEntrySchema).min(1),
+  /** Sim world seeds, a suite axis (default [0], the documented default world; docs/sim.md "Worlds"). Needs sim targets. */
+  worlds: z.array(z.int().nonnegative()).min(1).default([0]),
+  /** Knobs of the sim optimizer and of the worlds' effect distributions; lists of rates are suite axes. */
+  sim: SimKnobsSchema.optional(),
   budget: z.strictObject({
     mode: z.enum(['equal', 'paper']).default('equal'),
     targetCalls: count.optional(),
@@ -186,6 +254,10 @@ export interface CellSpec {
   scoring?: Scoring;
   /** The suite's embedding model, when set. */
   embeddingModel?: string;
+  /** Sim world seed; present only when not 0 (world-0 cells keep their ids). */
+  world?: number;
+  /** The suite's sim knobs for this cell (present only when the suite has a `sim:` block). */
+  sim?: CellSim;
 }
 
 export interface LoadSuiteOptions {
@@ -329,11 +401,61 @@ export function parseSuiteYaml(text: string, source = 'suite.yaml', opts: LoadSu
     if (!seen.has(p.optimizer)) fail(['paper', i, 'optimizer'], `"${p.optimizer}" is not the label of an entry in optimizers`);
     if (!seen.has(p.baseline)) fail(['paper', i, 'baseline'], `"${p.baseline}" is not the label of an entry in optimizers`);
   });
-  for (const [field, list] of [['seeds', suite.seeds], ['tasks', suite.tasks], ['targets', suite.targets]] as const) {
+  checkSimAxes(suite, fail, opts);
+  for (const [field, list] of [['seeds', suite.seeds], ['tasks', suite.tasks], ['targets', suite.targets], ['worlds', suite.worlds]] as const) {
     const dup = (list as readonly unknown[]).findIndex((v, i) => (list as readonly unknown[]).indexOf(v) !== i);
     if (dup >= 0) fail([field, dup], `duplicate ${JSON.stringify(list[dup])}`);
   }
   return suite;
+}
+
+/** A suite over several sim worlds (or a world other than 0): its cells record the world's ceiling. */
+export function overWorlds(suite: Pick<Suite, 'worlds'>): boolean {
+  return suite.worlds.length > 1 || suite.worlds.some((w) => w !== 0);
+}
+
+/** Whether a model name resolves to the in-process sim provider. */
+function isSimProvider(name: string, config?: PopbenchConfig): boolean {
+  try {
+    return lookupModel(name, config).provider === 'sim';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `worlds:` and `sim:` act on sim models only: a world other than 0, or a
+ * sim block, with a target (or, for the optimizer's knobs, an optimizer model)
+ * that is not an in-process sim model is refused; effect distributions need
+ * worlds N > 0 (world 0 always has the table's effects).
+ */
+function checkSimAxes(suite: Suite, fail: (path: PropertyKey[], message: string) => never, opts: LoadSuiteOptions): void {
+  const nonDefaultWorlds = suite.worlds.some((w) => w !== 0);
+  if (nonDefaultWorlds || suite.sim) {
+    const what = nonDefaultWorlds ? 'worlds other than 0' : 'a sim: block';
+    suite.targets.forEach((t, i) => {
+      if (!isSimProvider(t, opts.config))
+        fail(['targets', i], `"${t}" is not an in-process sim model, and ${what} act only on the sim (use sim-1b, sim-8b or sim-70b, or drop ${nonDefaultWorlds ? 'worlds' : 'sim'})`);
+    });
+  }
+  const sim = suite.sim;
+  if (!sim) return;
+  if (SIM_RATE_KNOBS.some((k) => sim[k] !== undefined) || sim.prior) {
+    const check = (path: PropertyKey[], name: string) => {
+      if (!isSimProvider(name, opts.config)) fail(path, `"${name}" is not an in-process sim optimizer model, and the sim: block's optimizer knobs act only on sim-opt-small / sim-opt-large`);
+    };
+    check(['optimizerModel'], suite.optimizerModel);
+    suite.optimizers.forEach((o, i) => o.optimizerModel !== undefined && check(['optimizers', i, 'optimizerModel'], o.optimizerModel));
+  }
+  if (sim.effects && suite.worlds.includes(0))
+    fail(['sim', 'effects'], `world 0 always has the table's effects; effect distributions need worlds N > 0 (worlds lists 0)`);
+  for (const k of SIM_RATE_KNOBS) {
+    const v = sim[k];
+    if (Array.isArray(v)) {
+      const dup = v.findIndex((x, i) => v.indexOf(x) !== i);
+      if (dup >= 0) fail(['sim', k, dup], `duplicate ${v[dup]}`);
+    }
+  }
 }
 
 /** An entry's `initial` as an override of the starting prompt. */
@@ -369,7 +491,7 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$
 /** Stable id: readable slug + 8 hex of the canonical spec (without id and suite name). */
 export function cellId(spec: Omit<CellSpec, 'id' | 'suite'>): string {
   const hash = sha256(canonicalJson(plain(spec))).slice(0, 8);
-  return [slug(spec.label ?? spec.optimizer), slug(spec.task), slug(spec.target), `s${spec.seed}`, hash].join('__');
+  return [slug(spec.label ?? spec.optimizer), slug(spec.task), slug(spec.target), ...(spec.world ? [`w${spec.world}`] : []), `s${spec.seed}`, hash].join('__');
 }
 
 /** The budget limits of every cell: optimizerCalls defaults to targetCalls. */
@@ -384,7 +506,7 @@ export function suiteLimits(suite: Suite): BudgetLimits {
   return limits;
 }
 
-/** The grid, in a fixed order: optimizer (suite order) × task × target × seed. */
+/** The grid, in a fixed order: optimizer (suite order) × task × target × sim variant × world × seed. */
 export function expandCells(suite: Suite): CellSpec[] {
   const limits = suiteLimits(suite);
   const cells: CellSpec[] = [];
@@ -397,6 +519,8 @@ export function expandCells(suite: Suite): CellSpec[] {
         throw new UserError(`suite ${suite.name}: optimizer ${o.name}: ${(err as Error).message}`);
       }
       for (const target of suite.targets)
+        for (const sim of simVariants(suite.sim))
+        for (const world of suite.worlds)
         for (const seed of suite.seeds) {
           const spec: Omit<CellSpec, 'id' | 'suite'> = {
             optimizer: o.name,
@@ -418,6 +542,8 @@ export function expandCells(suite: Suite): CellSpec[] {
             ...(o.splitsOf !== undefined ? { splitsOf: o.splitsOf } : {}),
             ...(setup.scoring !== 'strict' ? { scoring: setup.scoring } : {}),
             ...(suite.embeddingModel !== undefined ? { embeddingModel: suite.embeddingModel } : {}),
+            ...(world !== 0 ? { world } : {}),
+            ...(sim ? { sim } : {}),
           };
           cells.push({ id: cellId(spec), suite: suite.name, ...spec });
         }

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandCells, loadSuite } from './suite.js';
+import { expandCells, loadSuite, simVariants } from './suite.js';
 
 const dir = path.resolve(import.meta.dirname, 'suites');
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
@@ -22,7 +22,7 @@ describe('shipped suites', () => {
       expect(text.split('\n')[0]).toMatch(/^# \S/);
       const suite = loadSuite(path.join(dir, f));
       const cells = expandCells(suite);
-      expect(cells.length).toBe(suite.optimizers.length * suite.tasks.length * suite.targets.length * suite.seeds.length);
+      expect(cells.length).toBe(suite.optimizers.length * suite.tasks.length * suite.targets.length * suite.seeds.length * suite.worlds.length * simVariants(suite.sim).length);
       expect(new Set(cells.map((c) => c.id)).size).toBe(cells.length);
       expect(expandCells(loadSuite(path.join(dir, f))).map((c) => c.id)).toEqual(cells.map((c) => c.id));
     });

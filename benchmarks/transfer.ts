@@ -16,7 +16,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { createEvaluator } from '../core/evaluator.js';
 import type { Prompt } from '../core/types.js';
-import type { Session } from './session.js';
+import { cellWorld, type Session } from './session.js';
 import type { UsageMeter } from '../llm/index.js';
 import { cellDir, readJson, writeAtomic, type CellResult } from './runner.js';
 import type { CellSpec, Suite } from './suite.js';
@@ -74,7 +74,7 @@ export async function runTransfers(suite: Suite, out: string, cells: readonly Ce
     const task = session.task(spec.task, spec.splitSeed === 'per-seed' ? spec.seed : session.seed);
     const test = spec.testLimit === undefined ? task.splits.test : task.splits.test.slice(0, spec.testLimit);
     for (const dest of todo) {
-      const r = await createEvaluator(task, session.model(dest, undefined, usage)).evaluate(result.best as Prompt, test);
+      const r = await createEvaluator(task, session.model(dest, undefined, usage, cellWorld(session, spec))).evaluate(result.best as Prompt, test);
       file.targets[dest] = { n: r.n, correct: r.correct, accuracy: r.accuracy, outcomes: r.outcomes.map((o) => ({ exampleId: o.exampleId, correct: o.correct })) };
     }
     writeAtomic(transferFile(out, spec.id), JSON.stringify(file) + '\n');

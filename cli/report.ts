@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { buildReport, FORMATS, parseFormats } from '../reports/index.js';
-import { loadRunDir } from '../reports/load.js';
+import { baseTaskId, loadRunDir } from '../reports/load.js';
 import { parseFloatFlag, Session } from './session.js';
 import { didYouMean } from './suggest.js';
 import { checkOutDir } from './outpath.js';
@@ -39,7 +39,7 @@ export async function runReport(runDir: string, flags: ReportFlags, print: (line
   const session = flags.judgeModel !== undefined ? new Session({}) : undefined;
   const conceptsOf = (taskId: string): readonly string[] => {
     try {
-      return session!.task(taskId).concepts;
+      return session!.task(baseTaskId(taskId)).concepts;
     } catch {
       return []; // e.g. a dataset task without its data here: the judge works without concept names
     }

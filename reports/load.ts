@@ -40,6 +40,16 @@ export const specSchema = z.looseObject({
   testLimit: z.number().optional(),
   /** 'per-seed' when each seed drew its own split (suite splitSeed); absent = one split for every seed. */
   splitSeed: z.enum(['fixed', 'per-seed']).optional(),
+  /** Sim world seed (absent = world 0). */
+  world: z.number().int().nonnegative().optional(),
+  /** The cell's sim knobs (suite `sim:` block). */
+  sim: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Set by the loader, not stored: the task id as run, when `task` names the
+   * block (`like/navigate @w3`, `like/navigate [recognise=0.5]`) because the
+   * run has several sim worlds or knob settings.
+   */
+  taskId: z.string().optional(),
 });
 export type CellSpec = z.infer<typeof specSchema>;
 
@@ -72,8 +82,13 @@ const reflection = z.looseObject({
 });
 const stepRecord = z.looseObject({ step: z.number(), bestId: z.string().optional(), bestScore: num.optional(), spent: spent.optional() });
 
+/** result.json `ceiling` (in-process sim targets): the world's best family prompt on the cell's test examples. */
+export const ceilingSchema = z.looseObject({ instruction: z.string(), parts: z.array(z.string()), n: z.number().int().nonnegative(), correct: z.number().int().nonnegative(), accuracy: z.number().min(0).max(1) });
+export type CellCeiling = z.infer<typeof ceilingSchema>;
+
 export const resultSchema = z.looseObject({
   id: z.string(),
+  ceiling: ceilingSchema.optional(),
   spec: specSchema.optional(),
   stoppedBy: z.string(),
   spent,
@@ -325,6 +340,10 @@ export function loadRunDir(dir: string): RunDir {
     return (optionSets.get(base)?.size ?? 0) > 1 ? `${base}#${sha256(s.options ?? {}).slice(0, 4)}` : base;
   };
 
+  // Several sim worlds or knob settings: each (task, world, setting) is a block of its own.
+  const blockOf = blockNamer(raw.flatMap((r) => (r.spec ? [r.spec] : [])));
+  for (const r of raw) if (r.spec) r.spec = blockOf(r.spec);
+
   const cells: Cell[] = [];
   const missing: MissingCell[] = [];
   for (const r of raw) {
@@ -349,6 +368,41 @@ export function loadRunDir(dir: string): RunDir {
     }
   }
   return { dir, suite, ...(grid ? { grid: grid.length } : {}), cells, missing };
+}
+
+/** The sim knobs whose value is a number (the rates a suite may sweep). */
+function rateKnobs(spec: CellSpec): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(spec.sim ?? {})) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+/**
+ * Block names for a run with several sim worlds or knob settings: the task id,
+ * then ` @w<N>` when the run has a world other than 0 or several worlds, then
+ * ` [knob=value, …]` for the rate knobs whose value differs between cells.
+ * The spec keeps the task id as run in `taskId`. Runs with neither are unchanged.
+ */
+export function blockNamer(specs: readonly CellSpec[]): (spec: CellSpec) => CellSpec {
+  const worlds = new Set(specs.map((s) => s.world ?? 0));
+  const byWorld = worlds.size > 1 || !worlds.has(0);
+  const values = new Map<string, Set<string>>();
+  for (const s of specs) for (const [k, v] of Object.entries(rateKnobs(s))) (values.get(k) ?? values.set(k, new Set()).get(k)!).add(String(v));
+  for (const s of specs) for (const k of values.keys()) if (!(k in rateKnobs(s))) values.get(k)!.add('default');
+  const varying = [...values.entries()].filter(([, v]) => v.size > 1).map(([k]) => k);
+  if (!byWorld && !varying.length) return (s) => s;
+  return (s) => {
+    if (s.taskId !== undefined) return s;
+    const knobs = rateKnobs(s);
+    const setting = varying.map((k) => `${k}=${k in knobs ? knobs[k] : 'default'}`).join(', ');
+    const task = `${s.task}${byWorld ? ` @w${s.world ?? 0}` : ''}${setting ? ` [${setting}]` : ''}`;
+    return { ...s, task, taskId: s.task };
+  };
+}
+
+/** The task id of a block name (`like/navigate @w3 [recognise=0]` → `like/navigate`). */
+export function baseTaskId(task: string): string {
+  return task.replace(/(?: @w\d+)?(?: \[[^\]]*\])?$/, '');
 }
 
 /** Groups finished cells by (optimizer label, task, target); cells within a group sorted by seed. */

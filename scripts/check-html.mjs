@@ -3,7 +3,8 @@
 // Without a run dir it builds the report of the hand-made fixture run
 // (reports/fixture.ts, with a second target so every kind of plot is drawn:
 // accuracy, anytime on test checkpoints, CD, reflection, cost vs accuracy,
-// scaling; a close-up screenshot of each) and of a small sim run. Installs Debian's chromium (apt) and playwright-core
+// scaling; a close-up screenshot of each), of a small sim run (transfer, placebo,
+// leaks) and of a small run over three sim worlds sweeping recognition. Installs Debian's chromium (apt) and playwright-core
 // (npm --no-save) when missing; blocks every network request; fails on
 // console errors, missing inline SVG plots or any request leaving the page.
 import { execFileSync } from 'node:child_process';
@@ -59,6 +60,28 @@ placebo: true
   return dir;
 }
 
+// A small sim run over three worlds that sweeps the recognition rate: the across-worlds
+// tables and gap plot, and the gain-vs-recognition table and plot.
+async function writeWorldsRun(dir) {
+  const suite = parseSuiteYaml(`
+name: check-html-worlds
+seeds: [0]
+worlds: [0, 1, 2]
+sim: { recognise: [0, 1] }
+tasks: ['like/navigate?size=30']
+targets: [sim-8b]
+optimizers:
+  - name: empty
+  - name: abo
+    initial: "Let's think step by step."
+budget: { mode: equal, targetCalls: 200, optimizerCalls: 30 }
+testLimit: 15
+checkpoints: 0
+`);
+  await runSuite(suite, { out: dir, flags: { cache: false } });
+  return dir;
+}
+
 const argDir = process.argv[2];
 const runs = argDir
   ? [{ dir: path.resolve(argDir), sections: [] }]
@@ -71,6 +94,7 @@ const runs = argDir
         figures: ['plot-accuracy-', 'plot-anytime-test-', 'plot-reflection-hit-rate', 'plot-cost-', 'plot-scaling'],
       },
       { dir: await writeSectionsRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-sections-'))), sections: ['transfer', 'placebo', 'placebo-verdict', 'leaks'], figures: ['transfer-'] },
+      { dir: await writeWorldsRun(mkdtempSync(path.join(tmpdir(), 'pb-check-html-worlds-'))), sections: ['worlds-ranks', 'worlds-ceiling', 'recognition-gain'], figures: ['plot-worlds-gap', 'plot-recognition-gain'] },
     ];
 
 ensureChromium();

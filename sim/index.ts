@@ -8,7 +8,7 @@ import type { OptimizerParams } from './params.js';
 import { answerTarget, echoLogprobs, replyLogprobs, requestText } from './target.js';
 import { SimWorld } from './world.js';
 
-export { SimWorld } from './world.js';
+export { SimWorld, type SimWorldOptions } from './world.js';
 export { CAUSE_PHRASES, parseCauses, CAUSE_KINDS, causeKind } from './causes.js';
 export type { SimAnnotation } from './target.js';
 export { UNRECOGNISED as SIM_UNRECOGNISED } from './target.js';
@@ -51,7 +51,7 @@ export function simComplete(model: string, world: SimWorld, req: LLMRequest, ove
     return { model, choices, usage: { promptTokens: countTokens(text), completionTokens: 0 } };
   }
   for (let i = 0; i < n; i++) {
-    let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text), world, overrides);
+    let c = isSimTarget(model) ? answerTarget(model, world, req, i) : answerOptimizer(model, req, i, choices.map((x) => x.text), world, world.optimizer || overrides ? { ...world.optimizer, ...overrides } : undefined);
     if (req.maxTokens !== undefined && countTokens(c.text) > req.maxTokens) {
       c = { ...c, text: c.text.slice(0, Math.max(0, req.maxTokens * 4)), finishReason: 'length' };
     }

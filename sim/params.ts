@@ -147,8 +147,15 @@ export const UNIT_EFFECTS: Readonly<Effects> = {
   quality: 0,
 };
 
+/** A normal distribution of one world effect. */
+export interface EffectDistribution {
+  mean: number;
+  sd: number;
+}
+export type EffectDistributions = Readonly<Record<keyof Effects, EffectDistribution>>;
+
 /** Distributions of the world effects (mean, sd of a normal). */
-export const WORLD_EFFECTS: Readonly<Record<keyof Effects, { mean: number; sd: number }>> = {
+export const WORLD_EFFECTS: EffectDistributions = {
   cot: { mean: 0.5, sd: 1.0 },
   procedure: { mean: 0.5, sd: 1.0 },
   hint: { mean: 0.5, sd: 1.0 },

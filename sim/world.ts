@@ -6,7 +6,7 @@
  */
 import { hashUnit } from '../core/hash.js';
 import type { Demo, Example, Task } from '../core/types.js';
-import { INDEX_WINDOW, MAX_CONCEPTS, WORLD_EFFECTS, type Effects, UNIT_EFFECTS } from './params.js';
+import { INDEX_WINDOW, MAX_CONCEPTS, WORLD_EFFECTS, type Effects, type EffectDistributions, type OptimizerParams, UNIT_EFFECTS } from './params.js';
 
 /** Multiplier of the polynomial window hash (odd, so multiplication mod 2^32 is invertible). */
 const ROLL_BASE = 0x01000193;
@@ -66,15 +66,31 @@ export interface SimWorldOptions {
    * and a per-(world, task, prompt text) quality term (docs/sim.md, "Worlds").
    */
   world?: number;
+  /**
+   * Overrides of the sim optimizer's parameters (`OptimizerParams`) for every
+   * sim optimizer model answering in this world (a suite's `sim:` block).
+   */
+  optimizer?: Partial<OptimizerParams>;
+  /** Overrides of the effect distributions (`WORLD_EFFECTS`) that worlds N > 0 draw from; world 0 ignores them. */
+  effects?: Partial<EffectDistributions>;
 }
 
 export class SimWorld {
   readonly world: number;
+  /** Sim optimizer parameter overrides (undefined: each model's table values). */
+  readonly optimizer: Partial<OptimizerParams> | undefined;
+  /** The effect distributions worlds N > 0 draw from (the table's, with any overrides). */
+  readonly effectDistributions: EffectDistributions;
+  /** True for world 0 without overrides: the documented default, whose calls may be cached. */
+  readonly isDefault: boolean;
   private readonly effectCache = new Map<string, Effects>();
   constructor(opts: SimWorldOptions = {}) {
     const w = opts.world ?? 0;
     if (!Number.isInteger(w) || w < 0) throw new Error(`sim world must be a non-negative integer, got ${w}`);
     this.world = w;
+    this.optimizer = opts.optimizer && Object.keys(opts.optimizer).length ? { ...opts.optimizer } : undefined;
+    this.effectDistributions = { ...WORLD_EFFECTS, ...(opts.effects ?? {}) };
+    this.isDefault = w === 0 && !this.optimizer;
   }
 
   /** The feature effects of this world for one (task, target model); world 0 gives the unit effects. */
@@ -82,7 +98,7 @@ export class SimWorld {
     if (this.world === 0) return UNIT_EFFECTS;
     const key = `${taskId}\u0000${model}`;
     let e = this.effectCache.get(key);
-    if (!e) this.effectCache.set(key, (e = drawEffects(this.world, taskId, model)));
+    if (!e) this.effectCache.set(key, (e = drawEffects(this.world, taskId, model, this.effectDistributions)));
     return e;
   }
 
@@ -324,8 +340,8 @@ function zOf(key: unknown[]): number {
  * each interaction sd·z, with z a standard normal keyed by (world, task,
  * model, name) (distributions: `WORLD_EFFECTS`, docs/sim.md "Worlds").
  */
-export function drawEffects(w: number, taskId: string, model: string): Effects {
+export function drawEffects(w: number, taskId: string, model: string, dists: EffectDistributions = WORLD_EFFECTS): Effects {
   const out: Record<string, number> = {};
-  for (const [name, d] of Object.entries(WORLD_EFFECTS)) out[name] = d.mean + d.sd * zOf(['world', w, taskId, model, name]);
+  for (const [name, d] of Object.entries(dists)) out[name] = d.mean + d.sd * zOf(['world', w, taskId, model, name]);
   return out as unknown as Effects;
 }

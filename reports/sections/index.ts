@@ -19,6 +19,7 @@ import { addEffects, bestVsRest, bestVsRestTable } from './paired.js';
 import { paperTable } from './paper.js';
 import { perExampleTable, perSeedTable, rankTables } from './rawdata.js';
 import { scalingSpec } from './scaling.js';
+import { recognitionPlot, recognitionRows, recognitionTable, worldFamilies, worldGapPlot, worldRows, worldTables } from './worlds.js';
 
 export interface SectionOptions {
   bootstrapB?: number;
@@ -64,11 +65,18 @@ export function buildSections(run: RunDir, a: Analysis, tables: Table[], opts: S
   if (ranks && a.ranks.nemenyi)
     ranks.note += ` Power: with N = ${a.ranks.nemenyi.n} blocks and k = ${a.ranks.nemenyi.k} optimizers, two mean ranks must differ by more than CD = ${formatValue(a.ranks.nemenyi.cd, 'num')} (of a possible ${a.ranks.nemenyi.k - 1}) to be told apart; more tasks shrink CD as 1/√N.`;
 
+  // Several sim worlds: rankings and gaps to the ceiling over worlds; a recognition sweep: gain vs the rate.
+  const families = worldFamilies(run);
+  const wRows = worldRows(families);
+  const wTables = worldTables(families, wRows);
+  const recRows = recognitionRows(run, a);
+  const recTable = recognitionTable(recRows);
+
   const out: Table[] = [];
   const after: Record<string, Table[]> = {
-    comparisons: [bvr, ...(paper ? [paper] : [])],
+    comparisons: [bvr, ...(paper ? [paper] : []), ...(recTable ? [recTable] : [])],
+    ranks: [rankStats!, ...wTables],
     accuracy: [gap],
-    ranks: [rankStats!],
     budget: [costT],
   };
   out.push(leader!);
@@ -82,6 +90,10 @@ export function buildSections(run: RunDir, a: Analysis, tables: Table[], opts: S
 
   const labels = a.accuracy.map((r) => r.optimizer);
   const plots: Plot[] = [];
+  const worldPlot = worldGapPlot(wRows, labels);
+  if (worldPlot) plots.push(worldPlot);
+  const recPlot = recognitionPlot(recRows, labels);
+  if (recPlot) plots.push(recPlot);
   const scaling = scalingSpec(a.accuracy, labels);
   if (scaling)
     plots.push({
