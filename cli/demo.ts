@@ -157,15 +157,32 @@ export async function runDemo(flags: DemoFlags, print: (s: string) => void = con
           );
           const s = scoreReflections(res.trajectory.reflections, parseCauses);
           const hits = Math.round(s.hitRate * s.n);
-          rows3.push([name, optModel, showOutputs ? 'yes' : 'no', String(s.n), s.n ? ciText(hits, s.n) : '-', s.n ? pct(s.meanPrecision) : '-']);
-          reflectionBySize[`${name}:${optModel}:${showOutputs ? 'outputs' : 'no-outputs'}`] = { n: s.n, hitRate: s.hitRate, precision: s.meanPrecision };
+          const avg = (f: (x: (typeof s.scores)[number]) => number) => (s.scores.length ? s.scores.reduce((t, x) => t + f(x), 0) / s.scores.length : Number.NaN);
+          const chanceHit = avg((x) => x.chanceHit);
+          const chancePrecision = avg((x) => x.chancePrecision);
+          rows3.push([
+            name,
+            optModel,
+            showOutputs ? 'yes' : 'no',
+            String(s.n),
+            s.n ? ciText(hits, s.n) : '-',
+            s.n ? pct(chanceHit) : '-',
+            s.n ? pct(s.meanPrecision) : '-',
+            s.n ? pct(chancePrecision) : '-',
+          ]);
+          reflectionBySize[`${name}:${optModel}:${showOutputs ? 'outputs' : 'no-outputs'}`] = { n: s.n, hitRate: s.hitRate, chanceHit, precision: s.meanPrecision, chancePrecision };
         }
       }
     }
     if (rows3.length) {
       report.reflection = reflectionBySize;
       print('3. Error reflection: how often a diagnosis names a true cause of the failures it was shown');
-      print(table(['optimizer', 'optimizer model', 'outputs shown', 'reflections', 'names a true cause (95% CI)', 'precision'], rows3) + '\n');
+      print(table(['optimizer', 'optimizer model', 'outputs shown', 'reflections', 'names a true cause (95% CI)', 'chance', 'precision', 'chance'], rows3));
+      print(
+        'chance: the same number of causes drawn from the sim optimizer\'s prior (docs/reports.md); the lift over it is what\n' +
+          'reflection adds. The interval is Wilson over the reflections of one run, which share its dev set: `popbench report`\n' +
+          'on a suite gives lift intervals clustered by run.\n',
+      );
     }
     print(session.usage.format());
     if (flags.out) {

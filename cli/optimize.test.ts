@@ -109,6 +109,8 @@ describe('popbench demo', () => {
     }
     expect(Object.keys(report.reflection)).toHaveLength(8);
     expect(lines.join('\n')).toMatch(/own@½, own best: the optimizer's own score .* not comparable across methods/s);
+    expect(lines.join('\n')).toMatch(/names a true cause \(95% CI\)\s+chance\s+precision\s+chance/);
+    for (const r of Object.values(report.reflection) as Array<{ n: number; chanceHit?: number }>) if (r.n) expect(r.chanceHit).toBeGreaterThan(0);
   });
 
   it('--world N runs the demo in another sim world (other baseline numbers)', async () => {
