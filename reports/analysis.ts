@@ -530,6 +530,17 @@ export function anytimeSeries(groups: readonly CellGroup[], gridPoints = 41): An
   return out;
 }
 
+/**
+ * The label a cell's reflections are grouped under: the entry's label, plus the
+ * sim knob setting when the run sweeps one (`abo [recognise=0]`), since the
+ * knobs change how the optimizer reflects. Worlds are pooled (they change the
+ * target's rules, not the optimizer).
+ */
+export function reflectionLabel(c: Pick<Cell, 'label' | 'spec'>): string {
+  const setting = /\[([^\]]*)\]$/.exec(c.spec.task)?.[1];
+  return setting ? `${c.label} [${setting}]` : c.label;
+}
+
 export function reflectionRows(cells: readonly Cell[], level = 0.95): { rows: ReflectionRow[]; unscored: Analysis['reflectionUnscored'] } {
   const groups = new Map<string, { optimizer: string; optimizerModel: string; cells: Cell[] }>();
   const unscored = new Map<string, { optimizer: string; optimizerModel: string; reflections: number }>();
@@ -537,15 +548,16 @@ export function reflectionRows(cells: readonly Cell[], level = 0.95): { rows: Re
     const refl = c.trajectory.reflections ?? [];
     if (refl.length === 0) continue;
     const optimizerModel = c.spec.optimizerModel ?? '(none)';
-    const key = JSON.stringify([c.label, optimizerModel]);
+    const label = reflectionLabel(c);
+    const key = JSON.stringify([label, optimizerModel]);
     if (!isSimTarget(c.spec.target)) {
       // Cause parsing is defined for sim targets only; real targets need an LLM judge.
-      const u = unscored.get(key) ?? { optimizer: c.label, optimizerModel, reflections: 0 };
+      const u = unscored.get(key) ?? { optimizer: label, optimizerModel, reflections: 0 };
       u.reflections += refl.length;
       unscored.set(key, u);
       continue;
     }
-    if (!groups.has(key)) groups.set(key, { optimizer: c.label, optimizerModel, cells: [] });
+    if (!groups.has(key)) groups.set(key, { optimizer: label, optimizerModel, cells: [] });
     groups.get(key)!.cells.push(c);
   }
   const rows = [...groups.values()].map((g) =>
@@ -639,8 +651,8 @@ export function judgedReflection(cells: readonly Cell[], judged: JudgedRun, leve
     if (c.spec.optimizerModel !== undefined && isSimModel(c.spec.optimizerModel))
       for (const r of j.records) if (!reading.has(r.text)) reading.set(r.text, [causeKinds(parseCauses(r.text)), causeKinds(j.parser(r.text))]);
     const optimizerModel = c.spec.optimizerModel ?? '(none)';
-    const key = JSON.stringify([c.label, optimizerModel]);
-    if (!groups.has(key)) groups.set(key, { optimizer: c.label, optimizerModel, cells: [], scores: [] });
+    const key = JSON.stringify([reflectionLabel(c), optimizerModel]);
+    if (!groups.has(key)) groups.set(key, { optimizer: reflectionLabel(c), optimizerModel, cells: [], scores: [] });
     const g = groups.get(key)!;
     g.cells.push(c);
     g.scores.push(scoreReflections(judgeLabelled(j.records), j.parser, causePriorOf(c.spec.optimizerModel)).scores);
