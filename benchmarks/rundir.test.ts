@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,27 @@ describe('run directories that cannot lie', () => {
     expect(mergeRuns([full], out)).toMatchObject({ cells: 4, done: 4, copied: 4 });
     expect(readdirSync(path.join(out, 'locks'))).toEqual([]);
     expect(fingerprints(out)).toEqual(fingerprints(full));
+  });
+
+  it('(3) a cell whose samples.jsonl is missing, cut off or disagrees with result.json is not finished: run redoes it, merge refuses it', async () => {
+    const cells = expandCells(smoke);
+    const id = cells[1]!.id;
+    const damage: Array<[string, (f: string) => void]> = [
+      ['missing', (f) => rmSync(f)],
+      ['cut off', (f) => writeFileSync(f, readFileSync(f, 'utf8').slice(0, -30))],
+      ['a row short', (f) => writeFileSync(f, readFileSync(f, 'utf8').trim().split('\n').slice(1).join('\n') + '\n')],
+    ];
+    for (const [what, harm] of damage) {
+      const out = tmp(`samples-${what.replace(/ /g, '-')}`);
+      cpSync(full, out, { recursive: true });
+      harm(path.join(out, 'cells', id, 'samples.jsonl'));
+      expect(() => mergeRuns([out], tmp('m'))).toThrow(/samples\.jsonl/);
+      const r = await runSuite(smoke, { out, flags });
+      expect(r.ran).toEqual([id]);
+      expect(r.invalid.map((i) => i.id)).toEqual([id]);
+      expect(fingerprints(out)).toEqual(fingerprints(full));
+      expect(loadRunDir(out).missing).toEqual([]);
+    }
   });
 
   it('(3) a truncated, empty or wrong-schema result.json is not finished: run redoes it, merge refuses it, report lists it', async () => {

@@ -123,7 +123,45 @@ export function cellState(out: string, id: string, expected?: CellSpec): CellSta
     return { status: 'invalid', reason: `${file}: spec differs from the suite's (${fields.join(', ')})` };
   }
   if (!fingerprintOk(id, result.spec)) return { status: 'invalid', reason: `${file}: spec does not match the cell id's fingerprint` };
+  const samples = samplesDisagree(path.join(cellDir(out, id), 'samples.jsonl'), result);
+  if (samples) return { status: 'invalid', reason: samples };
   return { status: 'done', result };
+}
+
+/**
+ * Why a cell's samples.jsonl does not hold the outcomes its result.json counts
+ * (missing, a cut-off or malformed line, other dev/test row or correct counts),
+ * or undefined when it agrees: the same rule `report` applies
+ * (reports/load.ts `checkSamples`), so `run` redoes what `report` would refuse.
+ */
+export function samplesDisagree(file: string, result: { dev: { n: number; correct: number }; test: { n: number; correct: number } }): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return `${file}: samples.jsonl missing`;
+  }
+  const count = { dev: { n: 0, correct: 0 }, test: { n: 0, correct: 0 } };
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.trim()) continue;
+    let row: { split?: unknown; correct?: unknown };
+    try {
+      row = JSON.parse(lines[i]!) as typeof row;
+    } catch {
+      return `${file}:${i + 1}: ${i === lines.length - 1 ? 'cut off (malformed last line without a newline)' : 'malformed JSON line'}`;
+    }
+    if (row.split === 'dev' || row.split === 'test') {
+      count[row.split].n++;
+      if (row.correct === true) count[row.split].correct++;
+    }
+  }
+  for (const split of ['dev', 'test'] as const) {
+    if (count[split].n !== result[split].n) return `${file}: ${count[split].n} ${split} rows, but result.json ${split}.n is ${result[split].n}`;
+    if (count[split].correct !== result[split].correct)
+      return `${file}: ${count[split].correct} correct ${split} rows, but result.json ${split}.correct is ${result[split].correct}`;
+  }
+  return undefined;
 }
 
 const show = (v: unknown) => {
