@@ -25,6 +25,7 @@ const table: Table = {
 
 describe('writers', () => {
   it('LaTeX escapes _ & % and friends, booktabs rules', () => {
+    expect(texEscape('ΔWR, κ, τ ω, x₀…xₙ')).toBe('$\\Delta$WR, $\\kappa$, $\\tau$ $\\omega$, x$_0$\\ldots{}x$_n$');
     expect(texEscape('a_b & 50% $x #1 {y} ~ ^ \\')).toBe('a\\_b \\& 50\\% \\$x \\#1 \\{y\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}');
     const tex = latexTable(table);
     expect(tex).toContain('few\\_shot \\& co & 50.0 \\\\');
