@@ -9,6 +9,7 @@ import { loadRunDir } from '../reports/load.js';
 import { mergeRuns } from './merge.js';
 import { readResults, resultFingerprint, runSuite } from './runner.js';
 import { diffFields } from './rundir.js';
+import { snapshotDir } from '../test/fixtures.js';
 import { Session } from './session.js';
 import { expandCells, parseSuiteYaml } from './suite.js';
 
@@ -17,18 +18,6 @@ const smoke = parseSuiteYaml(smokeText);
 const flags = { cache: false as const };
 const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `pb-rundir-${p}-`));
 const fingerprints = (out: string) => Object.fromEntries(readResults(out).map((r) => [r.id, resultFingerprint(r)]));
-const snapshot = (dir: string): Record<string, string> => {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-};
 /** A pid that no process has now. */
 const deadPid = () => {
   let pid = 4_000_000;
@@ -46,13 +35,13 @@ describe('run directories that cannot lie', () => {
   it('(1) an edited suite is refused with the differing fields named, and the directory is left as it was', async () => {
     const out = tmp('edited');
     cpSync(full, out, { recursive: true });
-    const before = snapshot(out);
+    const before = snapshotDir(out);
     const edited = parseSuiteYaml(smokeText.replace('targetCalls: 120', 'targetCalls: 60'));
     const err = await runSuite(edited, { out, flags }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).not.toContain('\n');
     expect((err as Error).message).toMatch(/holds cell opro__like-navigate-size-20__sim-8b__s0 with a different spec .*limits\.targetCalls \(120 -> 60\)/);
-    expect(snapshot(out)).toEqual(before);
+    expect(snapshotDir(out)).toEqual(before);
     // The old grid is what the report compares against: nothing pooled.
     const run = loadRunDir(out);
     expect(run.cells).toHaveLength(4);

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runSuite } from '../benchmarks/runner.js';
 import { parseSuiteYaml } from '../benchmarks/suite.js';
 import { Rng } from '../core/rng.js';
+import { snapshotDir } from '../test/fixtures.js';
 import { popbenchInProcess, type CliRun } from './testing.js';
 
 const repo = path.resolve(import.meta.dirname, '..');
@@ -24,18 +25,6 @@ const smokeText = readFileSync(path.join(repo, 'benchmarks/suites/smoke.yaml'), 
 const tmp = (p: string) => mkdtempSync(path.join(tmpdir(), `pb-fuzz-${p}-`));
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 interface Case {
   name: string;
@@ -107,7 +96,7 @@ describe.skipIf(!haveData)('bad-input fuzzing: exit 2, one line naming the file/
     runDir = path.join(tmp('run'), 'out');
     const suite = parseSuiteYaml(smokeText);
     await runSuite(suite, { out: runDir, flags: { cache: false } });
-    before = snapshot(runDir);
+    before = snapshotDir(runDir);
 
     // A small data directory with one task of each dataset family.
     dataDir = tmp('data');
@@ -244,7 +233,7 @@ describe.skipIf(!haveData)('bad-input fuzzing: exit 2, one line naming the file/
       const ok = r.code === 2 && lines.length === 1 && /^popbench: error: /.test(lines[0]!) && c.names.test(lines[0]!) && !/\n\s+at /.test(r.stderr);
       if (!ok) failures.push(`${c.name}: exit ${r.code}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}`);
       if (c.args.includes(runDir)) {
-        const now = snapshot(runDir);
+        const now = snapshotDir(runDir);
         if (JSON.stringify(now) !== JSON.stringify(before)) failures.push(`${c.name}: changed the run directory`);
       }
     }

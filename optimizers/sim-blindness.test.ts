@@ -25,7 +25,7 @@ import { freeEditMetaPrompt, freeReflectionMetaPrompt, formatAboFailures } from 
 import { feedbackMetaPrompt, formatFailures } from './gpo.js';
 import { OPTIMIZERS } from './index.js';
 import { editMetaPrompt, formatErrors, gradientMetaPrompt } from './protegi.js';
-import { makeTestContext } from './testkit.js';
+import { makeTestContext, recording } from './testkit.js';
 
 const MODEL = 'sim-opt-small';
 const N = 300;
@@ -114,17 +114,6 @@ function checkBlind(world: SimWorld, text: string, what: string) {
   const real = replies(world, text).map((r) => (reflect ? causeMarkers(r) : markers(content(r, read))));
   const ref = neutral(world, read, reflect).map((r) => (reflect ? causeMarkers(r) : markers(r)));
   expectAgree(rates(real), rates(ref), `${what} (${read.form})`);
-}
-
-function recording(llm: LLM, seen: string[]): LLM {
-  return {
-    provider: llm.provider,
-    model: llm.model,
-    complete(req, signal) {
-      seen.push(req.messages.map((m) => m.content).join('\n'));
-      return llm.complete(req, signal);
-    },
-  };
 }
 
 describe("every optimizer's real meta-prompts: reply content = the method-neutral policy on what they show", () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { LLM } from '../core/types.js';
 import { detectKind, type RequestKind } from '../sim/optimizer.js';
 import { OPTIMIZERS } from './index.js';
-import { makeTestContext } from './testkit.js';
+import { makeTestContext, recording } from './testkit.js';
 
 const EXPECTED: Record<string, { allowed: RequestKind[]; required: RequestKind[] }> = {
   opro: { allowed: ['opro'], required: ['opro'] },
@@ -21,17 +21,6 @@ const EXPECTED: Record<string, { allowed: RequestKind[]; required: RequestKind[]
   abo: { allowed: ['procedure', 'demonstrate', 'reflect', 'edit'], required: ['procedure', 'demonstrate', 'reflect'] },
   mipro: { allowed: ['mipro', 'plain'], required: ['mipro'] },
 };
-
-function recording(llm: LLM, seen: string[]): LLM {
-  return {
-    provider: llm.provider,
-    model: llm.model,
-    complete(req, signal) {
-      seen.push(req.messages.map((m) => m.content).join('\n'));
-      return llm.complete(req, signal);
-    },
-  };
-}
 
 describe('the sim optimizer reads each optimizer\'s meta-prompts as intended', () => {
   for (const [name, want] of Object.entries(EXPECTED)) {

@@ -79,3 +79,15 @@ export async function makeTestContext(opts: TestContextOptions) {
     optimizerCalls: () => (counts.get('optimizer') ?? 0) + (counts.get('rewriter') ?? 0) + (counts.get('judge') ?? 0),
   };
 }
+
+/** `llm` that also appends each request's message texts (joined by newlines) to `seen`. */
+export function recording(llm: LLM, seen: string[]): LLM {
+  return {
+    provider: llm.provider,
+    model: llm.model,
+    complete(req, signal) {
+      seen.push(req.messages.map((m) => m.content).join('\n'));
+      return llm.complete(req, signal);
+    },
+  };
+}

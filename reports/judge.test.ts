@@ -8,9 +8,9 @@ import { makeTestContext } from '../optimizers/testkit.js';
 import { protegi, PROTEGI_DEFAULTS } from '../optimizers/protegi.js';
 import type { ReflectionRecord, ShownFailure } from '../optimizers/types.js';
 import { parseCauses, sameCause } from '../sim/causes.js';
-import { createSimLLM, SimWorld, simComplete, type SimAnnotation } from '../sim/index.js';
+import { createSimLLM, SimWorld } from '../sim/index.js';
 import { detectKind } from '../sim/optimizer.js';
-import { kitTasks } from '../sim/testkit.js';
+import { kitFailures, kitTasks } from '../sim/testkit.js';
 import { Rng } from '../core/rng.js';
 import { CAUSE_KINDS } from '../sim/causes.js';
 import { judgeReadCauses } from '../sim/judge.js';
@@ -140,13 +140,7 @@ describe('a sim judge', () => {
     const tasks = kitTasks(150);
     const world = new SimWorld();
     for (const t of tasks) world.register(t);
-    const failures: ShownFailure[] = [];
-    for (const t of tasks)
-      for (const ex of t.splits.test) {
-        const c = simComplete('sim-8b', world, { messages: t.render({ instruction: "Let's think step by step." }, ex) }).choices[0]!;
-        const sim = c.annotations!['sim'] as SimAnnotation;
-        if (!sim.correct && sim.trueCause) failures.push({ exampleId: ex.id, input: ex.input, output: c.text, gold: ex.target, trueCause: sim.trueCause });
-      }
+    const failures: ShownFailure[] = kitFailures(tasks, world);
     const sample = failures.slice(0, 160);
     expect(sample.length).toBeGreaterThanOrEqual(100);
     const rate = async (model: string) => {

@@ -14,8 +14,8 @@ import { makeTestContext } from '../optimizers/testkit.js';
 import type { OptimizerContext } from '../core/types.js';
 import { feedbackMetaPrompt, formatFailures } from '../optimizers/gpo.js';
 import type { ReflectionRecord, ShownFailure } from '../optimizers/types.js';
-import { parseCauses, simComplete, SimWorld, type SimAnnotation } from '../sim/index.js';
-import { kitTasks } from '../sim/testkit.js';
+import { parseCauses, simComplete, SimWorld } from '../sim/index.js';
+import { kitFailures, kitTasks } from '../sim/testkit.js';
 import { cohensKappa } from './stats/cohensKappa.js';
 import { reflectionRows, type ReflectionRow } from './analysis.js';
 import type { Cell } from './load.js';
@@ -80,13 +80,7 @@ describe('recognition 0 carries no diagnostic information', () => {
     const tasks = kitTasks(150);
     const world = new SimWorld();
     for (const t of tasks) world.register(t);
-    const failures: ShownFailure[] = [];
-    for (const t of tasks)
-      for (const ex of t.splits.test) {
-        const c = simComplete('sim-8b', world, { messages: t.render({ instruction: "Let's think step by step." }, ex) }).choices[0]!;
-        const sim = c.annotations!['sim'] as SimAnnotation;
-        if (!sim.correct && sim.trueCause) failures.push({ exampleId: ex.id, input: ex.input, output: c.text, gold: ex.target, trueCause: sim.trueCause });
-      }
+    const failures: ShownFailure[] = kitFailures(tasks, world);
     expect(failures.length).toBeGreaterThanOrEqual(150);
     const named = (recognise?: number) =>
       failures.map((f) => {

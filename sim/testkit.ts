@@ -5,6 +5,7 @@
  */
 import { hashUnit } from '../core/hash.js';
 import type { AnswerFormat, Example, Message, Prompt, Task } from '../core/types.js';
+import { simComplete, type SimAnnotation, type SimWorld } from './index.js';
 
 const ANSWER_LINE = /(?:the answer is|####|answer:|\\boxed\{)\s*([^\n]*?)\}?\.?\s*$/im;
 
@@ -119,4 +120,20 @@ export function kitTasks(n = 150): Task[] {
     makeKitTask({ id: 'kit/bool', family: 'bbh', format: 'true_false', formatInstruction: 'End with "So the answer is True." or "So the answer is False."', concepts: ['operator precedence', 'negation'], n }),
     makeKitTask({ id: 'kit/sports', family: 'bbh', format: 'yes_no', formatInstruction: 'End with "So the answer is yes." or "So the answer is no."', concepts: ['sport rules', 'player positions'], n }),
   ];
+}
+
+/**
+ * The failures sim-8b makes on `tasks`' test examples under "Let's think step
+ * by step." (tasks registered in `world`), each with its sim true cause: the
+ * shown-failure shape reflection tests feed to judges and meta-prompts.
+ */
+export function kitFailures(tasks: readonly Task[], world: SimWorld): Array<{ exampleId: string; input: string; output: string; gold: string; trueCause: string }> {
+  const failures: Array<{ exampleId: string; input: string; output: string; gold: string; trueCause: string }> = [];
+  for (const t of tasks)
+    for (const ex of t.splits.test) {
+      const c = simComplete('sim-8b', world, { messages: t.render({ instruction: "Let's think step by step." }, ex) }).choices[0]!;
+      const sim = c.annotations!['sim'] as SimAnnotation;
+      if (!sim.correct && sim.trueCause) failures.push({ exampleId: ex.id, input: ex.input, output: c.text, gold: ex.target, trueCause: sim.trueCause });
+    }
+  return failures;
 }

@@ -4,7 +4,7 @@
  * Kept as strings so every byte is exact: CRLF rows, a missing final newline,
  * quoted newlines and `""` escapes in the MMLU CSVs.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -35,4 +35,18 @@ export function writeFixtureData(): string {
     writeFileSync(file, text);
   }
   return dir;
+}
+
+/** Every file below `dir` as { relative path: utf8 contents }: a directory compared before and after. */
+export function snapshotDir(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
 }
